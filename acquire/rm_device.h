@@ -28,8 +28,8 @@ struct rm_device_callbacks {
 };
 
 struct rm_device_opts {
-    bool realtime;   /* file: pace the capture at the device rate */
-    int rate_hz;     /* usb: SET_RATE before START; 0 keeps the mat's rate */
+    bool realtime;     /* file: pace the capture at the device rate */
+    int rate_hz;       /* usb: SET_RATE before START; 0 keeps the mat's rate */
     double duration_s; /* sim: stop after this long; 0 = the whole plan */
 };
 
@@ -46,5 +46,11 @@ int rm_device_start(struct rm_device *dev, const struct rm_device_callbacks *cb)
 /* Stops streaming and waits until no callback is running or will run. */
 int rm_device_stop(struct rm_device *dev);
 void rm_device_close(struct rm_device *dev);
+
+/* false when the device produces as fast as its data callback returns (a
+ * capture replayed without realtime): the consumer may then make the
+ * callback wait for room instead of dropping frames. true for a mat or the
+ * sim, whose callback must never block. */
+bool rm_device_paced(const struct rm_device *dev);
 
 #endif

@@ -3,9 +3,31 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rm_analysis.h"
+#include "rm_calib.h"
+#include "rm_cmd_info.h"
 #include "rm_commands.h"
+#include "rm_control.h"
+#include "rm_import.h"
+#include "rm_plot.h"
+#include "rm_session.h"
+#include "rm_sim.h"
 
 static const struct rm_command commands[] = {
+    {"info", "validate a recording and print its summary", rm_cmd_info},
+    {"sim", "play a plan on the simulated mat into a recording or capture", rm_cmd_sim},
+    {"record", "record a session from a mat (or the sim, or a capture) into HDF5", rm_cmd_record},
+    {"calib", "make a calibration: zero, equilibrate, fit; check it with known loads",
+     rm_cmd_calib},
+    {"analyze", "judge the rolling: speed, pauses, holds, pressure, scores, advice",
+     rm_cmd_analyze},
+    {"plot", "draw a recording's pictures and its HTML report with gnuplot", rm_cmd_plot},
+    {"import", "turn a Tekscan or XSENSOR ASCII export into a recording", rm_cmd_import},
+    {"start", "rollmatd: start a session [and a segment LABEL]", rm_cmd_start},
+    {"stop", "rollmatd: end the segment and the session", rm_cmd_stop},
+    {"muscle", "rollmatd: end the segment, start one named LABEL", rm_cmd_muscle},
+    {"mark", "rollmatd: add a mark event with TEXT", rm_cmd_mark},
+    {"status", "rollmatd: print the daemon's state [--json]", rm_cmd_status},
     {NULL, NULL, NULL},
 };
 

@@ -24,6 +24,15 @@ struct rm_calibration {
     uint8_t *dead;           /* rows * cols, 1 = ignore */
     double *table;           /* table_len rows of (x, kPa), x increasing */
     size_t table_len;
+    /* Private to calibration.c: the step of a table whose x are evenly
+     * spaced (an imported one: x = 0, 1, 2, ...), 0 otherwise; set by
+     * rm_calibration_set_table(). */
+    double table_step;
+    /* Private to calibration.c: the lookup table that makes
+     * rm_calibration_apply() fast, built on first use or by
+     * rm_calibration_prepare(), owned by the calibration: copy a
+     * calibration with rm_calibration_clone(), never by value. */
+    struct rm_calibration_lut *_Atomic lut;
 };
 
 /* A calibration of rows x cols with offset 0, gain 1, nothing dead, and the
@@ -45,9 +54,20 @@ int rm_calibration_validate(const struct rm_calibration *cal, const char *where)
 /* kPa of one equilibrated count x (x <= 0 gives 0). */
 double rm_calibration_curve(const struct rm_calibration *cal, double x);
 
-/* Converts nframes frames of raw counts to kPa. Dead sensels give 0. */
+/* Converts nframes frames of raw counts to kPa. Dead sensels give 0. The
+ * result equals rm_calibration_curve() of x = gain * (raw - offset), computed
+ * in float, to within 1 float ulp (a power curve goes through a lookup table
+ * of quadratics, 256 per octave of x, built on the first call; many threads
+ * may call this at once on one calibration). */
 void rm_calibration_apply(const struct rm_calibration *cal, const uint16_t *raw, float *kpa,
                           size_t nframes);
+
+/* Builds the lookup table of rm_calibration_apply() now rather than on its
+ * first call. Call it again after changing curve_a or curve_b (apply then
+ * falls back to the exact formula until you do), never while another thread
+ * is applying the same calibration. Returns 0 or RM_ENOMEM (apply still works
+ * without the table, only slower). */
+int rm_calibration_prepare(struct rm_calibration *cal);
 
 /* Standalone calibration files (root attribute rollmat_format =
  * "calibration"). Load: RM_EFORMAT with a precise message for anything that

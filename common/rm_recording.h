@@ -78,8 +78,10 @@ int rm_rec_writer_flush(struct rm_rec_writer *w);
 
 int64_t rm_rec_writer_frames(const struct rm_rec_writer *w);
 
-/* Flushes, writes the counters and the "complete" mark, closes and frees.
- * Returns the first error met while writing, if any. */
+/* Flushes, writes the counters and the "complete" mark (root attribute
+ * complete = 1, given after the SWMR session ends: docs/recording.md),
+ * closes and frees. Returns the first error met while writing, if any; the
+ * file then keeps complete = 0. */
 int rm_rec_writer_close(struct rm_rec_writer *w);
 
 /* ---- reading ---------------------------------------------------------- */
@@ -103,7 +105,7 @@ int64_t rm_rec_frames(const struct rm_rec_reader *r);
 /* false when the writer never closed the file (killed, crashed, power cut). */
 bool rm_rec_complete(const struct rm_rec_reader *r);
 
-/* Events, sorted by t as stored; owned by the reader. */
+/* Events sorted by t (ties in stored order); owned by the reader. */
 size_t rm_rec_nevents(const struct rm_rec_reader *r);
 const struct rm_event *rm_rec_events(const struct rm_rec_reader *r);
 

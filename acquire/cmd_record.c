@@ -1,0 +1,193 @@
+/* `rollmat record`: one recording in the foreground (shared/spec/cli.md).
+ * SIGINT and SIGTERM are blocked in every thread and taken synchronously by
+ * the main thread, which then stops the session cleanly: whatever ends the
+ * recording, the file is closed valid. */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rm_calibration.h"
+#include "rm_device.h"
+#include "rm_error.h"
+#include "rm_log.h"
+#include "rm_session.h"
+
+#define LOG_PREFIX "record"
+
+/* How often the main thread looks at the session between signals. */
+#define POLL_S 0.2
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: rollmat record [--device SPEC] -o OUT.h5 [--duration S]\n"
+                 "                      [--calibration CAL.h5] [--realtime] [--compression 0-9]\n"
+                 "\n"
+                 "Records one session from a mat into OUT.h5 until --duration, the end of a\n"
+                 "replayed capture, or SIGINT/SIGTERM; the file is always left valid.\n"
+                 "\n"
+                 "  -d, --device SPEC       usb (default), usb:VID:PID[:SERIAL], sim[:SCENARIO],\n"
+                 "                          file:PATH.rmw\n"
+                 "  -o, --output OUT.h5     the recording to write\n"
+                 "  -t, --duration S        stop after S seconds of device time\n"
+                 "  -c, --calibration CAL   copy this calibration into the recording\n"
+                 "  -r, --realtime          replay a file: capture at the mat's own pace\n"
+                 "  -z, --compression N     deflate level of the frames, 0-9 (default 1)\n"
+                 "  -h, --help              this text\n");
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "rollmat: record: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see rollmat record --help)\n");
+    va_end(ap);
+    return 2;
+}
+
+struct record_args {
+    const char *device, *out, *calibration;
+    double duration_s;
+    bool realtime;
+    int compression;
+};
+
+/* 0, 2 after printing a usage error, or -1 after --help. */
+static int parse_args(int argc, char **argv, struct record_args *a)
+{
+    static const struct option longopts[] = {
+        {"device", required_argument, NULL, 'd'},   {"output", required_argument, NULL, 'o'},
+        {"duration", required_argument, NULL, 't'}, {"calibration", required_argument, NULL, 'c'},
+        {"realtime", no_argument, NULL, 'r'},       {"compression", required_argument, NULL, 'z'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    *a = (struct record_args){.device = "usb", .compression = 1};
+    optind = 1;
+    opterr = 0;
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, ":d:o:t:c:rz:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            a->device = optarg;
+            break;
+        case 'o':
+            a->out = optarg;
+            break;
+        case 't':
+            a->duration_s = strtod(optarg, &end);
+            if (*end || end == optarg || !isfinite(a->duration_s) || a->duration_s <= 0)
+                return usage_error("--duration '%s' must be a positive number of seconds", optarg);
+            break;
+        case 'c':
+            a->calibration = optarg;
+            break;
+        case 'r':
+            a->realtime = true;
+            break;
+        case 'z': {
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 9)
+                return usage_error("--compression '%s' must be 0-9", optarg);
+            a->compression = (int)v;
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return -1;
+        case ':':
+            return usage_error("%s needs an argument", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!a->out)
+        return usage_error("-o OUT.h5 is required");
+    return 0;
+}
+
+/* Waits for the session to end or a signal; returns the signal or 0. */
+static int wait_for_end(struct rm_session *s, const sigset_t *sigs)
+{
+    const struct timespec poll = {0, (long)(POLL_S * 1e9)};
+    for (;;) {
+        int sig = sigtimedwait(sigs, NULL, &poll);
+        if (sig > 0)
+            return sig;
+        if (rm_session_wait(s, 0) == 0)
+            return 0;
+    }
+}
+
+static int record(const struct record_args *a, const sigset_t *sigs)
+{
+    struct rm_device *dev = NULL;
+    struct rm_calibration *cal = NULL;
+    struct rm_session *s = NULL;
+    struct rm_device_opts dopts = {.realtime = a->realtime, .duration_s = a->duration_s};
+
+    int rc = rm_device_open(&dev, a->device, &dopts);
+    if (rc == 0 && a->calibration) {
+        rc = rm_calibration_load(a->calibration, &cal);
+        const struct rm_mat_info *info = rc == 0 ? rm_device_info(dev) : NULL;
+        if (rc == 0 && (cal->rows != info->rows || cal->cols != info->cols))
+            rc = rm_fail(RM_EFORMAT, "%s: calibration for a %dx%d mat, the device is %ux%u",
+                         a->calibration, cal->rows, cal->cols, info->rows, info->cols);
+    }
+    struct rm_session_opts sopts = RM_SESSION_OPTS_DEFAULT;
+    sopts.compression = a->compression;
+    sopts.duration_s = a->duration_s;
+    if (rc == 0)
+        rc = rm_session_new(&s, dev, a->out, cal, &sopts);
+    if (rc == 0)
+        rc = rm_session_start(s);
+    if (rc == 0) {
+        int sig = wait_for_end(s, sigs);
+        if (sig)
+            rm_info("%s: stopping", strsignal(sig));
+    }
+    if (s) {
+        int stop_rc = rm_session_stop(s);
+        if (rc == 0)
+            rc = stop_rc;
+        struct rm_session_status st;
+        rm_session_status(s, &st);
+        rm_info("%s: %lld frames, %.3f s", a->out, (long long)st.frames, st.t);
+    }
+    /* The message of the first failure, before cleanup can replace it. */
+    if (rc)
+        rm_log_error_line(rm_last_error(rc));
+    rm_session_free(s);
+    rm_calibration_free(cal);
+    rm_device_close(dev);
+    return rc;
+}
+
+int rm_cmd_record(int argc, char **argv)
+{
+    struct record_args a;
+    int prc = parse_args(argc, argv, &a);
+    if (prc)
+        return prc < 0 ? 0 : prc;
+
+    /* Blocked before any thread exists, so every thread inherits the mask
+     * and only sigtimedwait() below ever takes these signals. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+    rm_clear_error();
+    int rc = record(&a, &sigs);
+    return rm_exit_code(rc);
+}

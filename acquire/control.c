@@ -1,0 +1,124 @@
+/* What the daemon and its clients agree on: where the socket is, and what
+ * a label or a mark text may contain. */
+#include "rm_control.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "rm_error.h"
+#include "rm_recording.h"
+
+int rm_control_default_socket(char *out, size_t size, const char *dir)
+{
+    const char *runtime = getenv("XDG_RUNTIME_DIR");
+    int n;
+    if (runtime && runtime[0] == '/')
+        n = snprintf(out, size, "%s/%s", runtime, RM_CONTROL_SOCKET_NAME);
+    else
+        n = snprintf(out, size, "%s/%s", dir, RM_CONTROL_SOCKET_NAME);
+    if (n < 0 || (size_t)n >= size || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
+        return rm_fail(RM_ERANGE, "socket path too long for a UNIX socket: %s", out);
+    return 0;
+}
+
+int rm_control_default_dir(char *out, size_t size)
+{
+    const char *data = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    int n;
+    if (data && data[0] == '/')
+        n = snprintf(out, size, "%s/rollmat/sessions", data);
+    else if (home && home[0] == '/')
+        n = snprintf(out, size, "%s/.local/share/rollmat/sessions", home);
+    else
+        return rm_fail(RM_EUSAGE, "neither XDG_DATA_HOME nor HOME is set: give --dir");
+    if (n < 0 || (size_t)n >= size)
+        return rm_fail(RM_ERANGE, "session directory path too long");
+    return 0;
+}
+
+static bool is_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int refuse(char *why, size_t why_size, const char *reason)
+{
+    snprintf(why, why_size, "%s", reason);
+    return RM_EUSAGE;
+}
+
+int rm_control_check_label(const char *label, char *why, size_t why_size)
+{
+    size_t len = strlen(label);
+    if (len == 0)
+        return refuse(why, why_size, "empty label");
+    if (len > RM_EVENT_LABEL_LEN)
+        return refuse(why, why_size, "label longer than 64 characters");
+    if (strchr(label, '/') || strchr(label, '\\'))
+        return refuse(why, why_size, "a label may not contain '/' or '\\'");
+    if (strstr(label, ".."))
+        return refuse(why, why_size, "a label may not contain '..'");
+    if (!is_alnum((unsigned char)label[0]))
+        return refuse(why, why_size, "a label begins with a letter or a digit");
+    for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+        if (!is_alnum(*p) && *p != '-' && *p != '_' && *p != '.')
+            return refuse(why, why_size,
+                          "a label has only letters, digits, '-', '_' and '.' (e.g. calf-left)");
+    return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (a non-ASCII lead byte), 0 if
+ * invalid: overlong forms, surrogates and code points above U+10FFFF
+ * included. */
+static size_t utf8_sequence(const unsigned char *p)
+{
+    unsigned cp;
+    size_t n;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+        n = 2;
+        cp = p[0] & 0x1Fu;
+    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+        n = 3;
+        cp = p[0] & 0x0Fu;
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+        n = 4;
+        cp = p[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3Fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0x80 && cp <= 0x9F))
+        return 0;
+    return n;
+}
+
+int rm_control_check_text(const char *text, char *why, size_t why_size)
+{
+    size_t len = strlen(text);
+    if (len == 0)
+        return refuse(why, why_size, "empty text");
+    if (len > RM_EVENT_LABEL_LEN)
+        return refuse(why, why_size, "text longer than 64 bytes");
+    for (const unsigned char *p = (const unsigned char *)text; *p;) {
+        if (*p < 0x80) {
+            if (*p < 0x20 || *p == 0x7F)
+                return refuse(why, why_size, "control characters are not allowed in a text");
+            p++;
+            continue;
+        }
+        size_t n = utf8_sequence(p);
+        if (n == 0)
+            return refuse(why, why_size, "text is not valid UTF-8");
+        p += n;
+    }
+    return 0;
+}

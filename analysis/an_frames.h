@@ -1,0 +1,53 @@
+/* Per-frame figures from raw counts (frames.c). */
+#ifndef AN_FRAMES_H
+#define AN_FRAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "an_internal.h"
+#include "rm_calibration.h"
+#include "rm_recording.h"
+
+/* Contact needs a reading this many noise deviations above zero load: at
+ * 5 sigma a 64 x 32 mat sees a false contact about once a minute. */
+#define AN_NOISE_K 5.0
+/* Sizes of row-band calibrations (frames.c). */
+#define AN_BAND_LEVELS 2
+
+struct an_frames {
+    int rows, cols;
+    size_t n;
+    double pitch_row, pitch_col, sensel_mm2;
+    const struct rm_calibration *cal; /* NULL: uncalibrated; borrowed */
+    uint16_t *thr;                    /* per sensel: contact iff raw > thr (dead: 65535) */
+    float *base;                      /* uncalibrated: per-sensel zero-load counts */
+    double noise_sigma;               /* x units (calibrated) or counts */
+    double floor_x;                   /* calibrated: contact floor in equilibrated counts */
+    double floor;                     /* contact floor in kPa or counts */
+    struct an_band_level {
+        int height, step, count;
+        struct rm_calibration **cals; /* row bands of cal (frames.c), owned */
+    } levels[AN_BAND_LEVELS];
+};
+
+/* Per-thread scratch of one frame's size. */
+struct an_scratch {
+    float *kpa;
+    uint32_t *idx;
+};
+
+/* Sets up thresholds from nsample frames spread over the recording. */
+int an_frames_init(struct an_frames *c, const struct rm_rec_meta *meta,
+                   const struct rm_calibration *cal, const uint16_t *sample, size_t nsample);
+void an_frames_free(struct an_frames *c);
+
+int an_frames_scratch_new(const struct an_frames *c, struct an_scratch *w);
+void an_frames_scratch_free(struct an_scratch *w);
+
+/* Figures of nframes frames into s at [first, first + nframes). Distinct
+ * ranges may be computed from distinct threads with their own scratch. */
+void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const uint16_t *raw,
+                       size_t nframes, struct an_series *s, int64_t first);
+
+#endif

@@ -1,0 +1,138 @@
+/* Internals of the analysis library, shared between its files and its unit
+ * tests. Nothing here is API: rm_analysis.h is. */
+#ifndef AN_INTERNAL_H
+#define AN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rm_analysis.h"
+
+/* Low-pass cut-off for the roll position (docs/scoring.md, "Filtering"):
+ * deliberate rolling, reversals included, has no content above ~1 Hz; 2 Hz
+ * keeps it undistorted and removes tremor (8-12 Hz) and sensor noise. */
+#define AN_LOWPASS_HZ 2.0
+/* Frames further apart than this are not bridged when filtering (dropped
+ * frames closer together are interpolated). */
+#define AN_MAX_BRIDGE_S 0.5
+/* Unloaded gaps at least this long separate automatic segments. */
+#define AN_SEGMENT_GAP_S 2.0
+
+/* ---- fft.c -------------------------------------------------------------- */
+
+/* Smallest n' >= n of the form 2^a 3^b 5^c 7^d (fast FFTW sizes). */
+size_t an_fft_nice_size(size_t n);
+
+/* Zero-phase low-pass of x[0..n) sampled at fs Hz, cut-off fc Hz (a
+ * Butterworth-shaped magnitude 1 / (1 + (f/fc)^8), no phase), into y (may be
+ * x). Edges are extended by odd reflection so that a ramp passes unchanged.
+ * Returns 0 or RM_ENOMEM. Thread-safe. */
+int an_lowpass(const double *x, size_t n, double fs, double fc, double *y);
+
+/* Dominant frequency (Hz) of x[0..n) sampled at fs between fmin and fmax, by
+ * the power spectrum of the detrended, Hann-windowed signal, or NAN when
+ * there is no peak: less than one cycle in the signal, the highest power at
+ * an end of the band, or the peak's lobe holding less than
+ * AN_CADENCE_MIN_SHARE of the band's power. *clear says whether the peak
+ * proves a rhythm on its own: at least AN_CADENCE_MIN_CYCLES cycles, and the
+ * spectrum between fmin and the peak dipping to AN_CADENCE_MAX_DIP of the
+ * peak's power or less (a drift or random walk keeps rising toward low
+ * frequencies). With fewer cycles, the caller needs other evidence. */
+#define AN_CADENCE_MIN_SHARE  0.35
+#define AN_CADENCE_MIN_CYCLES 2.0
+#define AN_CADENCE_MAX_DIP    0.5
+double an_dominant_frequency(const double *x, size_t n, double fs, double fmin, double fmax,
+                             bool *clear);
+
+/* Frees the cached FFTW plans (end of process; optional). */
+void an_fft_cleanup(void);
+
+/* ---- series.c: per-frame figures and the motion derived from them -------- */
+
+/* Per-frame scalar series of one recording: the only memory that grows with
+ * the recording's length (a few doubles per frame; the frames themselves
+ * are streamed). All arrays have n entries, owned by the struct. */
+struct an_series {
+    int64_t n;
+    double rate_hz;
+    double *t;
+    double *force; /* N (calibrated) or counts over the baseline */
+    double *area_cm2;
+    double *peak;    /* kPa or counts */
+    double *mean;    /* contact-mean, kPa or counts */
+    double *cop_row; /* mm; NAN without contact */
+    double *cop_col;
+    uint8_t *loaded;
+    double *p_raw; /* roll position, NAN unloaded */
+    double *p;     /* filtered */
+    double *v;     /* velocity mm/s */
+};
+
+int an_series_alloc(struct an_series *s, int64_t n, double rate_hz);
+void an_series_free(struct an_series *s);
+
+/* Marks frames loaded whose force is above a threshold derived from the
+ * series itself (docs/scoring.md, "Loaded"): a quarter of the median force
+ * of the frames above force_min, and at least force_min; a loaded stretch
+ * then extends while the force stays above half the threshold. Returns the
+ * threshold (INFINITY when nothing was above force_min). */
+double an_mark_loaded(struct an_series *s, double force_min);
+
+/* Fills p_raw (= cop_row where loaded), p (low-passed) and v for every run
+ * of loaded frames. Returns 0 or RM_ENOMEM. */
+int an_motion(struct an_series *s);
+
+/* ---- events.c: pauses and strokes within a frame range ------------------ */
+
+/* Pauses in frames [a, b) under profile pf (analysis-output.md "Pause"),
+ * merged across brief wobbles. *out is malloc'ed (caller frees); only
+ * t_start, t_end, duration_s, position_mm, hold, mean_force_n (force
+ * average) and peak_pressure_kpa (peak maximum) are filled; calibrated
+ * selects whether the last two are numbers or NAN. Also returns, in
+ * in_pause (length b - a, may be NULL), 1 for frames inside a pause. */
+int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct rm_profile *pf,
+                   bool calibrated, struct rm_pause **out, size_t *nout, uint8_t *in_pause);
+
+/* Strokes in frames [a, b), skipping frames with in_pause set. */
+int an_find_strokes(const struct an_series *s, int64_t a, int64_t b, const struct rm_profile *pf,
+                    const uint8_t *in_pause, struct rm_stroke **out, size_t *nout);
+
+/* ---- segments.c --------------------------------------------------------- */
+
+/* Segments from segment_start/segment_end events when there are any, else
+ * from unloaded gaps of AN_SEGMENT_GAP_S or more. Segments never loaded are
+ * left out. Fills label, from_events, t_start, t_end, frame_start,
+ * frame_end. *out malloc'ed, zeroed beyond those fields. */
+int an_find_segments(const struct an_series *s, const struct rm_event *ev, size_t nev,
+                     struct rm_segment **out, size_t *nout);
+
+/* ---- score.c ------------------------------------------------------------ */
+
+/* Figures of one segment that scoring and the document need besides
+ * struct rm_segment. */
+struct an_seg_stats {
+    double rolling_s, path_mm;
+    double speed_p90, fraction_slow, fraction_fast;
+    double mean_kpa, peak_kpa, mean_force_n, contact_area_cm2; /* NAN when uncalibrated */
+    double over_pressure_s;   /* time the 1-s contact-mean stayed above pressure_max */
+    double over_pressure_kpa; /* its highest 1-s contact-mean */
+    double coverage;          /* range / reference range, 0..1 */
+    double coverage_ref_mm;   /* the reference range length */
+    char coverage_ref_label[RM_EVENT_LABEL_LEN + 1];
+};
+
+/* Scores of one segment (0..100; pressure -1 when uncalibrated). */
+void an_score_segment(struct rm_segment *seg, const struct an_seg_stats *st,
+                      const struct rm_profile *pf, bool calibrated);
+
+/* Advice sentences for a segment, most important first; a JSON array (new
+ * reference). */
+struct json_t;
+struct json_t *an_advice(const struct rm_segment *seg, const struct an_seg_stats *st,
+                         const struct rm_profile *pf, bool calibrated);
+
+/* "calf-left" -> "left calf", "lower-back" -> "lower back". */
+void an_muscle_words(const char *label, char *out, size_t len);
+
+#endif

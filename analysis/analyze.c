@@ -1,0 +1,291 @@
+/* rm_analysis_run: one recording from file to result. Frames are streamed
+ * in blocks and reduced to a few figures each (frames.c); the rest of the
+ * analysis works on those per-frame series (series.c, events.c,
+ * segments.c, score.c) and builds the document (document.c). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "an_frames.h"
+#include "an_internal.h"
+#include "an_run.h"
+#include "rm_error.h"
+#include "rm_frame_stream.h"
+#include "rm_log.h"
+
+#define LOG_PREFIX "analysis"
+
+/* Frames read for the noise estimate: up to SAMPLE_SPOTS places spread over
+ * the recording, SAMPLE_RUN consecutive frames at each. */
+#define SAMPLE_SPOTS 64
+#define SAMPLE_RUN   4
+/* Smallest load that can count as someone on the roller, calibrated: 10 N
+ * (1 kg); a roller under a limb carries a few hundred (Baumgart et al.
+ * 2019: about a third of body weight). */
+#define AN_FORCE_MIN_N 10.0
+/* Uncalibrated: the load of this many sensels just above the floor. */
+#define AN_FORCE_MIN_SENSELS 30.0
+
+void rm_analysis_opts_init(struct rm_analysis_opts *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    rm_profile_builtin("default", &opts->profile);
+}
+
+static int read_sample(struct rm_rec_reader *r, size_t n, uint16_t **out, size_t *nout)
+{
+    int64_t nf = rm_rec_frames(r);
+    size_t want = nf <= SAMPLE_SPOTS * SAMPLE_RUN ? (size_t)nf : SAMPLE_SPOTS * SAMPLE_RUN;
+    uint16_t *buf = malloc((want ? want : 1) * n * sizeof(*buf));
+    if (!buf)
+        return RM_ENOMEM;
+    int rc = 0;
+    if ((int64_t)want == nf) {
+        if (nf > 0)
+            rc = rm_rec_read_frames(r, 0, nf, buf);
+    } else {
+        for (int s = 0; s < SAMPLE_SPOTS && rc == 0; s++) {
+            int64_t start = (nf - SAMPLE_RUN) * s / (SAMPLE_SPOTS - 1);
+            rc = rm_rec_read_frames(r, start, SAMPLE_RUN, buf + (size_t)s * SAMPLE_RUN * n);
+        }
+    }
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *nout = want;
+    return 0;
+}
+
+/* Streams every frame through an_frames_compute with the parallel chunk
+ * stream: its workers inflate chunks ahead while this thread reduces the
+ * previous ones. */
+static int stream_frames(struct rm_rec_reader *r, const struct an_frames *fc, struct an_series *s,
+                         int read_threads)
+{
+    int workers;
+    if (read_threads > 0) {
+        workers = read_threads - 1;
+    } else {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        workers = ncpu > 0 ? (int)ncpu : 1;
+    }
+    struct an_scratch w;
+    int rc = an_frames_scratch_new(fc, &w);
+    if (rc != 0)
+        return rc;
+    struct rm_frame_stream *fs = NULL;
+    rc = rm_frame_stream_open(&fs, r, workers);
+    while (rc == 0) {
+        const uint16_t *frames;
+        int64_t start, count;
+        rc = rm_frame_stream_next(fs, &frames, &start, &count);
+        if (rc != 0 || count == 0)
+            break;
+        if (start < 0 || start + count > s->n) {
+            rc = rm_fail(RM_EFORMAT, "%s:/frames: more frames than /t", rm_rec_path(r));
+            break;
+        }
+        an_frames_compute(fc, &w, frames, (size_t)count, s, start);
+    }
+    if (fs)
+        rm_frame_stream_close(fs);
+    an_frames_scratch_free(&w);
+    return rc;
+}
+
+static int load_calibration(const char *path, const struct rm_rec_meta *meta,
+                            struct rm_calibration **out)
+{
+    int rc = rm_calibration_load(path, out);
+    if (rc != 0)
+        return rc;
+    if ((*out)->rows != meta->rows || (*out)->cols != meta->cols) {
+        int r = rm_fail(RM_EFORMAT, "%s: calibration is %dx%d, the recording %dx%d", path,
+                        (*out)->rows, (*out)->cols, meta->rows, meta->cols);
+        rm_calibration_free(*out);
+        *out = NULL;
+        return r;
+    }
+    return 0;
+}
+
+static int write_csv(const char *path, const struct an_series *s, bool calibrated)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return rm_fail(RM_EIO, "%s: cannot write: %s", path, strerror(errno));
+    fprintf(f, "t,force_n,contact_area_cm2,peak_kpa,mean_kpa,cop_row_mm,cop_col_mm\n");
+    for (int64_t i = 0; i < s->n; i++) {
+        fprintf(f, "%.4f,", s->t[i]);
+        if (calibrated)
+            fprintf(f, "%.2f", s->force[i]);
+        fprintf(f, ",%.2f,%.2f,", s->area_cm2[i], s->peak[i]);
+        if (isfinite(s->mean[i]))
+            fprintf(f, "%.2f", s->mean[i]);
+        if (isfinite(s->cop_row[i]))
+            fprintf(f, ",%.2f,%.2f\n", s->cop_row[i], s->cop_col[i]);
+        else
+            fprintf(f, ",,\n");
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        remove(tmp);
+        return rm_fail(RM_EIO, "%s: write failed", path);
+    }
+    if (rename(tmp, path) != 0) {
+        remove(tmp);
+        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+/* Moves the series into the result's trace. */
+static void keep_trace(struct rm_analysis_result *res, struct an_series *s)
+{
+    struct rm_trace *tr = &res->trace;
+    tr->n = s->n;
+    tr->calibrated = res->calibrated;
+    tr->t = s->t;
+    tr->loaded = s->loaded;
+    tr->force = s->force;
+    tr->contact_area_cm2 = s->area_cm2;
+    tr->peak = s->peak;
+    tr->mean = s->mean;
+    tr->cop_row_mm = s->cop_row;
+    tr->cop_col_mm = s->cop_col;
+    tr->p_raw_mm = s->p_raw;
+    tr->p_mm = s->p;
+    tr->velocity_mm_s = s->v;
+    /* speed shares nothing: |v| in a fresh array, or NULL if out of memory. */
+    tr->speed_mm_s = malloc((size_t)(s->n > 0 ? s->n : 1) * sizeof(double));
+    if (tr->speed_mm_s)
+        for (int64_t i = 0; i < s->n; i++)
+            tr->speed_mm_s[i] = fabs(s->v[i]);
+    memset(s, 0, sizeof(*s));
+}
+
+int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
+                    struct rm_analysis_result **out)
+{
+    *out = NULL;
+    struct rm_rec_reader *r = NULL;
+    struct rm_calibration *own_cal = NULL;
+    struct an_series s;
+    struct an_frames fc;
+    uint16_t *sample = NULL;
+    memset(&s, 0, sizeof(s));
+    memset(&fc, 0, sizeof(fc));
+    /* Owned by the caller on success, freed with rm_analysis_result_free. */
+    struct rm_analysis_result *res = calloc(1, sizeof(*res));
+    if (!res)
+        return RM_ENOMEM;
+    int rc = rm_rec_reader_open(&r, path);
+    if (rc != 0)
+        goto fail;
+    const struct rm_rec_meta *meta = rm_rec_meta(r);
+    const struct rm_calibration *cal = rm_rec_calibration(r);
+    if (opts->calibration_path) {
+        rc = load_calibration(opts->calibration_path, meta, &own_cal);
+        if (rc != 0)
+            goto fail;
+        cal = own_cal;
+    }
+    res->calibrated = cal != NULL;
+    res->mat.rows = meta->rows;
+    res->mat.cols = meta->cols;
+    res->mat.pitch_row_mm = meta->pitch_row_mm;
+    res->mat.pitch_col_mm = meta->pitch_col_mm;
+    res->mat.rate_hz = meta->rate_hz;
+
+    int64_t nf = rm_rec_frames(r);
+    rc = an_series_alloc(&s, nf, meta->rate_hz > 0 ? meta->rate_hz : 100);
+    if (rc != 0)
+        goto fail;
+    if (nf > 0 && (rc = rm_rec_read_t(r, 0, nf, s.t)) != 0)
+        goto fail;
+    size_t nsample = 0;
+    if ((rc = read_sample(r, (size_t)meta->rows * (size_t)meta->cols, &sample, &nsample)) != 0)
+        goto fail;
+    if ((rc = an_frames_init(&fc, meta, cal, sample, nsample)) != 0)
+        goto fail;
+    free(sample);
+    sample = NULL;
+    rm_dbg("%s: noise %.3g, contact floor %.3g %s", path, fc.noise_sigma, fc.floor,
+           cal ? "kPa" : "counts");
+    if ((rc = stream_frames(r, &fc, &s, opts->read_threads)) != 0)
+        goto fail;
+
+    double force_min = cal ? AN_FORCE_MIN_N : AN_FORCE_MIN_SENSELS * fc.floor;
+    double thr = an_mark_loaded(&s, force_min);
+    rm_dbg("%s: loaded above %.3g %s", path, thr, cal ? "N" : "counts");
+    if ((rc = an_motion(&s)) != 0)
+        goto fail;
+    if (opts->frames_csv && (rc = write_csv(opts->frames_csv, &s, cal != NULL)) != 0)
+        goto fail;
+
+    struct an_doc_input in = {
+        .path = path,
+        .meta = meta,
+        .counters = rm_rec_counters(r),
+        .events = rm_rec_events(r),
+        .nevents = rm_rec_nevents(r),
+        .profile = &opts->profile,
+        .calibrated = cal != NULL,
+    };
+    if ((rc = an_build(&s, &in, res)) != 0)
+        goto fail;
+    if (opts->keep_trace)
+        keep_trace(res, &s);
+    an_series_free(&s);
+    an_frames_free(&fc);
+    rm_calibration_free(own_cal);
+    rm_rec_reader_close(r);
+    *out = res;
+    return 0;
+fail:
+    free(sample);
+    an_series_free(&s);
+    an_frames_free(&fc);
+    rm_calibration_free(own_cal);
+    if (r)
+        rm_rec_reader_close(r);
+    rm_analysis_result_free(res);
+    return rc;
+}
+
+void rm_analysis_cleanup(void)
+{
+    an_fft_cleanup();
+}
+
+void rm_analysis_result_free(struct rm_analysis_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nsegments; i++) {
+        free(r->segments[i].pauses);
+        free(r->segments[i].strokes);
+    }
+    free(r->segments);
+    json_decref(r->doc);
+    free(r->trace.t);
+    free(r->trace.loaded);
+    free(r->trace.force);
+    free(r->trace.contact_area_cm2);
+    free(r->trace.peak);
+    free(r->trace.mean);
+    free(r->trace.cop_row_mm);
+    free(r->trace.cop_col_mm);
+    free(r->trace.p_raw_mm);
+    free(r->trace.p_mm);
+    free(r->trace.velocity_mm_s);
+    free(r->trace.speed_mm_s);
+    free(r);
+}

@@ -1,0 +1,375 @@
+/* Segments, their figures and scores, and the JSON document of
+ * analysis-output.md. Every number goes through jnum(), so the document
+ * never holds NaN or infinity (null instead) and is rounded to what the
+ * measurement supports. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "an_run.h"
+#include "rm_error.h"
+#include "rm_log.h"
+
+#define LOG_PREFIX "analysis"
+
+/* A number rounded to `dec` decimals, or null when not finite. */
+static json_t *jnum(double x, int dec)
+{
+    if (!isfinite(x))
+        return json_null();
+    double scale = pow(10, dec);
+    double v = round(x * scale) / scale;
+    if (v == 0)
+        v = 0; /* no "-0.0" */
+    return json_real(v);
+}
+
+/* How long frame i stands for: until the next frame, unless that is a gap
+ * of dropped frames or a disconnect, then one nominal period. */
+static double frame_dt(const struct an_series *s, int64_t i)
+{
+    double nominal = 1.0 / s->rate_hz;
+    if (i + 1 < s->n) {
+        double d = s->t[i + 1] - s->t[i];
+        if (d > 0 && d <= AN_MAX_BRIDGE_S)
+            return d;
+    }
+    return nominal;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The label without its side: "calf-left" -> "calf". */
+static void base_name(const char *label, char *out, size_t len)
+{
+    snprintf(out, len, "%s", label);
+    size_t l = strlen(out);
+    if (l > 5 && strcmp(out + l - 5, "-left") == 0)
+        out[l - 5] = 0;
+    else if (l > 6 && strcmp(out + l - 6, "-right") == 0)
+        out[l - 6] = 0;
+}
+
+/* The spectrum says whether the rolling has a rhythm and roughly at what
+ * frequency; but a muscle often gets only one or two cycles of it, mixed
+ * with single passes to and from the tender spots, and the peak of so short
+ * a spectrum is coarse and pulled by those passes. The strokes of the
+ * rhythm itself then give the cycle precisely, as twice their median
+ * duration: a rhythm stroke is one that, without a stop in between,
+ * reverses or is reversed by a stroke of about the same length (within
+ * AN_RHYTHM_LENGTH_RATIO), i.e. the back-and-forth between two ends. They
+ * count when they agree with the peak within a factor of two. A rhythm is
+ * reported when the spectrum shows it clearly on its own, or when such
+ * strokes confirm its peak; otherwise the cadence is null. */
+#define AN_RHYTHM_LENGTH_RATIO 0.75
+#define AN_RHYTHM_MAX_GAP_S    0.5
+static double cadence(const struct rm_segment *g, double f_peak, bool clear)
+{
+    if (!isfinite(f_peak))
+        return NAN;
+    double f = clear ? f_peak : NAN;
+    if (g->nstrokes < 2)
+        return f;
+    double *d = malloc(g->nstrokes * sizeof(*d));
+    uint8_t *rhythm = calloc(g->nstrokes, 1);
+    if (!d || !rhythm) {
+        free(d);
+        free(rhythm);
+        return f;
+    }
+    for (size_t i = 0; i + 1 < g->nstrokes; i++) {
+        const struct rm_stroke *a = &g->strokes[i], *b = &g->strokes[i + 1];
+        double la = a->p_end_mm - a->p_start_mm, lb = b->p_end_mm - b->p_start_mm;
+        double ratio = fabs(la) < fabs(lb) ? fabs(la) / fabs(lb) : fabs(lb) / fabs(la);
+        if (b->t_start - a->t_end <= AN_RHYTHM_MAX_GAP_S && la * lb < 0 &&
+            ratio >= AN_RHYTHM_LENGTH_RATIO)
+            rhythm[i] = rhythm[i + 1] = 1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < g->nstrokes; i++)
+        if (rhythm[i])
+            d[n++] = g->strokes[i].t_end - g->strokes[i].t_start;
+    if (n >= 2) {
+        qsort(d, n, sizeof(*d), cmp_double);
+        double med = n % 2 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
+        double fr = 1.0 / (2 * med);
+        if (fr > f_peak / 2 && fr < f_peak * 2)
+            f = fr;
+    }
+    rm_dbg("%s: spectral peak %.4f Hz (%s), %zu rhythm strokes, cadence %.4f Hz", g->label, f_peak,
+           clear ? "clear" : "weak", n, f);
+    free(d);
+    free(rhythm);
+    return f;
+}
+
+/* Figures of one segment: loaded time, range, pauses, strokes, speeds,
+ * cadence, pressure. */
+static int segment_figures(const struct an_series *s, const struct an_doc_input *in,
+                           struct rm_segment *g, struct an_seg_stats *st)
+{
+    const struct rm_profile *pf = in->profile;
+    int64_t a = g->frame_start, b = g->frame_end;
+    size_t len = (size_t)(b - a);
+    memset(st, 0, sizeof(*st));
+    uint8_t *in_pause = calloc(len ? len : 1, 1);
+    double *speeds = malloc((len ? len : 1) * sizeof(double));
+    double *roll_p = malloc((len ? len : 1) * sizeof(double));
+    int rc = RM_ENOMEM;
+    if (!in_pause || !speeds || !roll_p)
+        goto out;
+
+    double lo = INFINITY, hi = -INFINITY, fsum = 0, msum = 0, asum = 0, peak = 0;
+    double loaded_s = 0;
+    int64_t nl = 0;
+    for (int64_t i = a; i < b; i++) {
+        if (!s->loaded[i])
+            continue;
+        loaded_s += frame_dt(s, i);
+        if (s->p[i] < lo)
+            lo = s->p[i];
+        if (s->p[i] > hi)
+            hi = s->p[i];
+        fsum += s->force[i];
+        msum += s->mean[i];
+        asum += s->area_cm2[i];
+        if (s->peak[i] > peak)
+            peak = s->peak[i];
+        nl++;
+    }
+    g->loaded_s = loaded_s;
+    g->range_mm[0] = nl ? lo : NAN;
+    g->range_mm[1] = nl ? hi : NAN;
+    st->mean_kpa = in->calibrated && nl ? msum / (double)nl : NAN;
+    st->peak_kpa = in->calibrated && nl ? peak : NAN;
+    st->mean_force_n = in->calibrated && nl ? fsum / (double)nl : NAN;
+    st->contact_area_cm2 = nl ? asum / (double)nl : NAN;
+
+    rc = an_find_pauses(s, a, b, pf, in->calibrated, &g->pauses, &g->npauses, in_pause);
+    if (rc != 0)
+        goto out;
+    for (size_t k = 0; k < g->npauses; k++) {
+        double span = hi - lo;
+        g->pauses[k].relative_position = span > 0 ? (g->pauses[k].position_mm - lo) / span : 0.5;
+    }
+    rc = an_find_strokes(s, a, b, pf, in_pause, &g->strokes, &g->nstrokes);
+    if (rc != 0)
+        goto out;
+
+    /* Rolling: loaded and not in a pause. Its positions, pauses cut out,
+     * join without a jump (a pause starts and ends where the roller stands),
+     * and carry the back-and-forth whose rhythm is the cadence. */
+    size_t ns = 0, np = 0;
+    double slow = 0, fast = 0;
+    int64_t decim = (int64_t)floor(s->rate_hz / 10.0);
+    if (decim < 1)
+        decim = 1;
+    int64_t seen = 0;
+    for (int64_t i = a; i < b; i++) {
+        if (!s->loaded[i] || in_pause[i - a])
+            continue;
+        double dt = frame_dt(s, i), sp = fabs(s->v[i]);
+        st->rolling_s += dt;
+        st->path_mm += sp * dt;
+        if (sp <= pf->speed_slow_max_mm_s)
+            slow += dt;
+        if (sp > pf->speed_fast_mm_s)
+            fast += dt;
+        speeds[ns++] = sp;
+        if (seen++ % decim == 0)
+            roll_p[np++] = s->p[i];
+    }
+    if (ns > 0) {
+        qsort(speeds, ns, sizeof(double), cmp_double);
+        g->speed_median_mm_s = speeds[ns / 2];
+        st->speed_p90 = speeds[(size_t)floor(0.9 * (double)(ns - 1))];
+        st->fraction_slow = slow / st->rolling_s;
+        st->fraction_fast = fast / st->rolling_s;
+    } else {
+        g->speed_median_mm_s = NAN;
+        st->speed_p90 = NAN;
+    }
+    bool clear;
+    double f_peak =
+        an_dominant_frequency(roll_p, np, s->rate_hz / (double)decim, 0.01, AN_LOWPASS_HZ, &clear);
+    g->cadence_hz = cadence(g, f_peak, clear);
+
+    /* Pressure held above the limit: the contact-mean averaged over a
+     * sliding second, so a single frame's spike is not judged. */
+    if (in->calibrated) {
+        int64_t win = (int64_t)llround(s->rate_hz);
+        if (win < 1)
+            win = 1;
+        double acc = 0;
+        int64_t cnt = 0;
+        for (int64_t i = a; i < b; i++) {
+            bool ok = s->loaded[i] && isfinite(s->mean[i]);
+            acc += ok ? s->mean[i] : 0;
+            cnt += ok;
+            if (i - win >= a) {
+                bool ok0 = s->loaded[i - win] && isfinite(s->mean[i - win]);
+                acc -= ok0 ? s->mean[i - win] : 0;
+                cnt -= ok0;
+            }
+            if (ok && cnt >= win / 2) {
+                double m = acc / (double)cnt;
+                if (m > pf->pressure_max_kpa) {
+                    st->over_pressure_s += frame_dt(s, i);
+                    if (m > st->over_pressure_kpa)
+                        st->over_pressure_kpa = m;
+                }
+            }
+        }
+    }
+    rc = 0;
+out:
+    free(in_pause);
+    free(speeds);
+    free(roll_p);
+    return rc;
+}
+
+/* Coverage: a segment's range against the longest range rolled on the same
+ * muscle (either side) in the session; a muscle rolled once is its own
+ * reference. */
+static void coverage(struct rm_segment *segs, struct an_seg_stats *st, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char bi[RM_EVENT_LABEL_LEN + 1], bj[RM_EVENT_LABEL_LEN + 1];
+        base_name(segs[i].label, bi, sizeof(bi));
+        double own = segs[i].range_mm[1] - segs[i].range_mm[0];
+        double ref = own;
+        snprintf(st[i].coverage_ref_label, sizeof(st[i].coverage_ref_label), "%s", segs[i].label);
+        for (size_t j = 0; j < n; j++) {
+            base_name(segs[j].label, bj, sizeof(bj));
+            double other = segs[j].range_mm[1] - segs[j].range_mm[0];
+            if (j != i && strcmp(bi, bj) == 0 && other > ref) {
+                ref = other;
+                snprintf(st[i].coverage_ref_label, sizeof(st[i].coverage_ref_label), "%s",
+                         segs[j].label);
+            }
+        }
+        st[i].coverage_ref_mm = ref;
+        st[i].coverage = ref > 0 && isfinite(own) ? own / ref : 1;
+    }
+}
+
+static json_t *segment_json(const struct rm_segment *g, const struct an_seg_stats *st,
+                            const struct an_doc_input *in)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "label", json_string(g->label));
+    json_object_set_new(o, "source", json_string(g->from_events ? "events" : "auto"));
+    json_object_set_new(o, "t_start", jnum(g->t_start, 2));
+    json_object_set_new(o, "t_end", jnum(g->t_end, 2));
+    json_object_set_new(o, "loaded_s", jnum(g->loaded_s, 2));
+    json_t *range = json_array();
+    json_array_append_new(range, jnum(g->range_mm[0], 1));
+    json_array_append_new(range, jnum(g->range_mm[1], 1));
+    json_object_set_new(o, "range_mm", range);
+    json_object_set_new(o, "coverage", jnum(st->coverage, 3));
+
+    json_t *rol = json_object();
+    json_object_set_new(rol, "time_s", jnum(st->rolling_s, 2));
+    json_object_set_new(rol, "path_mm", jnum(st->path_mm, 1));
+    json_object_set_new(rol, "speed_median_mm_s", jnum(g->speed_median_mm_s, 1));
+    json_object_set_new(rol, "speed_p90_mm_s", jnum(st->speed_p90, 1));
+    json_object_set_new(rol, "fraction_slow", jnum(st->rolling_s > 0 ? st->fraction_slow : NAN, 3));
+    json_object_set_new(rol, "strokes", json_integer((json_int_t)g->nstrokes));
+    json_object_set_new(rol, "cadence_hz", jnum(g->cadence_hz, 4));
+    json_object_set_new(o, "rolling", rol);
+
+    json_t *pauses = json_array();
+    for (size_t k = 0; k < g->npauses; k++) {
+        const struct rm_pause *p = &g->pauses[k];
+        json_t *po = json_object();
+        json_object_set_new(po, "t_start", jnum(p->t_start, 2));
+        json_object_set_new(po, "t_end", jnum(p->t_end, 2));
+        json_object_set_new(po, "duration_s", jnum(p->duration_s, 2));
+        json_object_set_new(po, "position_mm", jnum(p->position_mm, 1));
+        json_object_set_new(po, "relative_position", jnum(p->relative_position, 3));
+        json_object_set_new(po, "hold", json_boolean(p->hold));
+        json_object_set_new(po, "mean_force_n", jnum(p->mean_force_n, 1));
+        json_object_set_new(po, "peak_pressure_kpa", jnum(p->peak_pressure_kpa, 1));
+        json_array_append_new(pauses, po);
+    }
+    json_object_set_new(o, "pauses", pauses);
+
+    json_t *pr = json_object();
+    json_object_set_new(pr, "mean_kpa", jnum(st->mean_kpa, 1));
+    json_object_set_new(pr, "peak_kpa", jnum(st->peak_kpa, 1));
+    json_object_set_new(pr, "mean_force_n", jnum(st->mean_force_n, 1));
+    json_object_set_new(pr, "contact_area_cm2", jnum(st->contact_area_cm2, 1));
+    json_object_set_new(o, "pressure", pr);
+
+    json_t *sc = json_object();
+    json_object_set_new(sc, "total", json_integer(g->score_total));
+    json_object_set_new(sc, "speed", json_integer(g->score_speed));
+    json_object_set_new(sc, "holds", json_integer(g->score_holds));
+    json_object_set_new(sc, "pressure",
+                        in->calibrated ? json_integer(g->score_pressure) : json_null());
+    json_object_set_new(sc, "coverage", json_integer(g->score_coverage));
+    json_object_set_new(o, "score", sc);
+    json_object_set_new(o, "advice", an_advice(g, st, in->profile, in->calibrated));
+    return o;
+}
+
+int an_build(const struct an_series *s, const struct an_doc_input *in,
+             struct rm_analysis_result *res)
+{
+    struct rm_segment *segs = NULL;
+    size_t n = 0;
+    int rc = an_find_segments(s, in->events, in->nevents, &segs, &n);
+    if (rc != 0)
+        return rc;
+    res->segments = segs;
+    res->nsegments = n;
+    struct an_seg_stats *st = calloc(n ? n : 1, sizeof(*st));
+    if (!st)
+        return RM_ENOMEM;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = segment_figures(s, in, &segs[i], &st[i]);
+    if (rc != 0) {
+        free(st);
+        return rc;
+    }
+    coverage(segs, st, n);
+    double wsum = 0, tsum = 0;
+    for (size_t i = 0; i < n; i++) {
+        an_score_segment(&segs[i], &st[i], in->profile, in->calibrated);
+        wsum += segs[i].loaded_s;
+        tsum += segs[i].loaded_s * segs[i].score_total;
+    }
+
+    json_t *doc = json_object();
+    json_object_set_new(doc, "rollmat_analysis_version", json_integer(1));
+    json_object_set_new(doc, "recording", json_string(in->path));
+    json_object_set_new(doc, "frames", json_integer(s->n));
+    json_object_set_new(doc, "duration_s",
+                        jnum(s->n > 0 ? s->t[s->n - 1] - s->t[0] + 1.0 / s->rate_hz : 0, 2));
+    json_object_set_new(doc, "rate_hz", jnum(in->meta->rate_hz, 3));
+    json_object_set_new(doc, "frames_dropped", json_integer(in->counters->frames_dropped));
+    json_object_set_new(doc, "calibrated", json_boolean(in->calibrated));
+    json_object_set_new(doc, "profile", rm_profile_to_json(in->profile));
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, segment_json(&segs[i], &st[i], in));
+    json_object_set_new(doc, "segments", arr);
+    json_t *score = json_object();
+    json_object_set_new(score, "total",
+                        wsum > 0 ? json_integer((json_int_t)lround(tsum / wsum)) : json_null());
+    json_object_set_new(doc, "score", score);
+    free(st);
+    if (!doc || !arr || !score) {
+        json_decref(doc);
+        return RM_ENOMEM;
+    }
+    res->doc = doc;
+    return 0;
+}

@@ -1,0 +1,209 @@
+/* Pauses, holds and strokes inside one segment, as analysis-output.md
+ * defines them. A pause begins where the roll speed falls below
+ * pause_speed_mm_s and ends where it rises back above it, lasts at least
+ * pause_min_s, and p(t) stays within pause_tolerance_mm of its mean. Stops
+ * separated by a wobble shorter than AN_WOBBLE_MAX_S whose union still
+ * stays within the tolerance are one pause: a hold split by a wobble is one
+ * hold. A reversal's dip of speed lasts a fraction of a second and never
+ * reaches pause_min_s. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "an_internal.h"
+#include "rm_error.h"
+
+/* The longest movement that still counts as a wobble inside one pause: a
+ * movement shorter than the shortest pause cannot be a pass of rolling. */
+#define AN_WOBBLE_MAX_S 2.0
+
+struct run {
+    int64_t a, b; /* frames [a, b) */
+};
+
+static bool within_tolerance(const struct an_series *s, int64_t a, int64_t b, double tol,
+                             double *mean_out)
+{
+    double sum = 0;
+    int64_t cnt = 0;
+    for (int64_t i = a; i < b; i++)
+        if (s->loaded[i]) {
+            sum += s->p[i];
+            cnt++;
+        }
+    if (cnt == 0)
+        return false;
+    double mean = sum / (double)cnt;
+    *mean_out = mean;
+    for (int64_t i = a; i < b; i++)
+        if (s->loaded[i] && fabs(s->p[i] - mean) > tol)
+            return false;
+    return true;
+}
+
+static bool all_loaded(const struct an_series *s, int64_t a, int64_t b)
+{
+    for (int64_t i = a; i < b; i++)
+        if (!s->loaded[i])
+            return false;
+    return true;
+}
+
+/* Time where the speed crosses thr between frames i-1 and i (linear), or
+ * t[i] when there is no frame before. */
+static double crossing(const struct an_series *s, int64_t i, int64_t lo, double thr)
+{
+    if (i <= lo || !s->loaded[i - 1])
+        return s->t[i];
+    double s0 = fabs(s->v[i - 1]), s1 = fabs(s->v[i]);
+    if (s0 == s1)
+        return s->t[i];
+    double w = (thr - s0) / (s1 - s0);
+    if (w < 0)
+        w = 0;
+    if (w > 1)
+        w = 1;
+    return s->t[i - 1] + w * (s->t[i] - s->t[i - 1]);
+}
+
+int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct rm_profile *pf,
+                   bool calibrated, struct rm_pause **out, size_t *nout, uint8_t *in_pause)
+{
+    *out = NULL;
+    *nout = 0;
+    if (in_pause)
+        memset(in_pause, 0, (size_t)(b - a));
+    size_t cap = 16, n = 0;
+    struct run *runs = malloc(cap * sizeof(*runs));
+    if (!runs)
+        return RM_ENOMEM;
+    const double thr = pf->pause_speed_mm_s, tol = pf->pause_tolerance_mm;
+    /* Stops: maximal runs of loaded frames slower than the threshold, each
+     * merged into the previous one across a brief wobble when the union still
+     * stands within the tolerance. */
+    for (int64_t i = a; i < b;) {
+        if (!s->loaded[i] || !(fabs(s->v[i]) < thr)) {
+            i++;
+            continue;
+        }
+        int64_t j = i;
+        while (j < b && s->loaded[j] && fabs(s->v[j]) < thr)
+            j++;
+        double mean;
+        if (n > 0 && s->t[i] - s->t[runs[n - 1].b - 1] <= AN_WOBBLE_MAX_S &&
+            all_loaded(s, runs[n - 1].b, i) && within_tolerance(s, runs[n - 1].a, j, tol, &mean)) {
+            runs[n - 1].b = j;
+        } else {
+            if (n == cap) {
+                struct run *bigger = realloc(runs, 2 * cap * sizeof(*runs));
+                if (!bigger) {
+                    free(runs);
+                    return RM_ENOMEM;
+                }
+                runs = bigger;
+                cap *= 2;
+            }
+            runs[n].a = i;
+            runs[n].b = j;
+            n++;
+        }
+        i = j;
+    }
+
+    struct rm_pause *pauses = calloc(n ? n : 1, sizeof(*pauses));
+    if (!pauses) {
+        free(runs);
+        return RM_ENOMEM;
+    }
+    size_t np = 0;
+    for (size_t r = 0; r < n; r++) {
+        int64_t ra = runs[r].a, rb = runs[r].b;
+        double t_start = crossing(s, ra, a, thr);
+        double t_end = rb < b && s->loaded[rb] ? crossing(s, rb, a, thr) : s->t[rb - 1];
+        double mean;
+        if (t_end - t_start < pf->pause_min_s || !within_tolerance(s, ra, rb, tol, &mean))
+            continue;
+        struct rm_pause *p = &pauses[np++];
+        p->t_start = t_start;
+        p->t_end = t_end;
+        p->duration_s = t_end - t_start;
+        p->position_mm = mean;
+        p->relative_position = NAN;
+        p->hold = p->duration_s >= pf->hold_min_s;
+        double fsum = 0, peak = 0;
+        int64_t cnt = 0;
+        for (int64_t i = ra; i < rb; i++) {
+            fsum += s->force[i];
+            if (s->peak[i] > peak)
+                peak = s->peak[i];
+            cnt++;
+            if (in_pause)
+                in_pause[i - a] = 1;
+        }
+        p->mean_force_n = calibrated && cnt ? fsum / (double)cnt : NAN;
+        p->peak_pressure_kpa = calibrated ? peak : NAN;
+    }
+    free(runs);
+    *out = pauses;
+    *nout = np;
+    return 0;
+}
+
+int an_find_strokes(const struct an_series *s, int64_t a, int64_t b, const struct rm_profile *pf,
+                    const uint8_t *in_pause, struct rm_stroke **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    size_t cap = 16, n = 0;
+    struct rm_stroke *st = malloc(cap * sizeof(*st));
+    if (!st)
+        return RM_ENOMEM;
+    const double thr = pf->pause_speed_mm_s;
+    int dir = 0; /* direction of the stroke under way, 0: none */
+    int64_t start = -1, last = -1;
+    for (int64_t i = a; i <= b; i++) {
+        bool rolling = i < b && s->loaded[i] && !in_pause[i - a];
+        int d = 0;
+        if (rolling)
+            d = s->v[i] > thr ? 1 : s->v[i] < -thr ? -1 : 0;
+        /* A stroke ends at a pause, an unloaded frame, the segment's end or
+         * a movement in the other direction. */
+        bool ends = start >= 0 && (!rolling || (d != 0 && d != dir));
+        if (ends) {
+            double disp = s->p[last] - s->p[start];
+            /* A displacement within the pause tolerance is a wobble. */
+            if (fabs(disp) > pf->pause_tolerance_mm && s->t[last] > s->t[start]) {
+                if (n == cap) {
+                    struct rm_stroke *bigger = realloc(st, 2 * cap * sizeof(*st));
+                    if (!bigger) {
+                        free(st);
+                        return RM_ENOMEM;
+                    }
+                    st = bigger;
+                    cap *= 2;
+                }
+                struct rm_stroke *k = &st[n++];
+                k->t_start = s->t[start];
+                k->t_end = s->t[last];
+                k->p_start_mm = s->p[start];
+                k->p_end_mm = s->p[last];
+                k->mean_speed_mm_s = fabs(disp) / (k->t_end - k->t_start);
+            }
+            start = -1;
+            dir = 0;
+        }
+        if (rolling && d != 0 && start < 0) {
+            /* Back up over the slow frames that led into the movement. */
+            start = i;
+            while (start > a && s->loaded[start - 1] && !in_pause[start - 1 - a] &&
+                   fabs(s->v[start - 1]) <= thr && s->v[start - 1] * d >= 0)
+                start--;
+            dir = d;
+        }
+        if (rolling && start >= 0)
+            last = i;
+    }
+    *out = st;
+    *nout = n;
+    return 0;
+}

@@ -1,0 +1,160 @@
+/* Analysis of one rolling session: per-frame figures (force, contact,
+ * pressure, centre of pressure, roll position), a zero-phase low-pass of the
+ * roll position and its speed, segments, pauses, holds, strokes, cadence,
+ * scores and advice, exactly as shared/spec/analysis-output.md defines them.
+ *
+ * In-process callers (rollmat analyze, rollmat plot) run one recording with
+ * rm_analysis_run() and get a result object holding the spec's JSON document
+ * and, on request, a per-frame trace for plotting. docs/scoring.md explains
+ * the thresholds and scores. */
+#ifndef RM_ANALYSIS_H
+#define RM_ANALYSIS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rm_recording.h"
+
+#define RM_PROFILE_NAME_LEN 64
+
+/* ---- guidance profiles -------------------------------------------------- */
+
+/* The thresholds a session is judged against (analysis-output.md, "Guidance
+ * profiles"). */
+struct rm_profile {
+    char name[RM_PROFILE_NAME_LEN];
+    double speed_slow_max_mm_s; /* rolling at or below this is "slow" */
+    double speed_fast_mm_s;     /* rolling above this is too fast */
+    double pause_min_s;         /* shortest pause */
+    double pause_speed_mm_s;    /* a pause starts/ends where speed crosses this */
+    double pause_tolerance_mm;  /* p(t) stays within this of its mean in a pause */
+    double hold_min_s;          /* shortest hold */
+    double hold_target_min_s;   /* a hold's duration is judged against */
+    double hold_target_max_s;   /*   hold_target_min_s .. hold_target_max_s */
+    double pressure_max_kpa;    /* contact-mean pressure not to exceed for >= 1 s */
+};
+
+/* Fills out with a built-in profile: "default", "short" or "long".
+ * RM_ENOTFOUND for any other name. */
+int rm_profile_builtin(const char *name, struct rm_profile *out);
+
+/* `--profile NAME|FILE`: a built-in name, else an INI file whose keys (the
+ * struct's field names, optionally under a [profile] section, plus `name`
+ * and `base` = the built-in profile it starts from, default "default")
+ * override the built-in values. An unknown key, a value that is not a
+ * finite number, or inconsistent values (e.g. hold_target_min_s >
+ * hold_target_max_s) give RM_EFORMAT with "<file>:<line>: <what>"; a name
+ * that is neither built in nor a readable file gives RM_EUSAGE. */
+int rm_profile_load(const char *name_or_path, struct rm_profile *out);
+
+/* The profile as the "profile" object of the spec's document. New reference. */
+json_t *rm_profile_to_json(const struct rm_profile *p);
+
+/* ---- options ------------------------------------------------------------ */
+
+struct rm_analysis_opts {
+    struct rm_profile profile;    /* set by rm_analysis_opts_init to "default" */
+    const char *calibration_path; /* --calibration CAL.h5; NULL: the recording's own, if any */
+    bool keep_trace;              /* fill rm_analysis_result.trace */
+    const char *frames_csv;       /* write the per-frame CSV of cli.md here; NULL: none */
+    int read_threads;             /* threads reading this file, the caller included: 0 one per
+                                     core (and the caller), 1 the caller alone (batch) */
+};
+
+/* Defaults: the "default" profile, no calibration override, no trace, no
+ * CSV, automatic threads. */
+void rm_analysis_opts_init(struct rm_analysis_opts *opts);
+
+/* ---- result ------------------------------------------------------------- */
+
+/* Per-frame figures, one entry per frame of the recording, in file order.
+ * Values that do not exist for a frame (roll position while unloaded) are
+ * NAN. Pressure-like arrays are in kPa (force in N) when `calibrated`, else
+ * in counts above the unloaded baseline (force: their sum over contact). */
+struct rm_trace {
+    int64_t n;
+    bool calibrated;
+    double *t;                /* s, the recording's /t */
+    uint8_t *loaded;          /* 1: the roller carries weight (see docs/scoring.md) */
+    double *force;            /* N, or counts summed over contact */
+    double *contact_area_cm2; /* sensels in contact * sensel area */
+    double *peak;             /* highest sensel, kPa or counts */
+    double *mean;             /* contact-mean pressure, kPa or counts */
+    double *cop_row_mm;       /* centre of pressure along the roll axis */
+    double *cop_col_mm;       /* ... and across it */
+    double *p_raw_mm;         /* roll position p(t): NAN while unloaded */
+    double *p_mm;             /* zero-phase low-passed p(t): NAN while unloaded */
+    double *velocity_mm_s;    /* d p_mm / dt, signed (+: toward higher rows); NAN unloaded */
+    double *speed_mm_s;       /* |velocity_mm_s| */
+};
+
+/* One pause (analysis-output.md "Pause"); kPa/N fields NAN when uncalibrated. */
+struct rm_pause {
+    double t_start, t_end, duration_s;
+    double position_mm, relative_position;
+    bool hold;
+    double mean_force_n;
+    double peak_pressure_kpa;
+};
+
+/* One stroke: a pass in one direction between reversals or pauses. */
+struct rm_stroke {
+    double t_start, t_end;
+    double p_start_mm, p_end_mm;
+    double mean_speed_mm_s;
+};
+
+/* One segment (the stretch spent on one muscle). */
+struct rm_segment {
+    char label[RM_EVENT_LABEL_LEN + 1];
+    bool from_events;      /* "source": "events" or "auto" */
+    double t_start, t_end; /* s on the /t clock */
+    int64_t frame_start;   /* first frame index in the segment */
+    int64_t frame_end;     /* one past the last */
+    double loaded_s;
+    double range_mm[2]; /* roll-axis stretch covered; NAN when never loaded */
+    size_t npauses;
+    struct rm_pause *pauses; /* owned by the result */
+    size_t nstrokes;
+    struct rm_stroke *strokes; /* owned by the result */
+    double cadence_hz;         /* NAN: no dominant rhythm */
+    double speed_median_mm_s;  /* NAN: no rolling */
+    /* 0..100; score_pressure is -1 when the recording is uncalibrated */
+    int score_total, score_speed, score_holds, score_pressure, score_coverage;
+};
+
+struct rm_analysis_result {
+    json_t *doc; /* the spec's document; owned by the result */
+    struct rm_meta_copy {
+        int rows, cols;
+        double pitch_row_mm, pitch_col_mm, rate_hz;
+    } mat;
+    bool calibrated;
+    size_t nsegments;
+    struct rm_segment *segments; /* owned by the result */
+    struct rm_trace trace;       /* n = 0 and NULL arrays unless opts.keep_trace */
+};
+
+/* Analyses the recording at path. On success *out owns everything and is
+ * freed with rm_analysis_result_free(). Errors: RM_EFORMAT (with rm_fail's
+ * message) for a file that is not a valid recording or a bad calibration;
+ * RM_EIO for an unwritable CSV; RM_ENOMEM. An empty recording or one never
+ * loaded gives a valid document with no segments. Thread-safe: batch
+ * callers run it from several threads at once. */
+int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
+                    struct rm_analysis_result **out);
+
+void rm_analysis_result_free(struct rm_analysis_result *r);
+
+/* Frees what the library caches between runs (FFTW plans). Optional, at
+ * the end of a process, when no run is under way. */
+void rm_analysis_cleanup(void);
+
+/* ---- command ------------------------------------------------------------ */
+
+/* `rollmat analyze` (shared/spec/cli.md). */
+int rm_cmd_analyze(int argc, char **argv);
+
+#endif

@@ -1,0 +1,56 @@
+/* What the calibration steps share: robust statistics and finding the frames
+ * that carry a load. Private to calib/. */
+#ifndef CALIB_INTERNAL_H
+#define CALIB_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rm_calib.h"
+
+/* 1.4826 * MAD estimates the standard deviation of normal data. */
+#define CALIB_MAD_TO_SIGMA 1.4826
+
+/* The k-th smallest of v[0..n) (0-based); reorders v. n > 0. */
+float calib_select(float *v, size_t n, size_t k);
+/* The median of v[0..n) (the mean of the middle two for even n); reorders
+ * v. n > 0. */
+float calib_median(float *v, size_t n);
+/* The median absolute deviation of v from m; overwrites v. n > 0. */
+float calib_mad(float *v, size_t n, float m);
+
+/* Full scale of a recording's counts. */
+static inline unsigned calib_full_scale(const struct rm_calib_frames *fr)
+{
+    return (1u << fr->adc_bits) - 1u;
+}
+
+/* The frames of a load recording that carry the whole load, and the
+ * contact threshold: equilibrated counts x = gain * (raw - offset) above
+ * `tau` are contact. */
+struct calib_loaded {
+    size_t n;     /* loaded frames */
+    size_t *idx;  /* their indices, increasing; owned, free() */
+    double tau;   /* x above this is contact (4 noise sigmas) */
+    double sigma; /* the noise of x on unloaded sensels */
+};
+
+/* Within frames [first, first + count) of fr (count 0: all of them).
+ * RM_EFORMAT "<file>: no load on it" when fewer than a handful of sensels
+ * ever rise above the noise. */
+int calib_find_loaded(const struct rm_calibration *cal, const struct rm_calib_frames *fr,
+                      size_t first, size_t count, struct calib_loaded *out);
+
+/* Gives each dead sensel the mean of v over its live 8 neighbours, so that
+ * a dead sensel under a load does not read as a hole in it. */
+void calib_fill_dead(const struct rm_calibration *cal, float *v);
+
+/* The contact of one frame: x = gain * (raw - offset) where above tau, 0
+ * elsewhere, dead sensels filled from their neighbours. */
+void calib_contact_x(const struct rm_calibration *cal, const uint16_t *raw, double tau, float *x);
+
+/* Non-negative least squares: x >= 0 minimising |A x - b| (A is m x n,
+ * row-major), by Lawson and Hanson's active-set method. n <= 64. */
+int calib_nnls(const double *A, const double *b, size_t m, size_t n, double *x);
+
+#endif

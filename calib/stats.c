@@ -1,0 +1,77 @@
+/* Order statistics for the robust estimates of the calibration steps. */
+#include <assert.h>
+#include <math.h>
+
+#include "calib_internal.h"
+
+static inline void swap(float *v, size_t i, size_t j)
+{
+    float t = v[i];
+    v[i] = v[j];
+    v[j] = t;
+}
+
+float calib_select(float *v, size_t n, size_t k)
+{
+    assert(n > 0 && k < n);
+    /* Quickselect with a median-of-three pivot (Numerical Recipes'
+     * `select`): linear on average, and sensor readings are not
+     * adversarial. Afterwards v[k] is in place, smaller ones left of it. */
+    size_t l = 0, ir = n - 1;
+    for (;;) {
+        if (ir <= l + 1) {
+            if (ir == l + 1 && v[ir] < v[l])
+                swap(v, l, ir);
+            return v[k];
+        }
+        size_t mid = l + (ir - l) / 2;
+        swap(v, mid, l + 1);
+        if (v[l] > v[ir])
+            swap(v, l, ir);
+        if (v[l + 1] > v[ir])
+            swap(v, l + 1, ir);
+        if (v[l] > v[l + 1])
+            swap(v, l, l + 1);
+        size_t i = l + 1, j = ir;
+        float a = v[l + 1];
+        for (;;) {
+            do
+                i++;
+            while (v[i] < a);
+            do
+                j--;
+            while (v[j] > a);
+            if (j < i)
+                break;
+            swap(v, i, j);
+        }
+        v[l + 1] = v[j];
+        v[j] = a;
+        if (j >= k)
+            ir = j - 1;
+        if (j <= k)
+            l = i;
+    }
+}
+
+float calib_median(float *v, size_t n)
+{
+    assert(n > 0);
+    float upper = calib_select(v, n, n / 2);
+    if (n % 2)
+        return upper;
+    /* After selection everything below n/2 is <= upper: its maximum is the
+     * lower middle. */
+    float lower = v[0];
+    for (size_t i = 1; i < n / 2; i++)
+        if (v[i] > lower)
+            lower = v[i];
+    return 0.5f * (lower + upper);
+}
+
+float calib_mad(float *v, size_t n, float m)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = fabsf(v[i] - m);
+    return calib_median(v, n);
+}

@@ -1,0 +1,156 @@
+/* The per-segment maps, accumulated frame by frame so that a segment of any
+ * length costs rows * cols + rows * nbins numbers: the pressure-time
+ * integral and peak of each sensel, the kymograph (mean load per row and
+ * time bin) and the mean speed per time bin.
+ *
+ * Raw counts (no calibration) carry each sensel's zero-load offset, which
+ * would add up to a large false "time under pressure". Each sensel's
+ * lowest reading in the segment is taken as its baseline; everything here
+ * is linear in the values, so the baseline is subtracted once at the end:
+ * sum((x - b) dt) = sum(x dt) - b * sum(dt). */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plot_internal.h"
+#include "rm_error.h"
+
+/* Colour bars need a range even for an all-zero picture. */
+#define MIN_SCALE 1e-3
+
+int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, double t0, double span,
+                     int64_t nframes, int max_bins, double row_scale, bool subtract_baseline)
+{
+    assert(rows > 0 && cols > 0 && max_bins > 0);
+    *out = NULL;
+    struct rm_plot_maps *m = calloc(1, sizeof(*m)); /* owned by the caller */
+    if (!m)
+        return RM_ENOMEM;
+    m->rows = rows;
+    m->cols = cols;
+    /* At least two frames per bin on average: with one, the jitter of the
+     * device clock leaves some bins empty and stripes the picture. */
+    int64_t want = nframes / 2;
+    m->nbins = (int)(want < 1 ? 1 : (want < max_bins ? want : max_bins));
+    m->t0 = t0;
+    m->bin_s = span > 0 ? span / m->nbins : 1.0;
+    m->row_scale = row_scale;
+    m->subtract_baseline = subtract_baseline;
+    size_t cells = (size_t)rows * (size_t)cols;
+    size_t kcells = (size_t)rows * (size_t)m->nbins;
+    m->integral = calloc(cells, sizeof(float));
+    m->peak = calloc(cells, sizeof(float));
+    m->kymo = calloc(kcells, sizeof(float));
+    m->speed = calloc(2 * (size_t)m->nbins, sizeof(float));
+    m->sum = calloc(cells, sizeof(double));
+    m->lowest = malloc(cells * sizeof(float));
+    m->kysum = calloc(kcells, sizeof(double));
+    m->kyn = calloc((size_t)m->nbins, sizeof(int64_t));
+    m->spsum = calloc((size_t)m->nbins, sizeof(double));
+    m->spn = calloc((size_t)m->nbins, sizeof(int64_t));
+    if (!m->integral || !m->peak || !m->kymo || !m->speed || !m->sum || !m->lowest || !m->kysum ||
+        !m->kyn || !m->spsum || !m->spn) {
+        rm_plot_maps_free(m);
+        return RM_ENOMEM;
+    }
+    for (size_t i = 0; i < cells; i++) {
+        m->lowest[i] = INFINITY;
+        m->peak[i] = -INFINITY;
+    }
+    *out = m;
+    return 0;
+}
+
+void rm_plot_maps_free(struct rm_plot_maps *m)
+{
+    if (!m)
+        return;
+    free(m->integral);
+    free(m->peak);
+    free(m->kymo);
+    free(m->speed);
+    free(m->sum);
+    free(m->lowest);
+    free(m->kysum);
+    free(m->kyn);
+    free(m->spsum);
+    free(m->spn);
+    free(m);
+}
+
+static int bin_of(const struct rm_plot_maps *m, double t)
+{
+    double b = floor((t - m->t0) / m->bin_s);
+    if (!(b >= 0)) /* also NaN */
+        return 0;
+    if (b >= m->nbins)
+        return m->nbins - 1;
+    return (int)b;
+}
+
+void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, double dt, double speed)
+{
+    int b = bin_of(m, t);
+    double *krow = m->kysum;
+    for (int r = 0; r < m->rows; r++) {
+        const float *v = frame + (size_t)r * (size_t)m->cols;
+        size_t base = (size_t)r * (size_t)m->cols;
+        double row_sum = 0;
+        for (int c = 0; c < m->cols; c++) {
+            float x = isfinite(v[c]) ? v[c] : 0.0f;
+            m->sum[base + c] += (double)x * dt;
+            if (x > m->peak[base + c])
+                m->peak[base + c] = x;
+            if (x < m->lowest[base + c])
+                m->lowest[base + c] = x;
+            row_sum += x;
+        }
+        krow[(size_t)r * (size_t)m->nbins + (size_t)b] += row_sum;
+    }
+    m->kyn[b]++;
+    if (isfinite(speed)) {
+        m->spsum[b] += speed;
+        m->spn[b]++;
+    }
+    m->total_dt += dt;
+    m->frames++;
+}
+
+void rm_plot_maps_finish(struct rm_plot_maps *m)
+{
+    size_t cells = (size_t)m->rows * (size_t)m->cols;
+    m->integral_max = m->peak_max = m->kymo_max = MIN_SCALE;
+    m->speed_max = 0;
+    for (size_t i = 0; i < cells; i++) {
+        double b = (m->subtract_baseline && m->frames) ? m->lowest[i] : 0.0;
+        double integral = m->frames ? m->sum[i] - b * m->total_dt : 0.0;
+        double peak = m->frames ? m->peak[i] - b : 0.0;
+        m->integral[i] = integral > 0 ? (float)integral : 0.0f;
+        m->peak[i] = peak > 0 ? (float)peak : 0.0f;
+        if (m->integral[i] > m->integral_max)
+            m->integral_max = m->integral[i];
+        if (m->peak[i] > m->peak_max)
+            m->peak_max = m->peak[i];
+    }
+    for (int r = 0; r < m->rows; r++) {
+        double row_base = 0;
+        if (m->subtract_baseline && m->frames)
+            for (int c = 0; c < m->cols; c++)
+                row_base += m->lowest[(size_t)r * (size_t)m->cols + (size_t)c];
+        for (int b = 0; b < m->nbins; b++) {
+            size_t k = (size_t)r * (size_t)m->nbins + (size_t)b;
+            double v = m->kyn[b] ? (m->kysum[k] / (double)m->kyn[b] - row_base) : 0.0;
+            v *= m->row_scale;
+            m->kymo[k] = v > 0 ? (float)v : 0.0f;
+            if (m->kymo[k] > m->kymo_max)
+                m->kymo_max = m->kymo[k];
+        }
+    }
+    for (int b = 0; b < m->nbins; b++) {
+        m->speed[2 * b] = (float)(m->t0 + (b + 0.5) * m->bin_s);
+        m->speed[2 * b + 1] = m->spn[b] ? (float)(m->spsum[b] / (double)m->spn[b]) : NAN;
+        if (m->spn[b] && m->speed[2 * b + 1] > m->speed_max)
+            m->speed_max = m->speed[2 * b + 1];
+    }
+}

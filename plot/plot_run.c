@@ -1,0 +1,681 @@
+/* `rollmat plot` for one recording: analyse it, stream each segment's frames
+ * into its maps, hand the maps to gnuplot as binary matrices in a private
+ * temporary directory, and write report.html last. */
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "plot_internal.h"
+#include "rm_error.h"
+#include "rm_log.h"
+#include "rm_recording.h"
+
+#define LOG_PREFIX "plot"
+
+/* The kymograph needs no more time columns than a picture has pixels. */
+#define KYMO_MAX_BINS 1200
+/* Frames read (and converted) at a time. */
+#define READ_BLOCK_MAX 1024
+
+#define HEATMAP_W  1200
+#define TIMELINE_W 1400
+#define TIMELINE_H 900
+#define OVERVIEW_W 1000
+#define OVERVIEW_H 700
+
+struct run {
+    const char *path;
+    const struct rm_plot_opts *opts;
+    const char *ext; /* "png" or "svg" */
+    char gnuplot[4096];
+    char tmpdir[4096];
+    struct rm_analysis_result *result;
+    struct rm_rec_reader *reader;
+    struct rm_calibration *cal_loaded;   /* --calibration, owned here */
+    const struct rm_calibration *cal;    /* the one in use, or NULL */
+    struct rm_plot_segment_files *files; /* nsegments */
+    char partial[4096];                  /* an output being written, removed on failure */
+    struct rm_profile profile;           /* the thresholds the speed panel draws */
+};
+
+static int join(char *out, size_t size, const char *dir, const char *name)
+{
+    int n = snprintf(out, size, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= size)
+        return rm_fail(RM_EUSAGE, "%s/%s: path too long", dir, name);
+    return 0;
+}
+
+static int make_dirs(const char *dir)
+{
+    char buf[4096];
+    int n = snprintf(buf, sizeof(buf), "%s", dir);
+    if (n < 0 || (size_t)n >= sizeof(buf))
+        return rm_fail(RM_EUSAGE, "%s: path too long", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return rm_fail(RM_EIO, "%s: cannot create: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return rm_fail(RM_EIO, "%s: cannot create: %s", buf, strerror(errno));
+    struct stat st;
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+        return rm_fail(RM_EIO, "%s: not a directory", buf);
+    return 0;
+}
+
+static int write_floats(const char *path, const float *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return rm_fail(RM_EIO, "%s: %s", path, strerror(errno));
+    bool ok = fwrite(data, sizeof(float), n, f) == n;
+    if (fclose(f) != 0 || !ok)
+        return rm_fail(RM_EIO, "%s: cannot write: %s", path, strerror(errno));
+    return 0;
+}
+
+/* Common head of every variables file: terminal, size, output, titles. */
+static FILE *open_vars(struct run *run, const char *vars_path, const char *out_path, int width,
+                       int height, const char *title, const char *subtitle)
+{
+    FILE *f = fopen(vars_path, "w");
+    if (!f) {
+        rm_fail(RM_EIO, "%s: %s", vars_path, strerror(errno));
+        return NULL;
+    }
+    rm_gp_str(f, "out", out_path);
+    rm_gp_str(f, "term", run->ext);
+    rm_gp_int(f, "width", width);
+    rm_gp_int(f, "height", height);
+    rm_gp_str(f, "title", title);
+    rm_gp_str(f, "subtitle", subtitle);
+    return f;
+}
+
+static int close_vars(FILE *f, const char *vars_path)
+{
+    bool ok = !ferror(f);
+    if (fclose(f) != 0 || !ok)
+        return rm_fail(RM_EIO, "%s: cannot write: %s", vars_path, strerror(errno));
+    return 0;
+}
+
+/* Runs one script writing out_dir/name: gnuplot writes a hidden partial
+ * file that is renamed into place only once gnuplot succeeded. */
+static int draw(struct run *run, const char *script, const char *vars_path, const char *final,
+                const char *what)
+{
+    char script_path[4096];
+    int rc = rm_plot_script_path(script, run->tmpdir, script_path, sizeof(script_path));
+    if (rc)
+        return rc;
+    rc = rm_gnuplot_run(run->gnuplot, run->tmpdir, vars_path, script_path, what);
+    if (rc)
+        return rc;
+    if (rename(run->partial, final) != 0)
+        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
+    run->partial[0] = '\0';
+    rm_info("wrote %s", final);
+    return 0;
+}
+
+/* The partial name gnuplot writes for out_dir/name. */
+static int set_partial(struct run *run, const char *name)
+{
+    char hidden[512];
+    /* The pid keeps two runs writing into one directory apart. */
+    snprintf(hidden, sizeof(hidden), ".%s.%ld.partial", name, (long)getpid());
+    return join(run->partial, sizeof(run->partial), run->opts->out_dir, hidden);
+}
+
+static void segment_titles(const struct run *run, const struct rm_segment *s, char *title,
+                           size_t tsize, char *subtitle, size_t ssize)
+{
+    size_t nholds = 0;
+    for (size_t k = 0; k < s->npauses; k++)
+        nholds += s->pauses[k].hold;
+    snprintf(title, tsize, "%s · score %d%s", s->label, s->score_total,
+             run->cal ? "" : " · UNCALIBRATED (raw counts)");
+    char speed[64] = "";
+    if (isfinite(s->speed_median_mm_s))
+        snprintf(speed, sizeof(speed), " · median speed %.0f mm/s", s->speed_median_mm_s);
+    snprintf(subtitle, ssize, "%.1f–%.1f s · %.0f s loaded · %zu hold%s%s", s->t_start, s->t_end,
+             s->loaded_s, nholds, nholds == 1 ? "" : "s", speed);
+}
+
+static void write_pauses(FILE *f, const struct rm_segment *s, bool with_times)
+{
+    size_t n = s->npauses;
+    double *v = calloc(n ? n : 1, sizeof(double));
+    if (!v) {
+        /* Without the marks the picture is still right; say so. */
+        rm_warn("out of memory: pauses not marked");
+        n = 0;
+    }
+    rm_gp_int(f, "n_pauses", (long)n);
+#define PAUSE_ARRAY(name, expr)                                                                    \
+    do {                                                                                           \
+        for (size_t k = 0; k < n; k++)                                                             \
+            v[k] = (expr);                                                                         \
+        rm_gp_num_array(f, name, v, n);                                                            \
+    } while (0)
+    PAUSE_ARRAY("pause_pos", s->pauses[k].position_mm);
+    PAUSE_ARRAY("pause_dur", s->pauses[k].duration_s);
+    PAUSE_ARRAY("pause_hold", s->pauses[k].hold ? 1.0 : 0.0);
+    if (with_times) {
+        PAUSE_ARRAY("pause_t0", s->pauses[k].t_start);
+        PAUSE_ARRAY("pause_t1", s->pauses[k].t_end);
+    }
+#undef PAUSE_ARRAY
+    free(v);
+}
+
+/* The heatmap's canvas height for the mat's shape (the scripts' layout:
+ * cells of 0.295 x 0.75 of the canvas side by side, or 0.76 x 0.355 one
+ * above the other), so that the mat fills its cell instead of floating in
+ * white space. */
+static int heatmap_height(const struct rm_analysis_result *r, bool *stacked)
+{
+    double aspect = (r->mat.rows * r->mat.pitch_row_mm) / (r->mat.cols * r->mat.pitch_col_mm);
+    *stacked = aspect < 1.0;
+    double h = *stacked ? 0.76 * HEATMAP_W * aspect / 0.355 : 0.295 * HEATMAP_W * aspect / 0.75;
+    return h < 600 ? 600 : h > 2000 ? 2000 : (int)lround(h);
+}
+
+/* Dead sensels read nothing: the heatmap marks them so that a white spot
+ * is not mistaken for a spot the roller never touched. */
+static void write_dead(FILE *f, const struct run *run)
+{
+    const struct rm_calibration *cal = run->cal;
+    size_t cells = cal ? (size_t)cal->rows * (size_t)cal->cols : 0;
+    size_t n = 0;
+    for (size_t i = 0; i < cells; i++)
+        n += cal->dead[i] != 0;
+    double *x = calloc(n ? n : 1, sizeof(double));
+    double *y = calloc(n ? n : 1, sizeof(double));
+    if (!x || !y)
+        n = 0; /* the picture is still right without the marks */
+    size_t k = 0;
+    for (size_t i = 0; i < cells && k < n; i++) {
+        if (!cal->dead[i])
+            continue;
+        y[k] = (double)(i / (size_t)cal->cols) * run->result->mat.pitch_row_mm;
+        x[k] = (double)(i % (size_t)cal->cols) * run->result->mat.pitch_col_mm;
+        k++;
+    }
+    rm_gp_int(f, "n_dead", (long)n);
+    rm_gp_num_array(f, "dead_x", x, n);
+    rm_gp_num_array(f, "dead_y", y, n);
+    free(x);
+    free(y);
+}
+
+/* The user's `mark` events within the segment (a note such as "felt
+ * tight" pressed during the session): the timeline shows them where they
+ * happened. */
+static void write_marks(FILE *f, const struct run *run, double t0, double t1)
+{
+    size_t nev = rm_rec_nevents(run->reader);
+    const struct rm_event *ev = rm_rec_events(run->reader);
+    const char **text = calloc(nev ? nev : 1, sizeof(*text)); /* borrowed strings */
+    double *t = calloc(nev ? nev : 1, sizeof(double));
+    size_t n = 0;
+    for (size_t i = 0; text && t && i < nev; i++) {
+        if (strcmp(ev[i].kind, "mark") != 0 || ev[i].t < t0 || ev[i].t > t1)
+            continue;
+        t[n] = ev[i].t;
+        text[n] = ev[i].label;
+        n++;
+    }
+    rm_gp_int(f, "n_marks", (long)n);
+    rm_gp_num_array(f, "mark_t", t, n);
+    rm_gp_str_array(f, "mark_text", text, n);
+    free(text);
+    free(t);
+}
+
+/* Streams the segment's frames into maps. */
+static int accumulate(struct run *run, const struct rm_segment *s, struct rm_plot_maps *m)
+{
+    const struct rm_analysis_result *r = run->result;
+    const struct rm_trace *tr = &r->trace;
+    int rows = r->mat.rows, cols = r->mat.cols;
+    size_t cells = (size_t)rows * (size_t)cols;
+    double period = r->mat.rate_hz > 0 ? 1.0 / r->mat.rate_hz : 0.01;
+    int64_t block = rm_rec_chunk_frames(run->reader);
+    if (block < 1)
+        block = 1;
+    if (block > READ_BLOCK_MAX)
+        block = READ_BLOCK_MAX;
+    uint16_t *raw = malloc((size_t)block * cells * sizeof(uint16_t)); /* owned here */
+    float *val = malloc((size_t)block * cells * sizeof(float));       /* owned here */
+    int rc = 0;
+    if (!raw || !val) {
+        rc = RM_ENOMEM;
+        goto out;
+    }
+    for (int64_t start = s->frame_start; start < s->frame_end; start += block) {
+        if (rm_plot_interrupted()) {
+            rc = rm_fail(RM_EINTR, "interrupted");
+            goto out;
+        }
+        int64_t count = s->frame_end - start < block ? s->frame_end - start : block;
+        rc = rm_rec_read_frames(run->reader, start, count, raw);
+        if (rc)
+            goto out;
+        if (run->cal) {
+            rm_calibration_apply(run->cal, raw, val, (size_t)count);
+        } else {
+            for (size_t i = 0; i < (size_t)count * cells; i++)
+                val[i] = raw[i];
+        }
+        for (int64_t k = 0; k < count; k++) {
+            int64_t i = start + k;
+            double dt = period;
+            /* A frame stands for the time to the next one, but a gap (lost
+             * frames, a disconnect) is not time under pressure. */
+            if (i + 1 < tr->n)
+                dt = fmin(tr->t[i + 1] - tr->t[i], 2.0 * period);
+            double speed = (tr->loaded[i] && isfinite(tr->speed_mm_s[i])) ? tr->speed_mm_s[i] : NAN;
+            rm_plot_maps_add(m, val + (size_t)k * cells, tr->t[i], dt, speed);
+        }
+    }
+    rm_plot_maps_finish(m);
+out:
+    free(raw);
+    free(val);
+    return rc;
+}
+
+static double nice_top(double v)
+{
+    /* Round a colour-bar or axis top up to a round number (1, 1.2, 1.5 ...
+     * 8 times a power of ten): round tick labels, little wasted range. */
+    if (!(v > 0))
+        return 1;
+    double p = pow(10, floor(log10(v)));
+    static const double steps[] = {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10};
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (v <= steps[i] * p * (1 + 1e-9))
+            return steps[i] * p;
+    return 10 * p;
+}
+
+/* What the pictures of one segment need once its frames are reduced: the
+ * data files in the temporary directory and the maxima of the maps. */
+struct seg_data {
+    char stem[64];
+    double t0, span, bin_s;
+    int nbins;
+    double integral_max, peak_max, kymo_max, speed_max;
+};
+
+/* The data file tmpdir/STEM-KIND.f32. */
+static int data_path(const struct run *run, const char *stem, const char *kind, char *out,
+                     size_t size)
+{
+    char name[256];
+    snprintf(name, sizeof(name), "%s-%s.f32", stem, kind);
+    return join(out, size, run->tmpdir, name);
+}
+
+/* Streams the segment's frames into its maps and writes them as binary
+ * matrices for gnuplot; only the maxima stay in memory. */
+static int prepare_segment(struct run *run, size_t index, struct seg_data *sd)
+{
+    const struct rm_analysis_result *r = run->result;
+    const struct rm_segment *s = &r->segments[index];
+    const struct rm_trace *tr = &r->trace;
+    int rows = r->mat.rows, cols = r->mat.cols;
+    assert(s->frame_start >= 0 && s->frame_end <= tr->n && s->frame_start <= s->frame_end);
+    bool calibrated = run->cal != NULL;
+    double period = r->mat.rate_hz > 0 ? 1.0 / r->mat.rate_hz : 0.01;
+    int64_t nframes = s->frame_end - s->frame_start;
+    sd->t0 = nframes > 0 ? tr->t[s->frame_start] : s->t_start;
+    sd->span = nframes > 0 ? tr->t[s->frame_end - 1] - sd->t0 + period : s->t_end - s->t_start;
+    if (!(sd->span > 0))
+        sd->span = period;
+    double row_scale = calibrated ? r->mat.pitch_row_mm * r->mat.pitch_col_mm * 1e-3 : 1.0;
+
+    struct rm_plot_maps *m = NULL;
+    int rc = rm_plot_maps_new(&m, rows, cols, sd->t0, sd->span, nframes, KYMO_MAX_BINS, row_scale,
+                              !calibrated);
+    if (rc)
+        return rc;
+    if ((rc = accumulate(run, s, m)))
+        goto out;
+    char path[4096];
+    size_t cells = (size_t)rows * (size_t)cols;
+    if ((rc = data_path(run, sd->stem, "integral", path, sizeof(path))) ||
+        (rc = write_floats(path, m->integral, cells)) ||
+        (rc = data_path(run, sd->stem, "peak", path, sizeof(path))) ||
+        (rc = write_floats(path, m->peak, cells)) ||
+        (rc = data_path(run, sd->stem, "kymo", path, sizeof(path))) ||
+        (rc = write_floats(path, m->kymo, (size_t)rows * (size_t)m->nbins)) ||
+        (rc = data_path(run, sd->stem, "speed", path, sizeof(path))) ||
+        (rc = write_floats(path, m->speed, 2 * (size_t)m->nbins)))
+        goto out;
+    sd->nbins = m->nbins;
+    sd->bin_s = m->bin_s;
+    sd->integral_max = m->integral_max;
+    sd->peak_max = m->peak_max;
+    sd->kymo_max = m->kymo_max;
+    sd->speed_max = m->speed_max;
+out:
+    rm_plot_maps_free(m);
+    return rc;
+}
+
+/* Draws one segment's heatmap and timeline. `scale` holds the session's
+ * maxima: every segment shares the colour bars and the speed axis, so the
+ * pictures of two muscles (left and right) compare at a glance. */
+static int draw_segment(struct run *run, size_t index, const struct seg_data *sd,
+                        const struct seg_data *scale)
+{
+    const struct rm_analysis_result *r = run->result;
+    const struct rm_segment *s = &r->segments[index];
+    int rows = r->mat.rows, cols = r->mat.cols;
+    bool calibrated = run->cal != NULL;
+    const char *stem = sd->stem;
+    char integral_path[4096], peak_path[4096], kymo_path[4096], speed_path[4096];
+    char name[512], vars_path[4096], final[4096], what[256], title[256], subtitle[256];
+    int rc;
+    if ((rc = data_path(run, stem, "integral", integral_path, sizeof(integral_path))) ||
+        (rc = data_path(run, stem, "peak", peak_path, sizeof(peak_path))) ||
+        (rc = data_path(run, stem, "kymo", kymo_path, sizeof(kymo_path))) ||
+        (rc = data_path(run, stem, "speed", speed_path, sizeof(speed_path))))
+        return rc;
+    segment_titles(run, s, title, sizeof(title), subtitle, sizeof(subtitle));
+
+    /* ---- heatmap ---- */
+    struct rm_plot_segment_files *files = &run->files[index];
+    snprintf(files->heatmap, sizeof(files->heatmap), "%s-heatmap.%s", stem, run->ext);
+    snprintf(name, sizeof(name), "vars-%s-heatmap.gp", stem);
+    if ((rc = join(vars_path, sizeof(vars_path), run->tmpdir, name)) ||
+        (rc = join(final, sizeof(final), run->opts->out_dir, files->heatmap)) ||
+        (rc = set_partial(run, files->heatmap)))
+        return rc;
+    bool stacked;
+    int height = heatmap_height(r, &stacked);
+    FILE *f = open_vars(run, vars_path, run->partial, HEATMAP_W, height, title, subtitle);
+    if (!f)
+        return RM_EIO;
+    rm_gp_int(f, "stacked", stacked);
+    rm_gp_int(f, "rows", rows);
+    rm_gp_int(f, "cols", cols);
+    rm_gp_num(f, "pitch_row", r->mat.pitch_row_mm);
+    rm_gp_num(f, "pitch_col", r->mat.pitch_col_mm);
+    rm_gp_str(f, "integral_file", integral_path);
+    rm_gp_str(f, "peak_file", peak_path);
+    rm_gp_str(f, "integral_unit", calibrated ? "kPa·s" : "counts·s");
+    rm_gp_str(f, "peak_unit", calibrated ? "kPa" : "counts");
+    rm_gp_num(f, "integral_max", nice_top(scale->integral_max));
+    rm_gp_num(f, "peak_max", nice_top(scale->peak_max));
+    write_pauses(f, s, false);
+    write_dead(f, run);
+    if ((rc = close_vars(f, vars_path)))
+        return rc;
+    snprintf(what, sizeof(what), "heatmap of %s", s->label);
+    if ((rc = draw(run, "plot-heatmap", vars_path, final, what)))
+        return rc;
+
+    /* ---- timeline ---- */
+    snprintf(files->timeline, sizeof(files->timeline), "%s-timeline.%s", stem, run->ext);
+    snprintf(name, sizeof(name), "vars-%s-timeline.gp", stem);
+    if ((rc = join(vars_path, sizeof(vars_path), run->tmpdir, name)) ||
+        (rc = join(final, sizeof(final), run->opts->out_dir, files->timeline)) ||
+        (rc = set_partial(run, files->timeline)))
+        return rc;
+    f = open_vars(run, vars_path, run->partial, TIMELINE_W, TIMELINE_H, title, subtitle);
+    if (!f)
+        return RM_EIO;
+    const struct rm_profile *prof = &run->profile;
+    rm_gp_int(f, "rows", rows);
+    rm_gp_num(f, "pitch_row", r->mat.pitch_row_mm);
+    rm_gp_num(f, "t0", sd->t0);
+    rm_gp_num(f, "t1", sd->t0 + sd->span);
+    rm_gp_int(f, "ntime", sd->nbins);
+    rm_gp_num(f, "bin_s", sd->bin_s);
+    rm_gp_str(f, "kymo_file", kymo_path);
+    rm_gp_str(f, "kymo_unit", calibrated ? "N" : "counts");
+    rm_gp_num(f, "kymo_max", nice_top(scale->kymo_max));
+    rm_gp_str(f, "speed_file", speed_path);
+    rm_gp_num(f, "speed_slow", prof->speed_slow_max_mm_s);
+    rm_gp_num(f, "speed_fast", prof->speed_fast_mm_s);
+    /* Room above the fast threshold, but a spike does not flatten the rest. */
+    double top = fmax(1.5 * prof->speed_fast_mm_s, 1.1 * scale->speed_max);
+    rm_gp_num(f, "speed_max", nice_top(fmin(top, 4.0 * prof->speed_fast_mm_s)));
+    write_pauses(f, s, true);
+    write_marks(f, run, sd->t0, sd->t0 + sd->span);
+    if ((rc = close_vars(f, vars_path)))
+        return rc;
+    snprintf(what, sizeof(what), "timeline of %s", s->label);
+    return draw(run, "plot-timeline", vars_path, final, what);
+}
+
+static int plot_overview(struct run *run, char *overview, size_t size)
+{
+    const struct rm_analysis_result *r = run->result;
+    size_t n = r->nsegments;
+    assert(n > 0);
+    char vars_path[4096], final[4096], title[256], subtitle[256];
+    snprintf(overview, size, "overview.%s", run->ext);
+    int rc;
+    if ((rc = join(vars_path, sizeof(vars_path), run->tmpdir, "vars-overview.gp")) ||
+        (rc = join(final, sizeof(final), run->opts->out_dir, overview)) ||
+        (rc = set_partial(run, overview)))
+        return rc;
+    double total = json_number_value(json_object_get(json_object_get(r->doc, "score"), "total"));
+    double loaded = 0;
+    for (size_t i = 0; i < n; i++)
+        loaded += r->segments[i].loaded_s;
+    const char *base = strrchr(run->path, '/');
+    base = base ? base + 1 : run->path;
+    snprintf(title, sizeof(title), "Session score %.0f%s", total,
+             run->cal ? "" : " · UNCALIBRATED (raw counts)");
+    snprintf(subtitle, sizeof(subtitle), "%s · %zu muscle%s · %.1f min rolled", base, n,
+             n == 1 ? "" : "s", loaded / 60.0);
+    FILE *f = open_vars(run, vars_path, run->partial, OVERVIEW_W, OVERVIEW_H, title, subtitle);
+    if (!f)
+        return RM_EIO;
+    const char **labels = calloc(n, sizeof(*labels)); /* borrowed strings, owned here */
+    double *scores = calloc(n, sizeof(double));
+    double *loaded_s = calloc(n, sizeof(double));
+    if (!labels || !scores || !loaded_s) {
+        fclose(f);
+        rc = RM_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        labels[i] = r->segments[i].label;
+        scores[i] = r->segments[i].score_total;
+        loaded_s[i] = r->segments[i].loaded_s;
+    }
+    rm_gp_int(f, "n_seg", (long)n);
+    rm_gp_str_array(f, "seg_label", labels, n);
+    rm_gp_num_array(f, "seg_score", scores, n);
+    rm_gp_num_array(f, "seg_loaded", loaded_s, n);
+    rm_gp_num(f, "session_score", total);
+    if ((rc = close_vars(f, vars_path)))
+        goto out;
+    rc = draw(run, "plot-overview", vars_path, final, "overview");
+out:
+    free(labels);
+    free(scores);
+    free(loaded_s);
+    return rc;
+}
+
+/* Writes name in the output directory through a hidden partial file. */
+static int write_json(struct run *run, const char *name)
+{
+    char final[4096];
+    int rc;
+    if ((rc = join(final, sizeof(final), run->opts->out_dir, name)) ||
+        (rc = set_partial(run, name)))
+        return rc;
+    if (json_dump_file(run->result->doc, run->partial, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+        return rm_fail(RM_EIO, "%s: cannot write", run->partial);
+    if (rename(run->partial, final) != 0)
+        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
+    run->partial[0] = '\0';
+    return 0;
+}
+
+static int write_report(struct run *run, const char *overview, char *report_path,
+                        size_t report_path_size)
+{
+    char final[4096];
+    int rc;
+    if ((rc = join(final, sizeof(final), run->opts->out_dir, "report.html")) ||
+        (rc = set_partial(run, "report.html")))
+        return rc;
+    struct rm_plot_report rep = {
+        .recording = run->path,
+        .created_utc = rm_rec_meta(run->reader)->created_utc,
+        .format_ext = run->ext,
+        .result = run->result,
+        .files = run->files,
+        .events = rm_rec_events(run->reader),
+        .nevents = rm_rec_nevents(run->reader),
+        .overview = overview,
+        .analysis_json = "analysis.json",
+    };
+    if ((rc = rm_plot_write_report(run->partial, &rep)))
+        return rc;
+    if (rename(run->partial, final) != 0)
+        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
+    run->partial[0] = '\0';
+    if (report_path)
+        snprintf(report_path, report_path_size, "%s", final);
+    rm_info("wrote %s", final);
+    return 0;
+}
+
+static int open_inputs(struct run *run)
+{
+    struct rm_analysis_opts aopts;
+    rm_analysis_opts_init(&aopts);
+    int rc;
+    if (run->opts->profile && (rc = rm_profile_load(run->opts->profile, &aopts.profile)))
+        return rc;
+    run->profile = aopts.profile;
+    aopts.calibration_path = run->opts->calibration_path;
+    aopts.keep_trace = true;
+    if ((rc = rm_analysis_run(run->path, &aopts, &run->result)))
+        return rc;
+    if ((rc = rm_rec_reader_open(&run->reader, run->path)))
+        return rc;
+    if (run->opts->calibration_path) {
+        if ((rc = rm_calibration_load(run->opts->calibration_path, &run->cal_loaded)))
+            return rc;
+        run->cal = run->cal_loaded;
+    } else {
+        run->cal = rm_rec_calibration(run->reader);
+    }
+    if ((run->cal != NULL) != run->result->calibrated)
+        rm_warn("%s: the analysis and the pictures disagree on the calibration", run->path);
+    const struct rm_rec_meta *meta = rm_rec_meta(run->reader);
+    if (meta->rows != run->result->mat.rows || meta->cols != run->result->mat.cols ||
+        run->result->trace.n != rm_rec_frames(run->reader))
+        return rm_fail(RM_EFORMAT, "%s: changed while being read", run->path);
+    return 0;
+}
+
+static int plot_all(struct run *run, char *report_path, size_t report_path_size)
+{
+    const struct rm_analysis_result *r = run->result;
+    size_t n = r->nsegments;
+    run->files = calloc(n ? n : 1, sizeof(*run->files));  /* owned by the run */
+    struct seg_data *sd = calloc(n ? n : 1, sizeof(*sd)); /* owned here */
+    const char **taken = calloc(n ? n : 1, sizeof(*taken));
+    int rc = 0;
+    if (!run->files || !sd || !taken) {
+        rc = RM_ENOMEM;
+        goto out;
+    }
+    struct seg_data scale = {.integral_max = 0};
+    for (size_t i = 0; i < n && !rc; i++) {
+        rm_plot_file_stem(r->segments[i].label, taken, i, sd[i].stem, sizeof(sd[i].stem));
+        taken[i] = sd[i].stem;
+        rc = prepare_segment(run, i, &sd[i]);
+        scale.integral_max = fmax(scale.integral_max, sd[i].integral_max);
+        scale.peak_max = fmax(scale.peak_max, sd[i].peak_max);
+        scale.kymo_max = fmax(scale.kymo_max, sd[i].kymo_max);
+        scale.speed_max = fmax(scale.speed_max, sd[i].speed_max);
+    }
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = draw_segment(run, i, &sd[i], &scale);
+    char overview[64] = "";
+    if (!rc && n > 0)
+        rc = plot_overview(run, overview, sizeof(overview));
+    if (!rc)
+        rc = write_json(run, "analysis.json");
+    if (!rc)
+        rc = write_report(run, n > 0 ? overview : NULL, report_path, report_path_size);
+out:
+    free(sd);
+    free(taken);
+    return rc;
+}
+
+int rm_plot_run(const char *path, const struct rm_plot_opts *opts, char *report_path,
+                size_t report_path_size)
+{
+    assert(path && opts && opts->out_dir);
+    struct run run;
+    memset(&run, 0, sizeof(run));
+    run.path = path;
+    run.opts = opts;
+    run.ext = opts->format == RM_PLOT_SVG ? "svg" : "png";
+
+    /* Before any work: without gnuplot there is nothing to do. */
+    int rc = rm_gnuplot_find(run.gnuplot, sizeof(run.gnuplot));
+    if (rc)
+        return rc;
+
+    struct rm_plot_signals saved;
+    rm_plot_signals_catch(&saved);
+    if ((rc = open_inputs(&run)))
+        goto out;
+    if ((rc = make_dirs(opts->out_dir)))
+        goto out;
+    /* An old report would describe pictures this run is about to replace;
+     * its absence until the end says the set is incomplete. */
+    char old_report[4096];
+    if (join(old_report, sizeof(old_report), opts->out_dir, "report.html") == 0 &&
+        unlink(old_report) != 0 && errno != ENOENT) {
+        rc = rm_fail(RM_EIO, "%s: cannot replace: %s", old_report, strerror(errno));
+        goto out;
+    }
+    if (rm_plot_interrupted()) {
+        rc = rm_fail(RM_EINTR, "interrupted");
+        goto out;
+    }
+    if ((rc = rm_plot_tmpdir_create(run.tmpdir, sizeof(run.tmpdir))))
+        goto out;
+    rc = plot_all(&run, report_path, report_path_size);
+
+out:
+    if (run.partial[0])
+        unlink(run.partial);
+    if (run.tmpdir[0])
+        rm_plot_tmpdir_remove(run.tmpdir);
+    rm_plot_signals_restore(&saved);
+    free(run.files);
+    rm_calibration_free(run.cal_loaded);
+    if (run.reader)
+        rm_rec_reader_close(run.reader);
+    rm_analysis_result_free(run.result);
+    return rc;
+}

@@ -1,0 +1,516 @@
+/* Plan files (docs/simulator.md "Plan files"): one command per line, `#`
+ * comments, `key=value` options, double-quoted strings. Everything a plan
+ * can get wrong is reported here, with its line, so that the timeline
+ * compiler can trust what it gets. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rm_error.h"
+#include "sim_internal.h"
+
+#define MAX_TOKENS     16
+#define TOKEN_LEN      256
+#define MAX_PLAN_BYTES (4 << 20)
+
+struct token {
+    char key[32]; /* empty for a bare word */
+    char val[TOKEN_LEN];
+};
+
+struct parser {
+    const char *name;
+    int line;
+    struct rm_sim_plan *plan;
+    bool mat_allowed; /* `mat` only before every other command */
+    bool in_segment;
+};
+
+static int fail(const struct parser *ps, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int fail(const struct parser *ps, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return rm_fail(RM_EFORMAT, "%s:%d: %s", ps->name, ps->line, what);
+}
+
+/* Splits one line into tokens; `#` outside quotes ends it. */
+static int tokenize(const struct parser *ps, const char *s, struct token *tok, int *ntok)
+{
+    *ntok = 0;
+    for (;;) {
+        while (*s == ' ' || *s == '\t' || *s == '\r')
+            s++;
+        if (!*s || *s == '#')
+            return 0;
+        if (*ntok == MAX_TOKENS)
+            return fail(ps, "too many words on one line");
+        struct token *t = &tok[(*ntok)++];
+        t->key[0] = '\0';
+        /* A key is a bare identifier directly followed by '='. */
+        const char *eq = s;
+        while (isalnum((unsigned char)*eq) || *eq == '_')
+            eq++;
+        if (*eq == '=' && eq > s) {
+            size_t klen = (size_t)(eq - s);
+            if (klen >= sizeof(t->key))
+                return fail(ps, "option name too long");
+            memcpy(t->key, s, klen);
+            t->key[klen] = '\0';
+            s = eq + 1;
+        }
+        size_t n = 0;
+        if (*s == '"') {
+            s++;
+            while (*s && *s != '"') {
+                if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+                    s++;
+                if (n + 1 >= TOKEN_LEN)
+                    return fail(ps, "string too long");
+                t->val[n++] = *s++;
+            }
+            if (*s != '"')
+                return fail(ps, "unterminated string");
+            s++;
+        } else {
+            while (*s && *s != ' ' && *s != '\t' && *s != '\r' && *s != '#') {
+                if (n + 1 >= TOKEN_LEN)
+                    return fail(ps, "word too long");
+                t->val[n++] = *s++;
+            }
+        }
+        t->val[n] = '\0';
+    }
+}
+
+static int parse_number(const struct parser *ps, const char *what, const char *s, double lo,
+                        double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno || !isfinite(v))
+        return fail(ps, "%s: '%s' is not a number", what, s);
+    if (v < lo || v > hi)
+        return fail(ps, "%s = %g is outside %g .. %g", what, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static int parse_int(const struct parser *ps, const char *what, const char *s, double lo, double hi,
+                     double *out)
+{
+    int rc = parse_number(ps, what, s, lo, hi, out);
+    if (rc)
+        return rc;
+    if (*out != floor(*out))
+        return fail(ps, "%s = %s is not a whole number", what, s);
+    return 0;
+}
+
+/* The mat's extent in mm: sensel centres run from 0 to (n - 1) * pitch. */
+static double roll_extent_mm(const struct sim_mat_params *m)
+{
+    return (m->rows - 1) * (m->pitch_row_um / 1000.0);
+}
+
+static double cross_extent_mm(const struct sim_mat_params *m)
+{
+    return (m->cols - 1) * (m->pitch_col_um / 1000.0);
+}
+
+static int parse_mat(struct parser *ps, const struct token *tok, int ntok)
+{
+    struct sim_mat_params *m = &ps->plan->mat;
+    if (!ps->mat_allowed)
+        return fail(ps, "`mat` must come before every other command");
+    for (int i = 1; i < ntok; i++) {
+        const char *k = tok[i].key, *v = tok[i].val;
+        double x;
+        int rc = 0;
+        if (!*k)
+            return fail(ps, "mat: expected key=value, got %s", v);
+        if (strcmp(k, "rows") == 0 && !(rc = parse_int(ps, "rows", v, 1, 255, &x)))
+            m->rows = (int)x;
+        else if (strcmp(k, "cols") == 0 && !(rc = parse_int(ps, "cols", v, 1, 255, &x)))
+            m->cols = (int)x;
+        else if (strcmp(k, "pitch_row_mm") == 0 &&
+                 !(rc = parse_number(ps, "pitch_row_mm", v, 0.001, 65.535, &x)))
+            m->pitch_row_um = (int)lround(x * 1000.0);
+        else if (strcmp(k, "pitch_col_mm") == 0 &&
+                 !(rc = parse_number(ps, "pitch_col_mm", v, 0.001, 65.535, &x)))
+            m->pitch_col_um = (int)lround(x * 1000.0);
+        else if (strcmp(k, "rate_hz") == 0 && !(rc = parse_int(ps, "rate_hz", v, 1, 1000, &x)))
+            m->rate_hz = (int)x;
+        else if (strcmp(k, "adc_bits") == 0 && !(rc = parse_int(ps, "adc_bits", v, 8, 16, &x)))
+            m->adc_bits = (int)x;
+        else if (strcmp(k, "serial") == 0) {
+            if (!*v || strlen(v) > SIM_SERIAL_LEN)
+                return fail(ps, "serial must be 1 to 16 characters");
+            for (const char *c = v; *c; c++)
+                if (*c < 0x21 || *c > 0x7e)
+                    return fail(ps, "serial must be printable ASCII without spaces");
+            snprintf(m->serial, sizeof(m->serial), "%s", v);
+        } else if (!rc)
+            return fail(ps, "mat: unknown key %s", k);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int add_cmd(struct parser *ps, enum sim_cmd_kind kind, struct sim_cmd **out)
+{
+    struct rm_sim_plan *p = ps->plan;
+    if (p->ncmds == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 64;
+        struct sim_cmd *c = realloc(p->cmds, cap * sizeof(*c));
+        if (!c)
+            return RM_ENOMEM;
+        p->cmds = c;
+        p->cap = cap;
+    }
+    struct sim_cmd *c = &p->cmds[p->ncmds++];
+    memset(c, 0, sizeof(*c));
+    c->kind = kind;
+    c->line = ps->line;
+    *out = c;
+    return 0;
+}
+
+/* Checks the count of bare arguments and that every key=value is one of
+ * `keys` (space separated, NULL for none). */
+static int check_args(const struct parser *ps, const struct token *tok, int ntok, int nbare,
+                      const char *keys)
+{
+    int bare = 0;
+    for (int i = 1; i < ntok; i++) {
+        if (!tok[i].key[0]) {
+            if (bare++ == nbare)
+                return fail(ps, "%s: unexpected '%s'", tok[0].val, tok[i].val);
+            continue;
+        }
+        char pattern[40];
+        snprintf(pattern, sizeof(pattern), " %s ", tok[i].key);
+        char padded[200];
+        snprintf(padded, sizeof(padded), " %s ", keys ? keys : "");
+        if (!strstr(padded, pattern))
+            return fail(ps, "%s: unknown key '%s'", tok[0].val, tok[i].key);
+    }
+    if (bare < nbare)
+        return fail(ps, "%s: %d argument%s expected", tok[0].val, nbare, nbare == 1 ? "" : "s");
+    return 0;
+}
+
+/* The i-th bare word (0-based) after the command. */
+static const char *bare(const struct token *tok, int ntok, int i)
+{
+    for (int j = 1; j < ntok; j++)
+        if (!tok[j].key[0] && i-- == 0)
+            return tok[j].val;
+    return NULL;
+}
+
+static const char *keyed(const struct token *tok, int ntok, const char *key)
+{
+    for (int j = 1; j < ntok; j++)
+        if (strcmp(tok[j].key, key) == 0)
+            return tok[j].val;
+    return NULL;
+}
+
+static int need_segment(const struct parser *ps, const char *cmd, bool inside)
+{
+    if (inside && !ps->in_segment)
+        return fail(ps, "%s: nobody is on the roller (start with `muscle`)", cmd);
+    if (!inside && ps->in_segment)
+        return fail(ps, "%s: someone is on the roller (`end` the muscle first)", cmd);
+    return 0;
+}
+
+static int parse_position(const struct parser *ps, const char *what, const char *s, double *out)
+{
+    return parse_number(ps, what, s, 0.0, roll_extent_mm(&ps->plan->mat), out);
+}
+
+static int parse_area(const struct parser *ps, const char *s, double area[4])
+{
+    const struct sim_mat_params *m = &ps->plan->mat;
+    char buf[TOKEN_LEN];
+    snprintf(buf, sizeof(buf), "%s", s);
+    char *save = NULL, *part = strtok_r(buf, ",", &save);
+    for (int i = 0; i < 4; i++, part = strtok_r(NULL, ",", &save)) {
+        if (!part)
+            return fail(ps, "mass: area needs four numbers x0,y0,x1,y1");
+        int rc = parse_number(ps, "area", part, -1e6, 1e6, &area[i]);
+        if (rc)
+            return rc;
+    }
+    if (part)
+        return fail(ps, "mass: area needs four numbers x0,y0,x1,y1");
+    double pr = m->pitch_row_um / 1000.0, pc = m->pitch_col_um / 1000.0;
+    /* The board must lie on the sensing area, edges of the outer sensels
+     * included, else part of its load would go unmeasured. */
+    if (!(area[0] < area[2] && area[1] < area[3]))
+        return fail(ps, "mass: area must have x0 < x1 and y0 < y1");
+    if (area[0] < -pr / 2 - 1e-9 || area[2] > m->rows * pr - pr / 2 + 1e-9 ||
+        area[1] < -pc / 2 - 1e-9 || area[3] > m->cols * pc - pc / 2 + 1e-9)
+        return fail(ps, "mass: area reaches beyond the mat");
+    return 0;
+}
+
+static int parse_command(struct parser *ps, const struct token *tok, int ntok)
+{
+    const char *cmd = tok[0].val;
+    const struct sim_mat_params *m = &ps->plan->mat;
+    struct sim_cmd *c = NULL;
+    int rc;
+
+    if (tok[0].key[0])
+        return fail(ps, "expected a command, got an option");
+    if (strcmp(cmd, "mat") == 0)
+        return parse_mat(ps, tok, ntok);
+    ps->mat_allowed = false;
+
+    if (strcmp(cmd, "body") == 0) {
+        if ((rc = check_args(ps, tok, ntok, 0, "mass_kg")) || (rc = add_cmd(ps, CMD_BODY, &c)))
+            return rc;
+        const char *v = keyed(tok, ntok, "mass_kg");
+        c->v[0] = 70.0;
+        return v ? parse_number(ps, "mass_kg", v, 20, 300, &c->v[0]) : 0;
+    }
+    if (strcmp(cmd, "events") == 0) {
+        if ((rc = check_args(ps, tok, ntok, 1, NULL)) || (rc = add_cmd(ps, CMD_EVENTS, &c)))
+            return rc;
+        const char *v = bare(tok, ntok, 0);
+        if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+            return fail(ps, "events: expected on or off, got %s", v);
+        c->v[0] = strcmp(v, "on") == 0;
+        return 0;
+    }
+    if (strcmp(cmd, "idle") == 0 || strcmp(cmd, "pause") == 0) {
+        bool idle = cmd[0] == 'i';
+        if ((rc = check_args(ps, tok, ntok, 1, NULL)) || (rc = need_segment(ps, cmd, !idle)) ||
+            (rc = add_cmd(ps, idle ? CMD_IDLE : CMD_PAUSE, &c)))
+            return rc;
+        return parse_number(ps, "seconds", bare(tok, ntok, 0), 0.01, 86400, &c->v[0]);
+    }
+    if (strcmp(cmd, "muscle") == 0) {
+        if ((rc = check_args(ps, tok, ntok, 1, "share lateral_mm width_mm")) ||
+            (rc = add_cmd(ps, CMD_MUSCLE, &c)))
+            return rc;
+        const char *label = bare(tok, ntok, 0), *v;
+        if (!*label || strlen(label) > SIM_TEXT_LEN)
+            return fail(ps, "muscle: the label must be 1 to 64 characters");
+        snprintf(c->text, sizeof(c->text), "%s", label);
+        c->v[0] = 0.33;
+        c->v[1] = cross_extent_mm(m) / 2;
+        c->v[2] = 125.0;
+        if ((v = keyed(tok, ntok, "share")) &&
+            (rc = parse_number(ps, "share", v, 0.01, 1, &c->v[0])))
+            return rc;
+        if ((v = keyed(tok, ntok, "lateral_mm")) &&
+            (rc = parse_number(ps, "lateral_mm", v, 0, cross_extent_mm(m), &c->v[1])))
+            return rc;
+        if ((v = keyed(tok, ntok, "width_mm")) &&
+            (rc = parse_number(ps, "width_mm", v, 10, 1000, &c->v[2])))
+            return rc;
+        ps->in_segment = true;
+        return 0;
+    }
+    if (strcmp(cmd, "at") == 0) {
+        if ((rc = check_args(ps, tok, ntok, 1, NULL)) || (rc = need_segment(ps, cmd, true)) ||
+            (rc = add_cmd(ps, CMD_AT, &c)))
+            return rc;
+        return parse_position(ps, "position", bare(tok, ntok, 0), &c->v[0]);
+    }
+    if (strcmp(cmd, "roll") == 0 || strcmp(cmd, "rolls") == 0) {
+        bool many = cmd[4] == 's';
+        const char *keys = many ? "speed count" : "speed";
+        if ((rc = check_args(ps, tok, ntok, many ? 2 : 1, keys)) ||
+            (rc = need_segment(ps, cmd, true)) ||
+            (rc = add_cmd(ps, many ? CMD_ROLLS : CMD_ROLL, &c)))
+            return rc;
+        const char *speed = keyed(tok, ntok, "speed"), *count = keyed(tok, ntok, "count");
+        if (!speed)
+            return fail(ps, "%s: speed=V is required", cmd);
+        if ((rc = parse_position(ps, "position", bare(tok, ntok, 0), &c->v[0])))
+            return rc;
+        if (!many)
+            return parse_number(ps, "speed", speed, 0.1, 5000, &c->v[1]);
+        if ((rc = parse_position(ps, "position", bare(tok, ntok, 1), &c->v[1])) ||
+            (rc = parse_number(ps, "speed", speed, 0.1, 5000, &c->v[2])))
+            return rc;
+        if (!count)
+            return fail(ps, "rolls: count=N is required");
+        if ((rc = parse_int(ps, "count", count, 1, 100000, &c->v[3])))
+            return rc;
+        if (fabs(c->v[1] - c->v[0]) < 1.0)
+            return fail(ps, "rolls: FROM and TO must be at least 1 mm apart");
+        return 0;
+    }
+    if (strcmp(cmd, "end") == 0) {
+        if ((rc = check_args(ps, tok, ntok, 0, NULL)) || (rc = need_segment(ps, cmd, true)))
+            return rc;
+        ps->in_segment = false;
+        return add_cmd(ps, CMD_END, &c);
+    }
+    if (strcmp(cmd, "mark") == 0) {
+        /* Unquoted words are joined: `mark felt tight` reads as it looks. */
+        if ((rc = add_cmd(ps, CMD_MARK, &c)))
+            return rc;
+        size_t len = 0;
+        for (int i = 1; i < ntok; i++) {
+            if (tok[i].key[0])
+                return fail(ps, "mark: quote a text that holds '='");
+            len += strlen(tok[i].val) + (i > 1);
+            if (len > SIM_TEXT_LEN)
+                return fail(ps, "mark: the text is longer than 64 characters");
+            if (i > 1)
+                strcat(c->text, " ");
+            strcat(c->text, tok[i].val);
+        }
+        if (!c->text[0])
+            return fail(ps, "mark: a text is required");
+        return 0;
+    }
+    if (strcmp(cmd, "drop") == 0) {
+        if ((rc = check_args(ps, tok, ntok, 1, NULL)) || (rc = add_cmd(ps, CMD_DROP, &c)))
+            return rc;
+        return parse_int(ps, "frames", bare(tok, ntok, 0), 1, 1e9, &c->v[0]);
+    }
+    if (strcmp(cmd, "uniform") == 0) {
+        if ((rc = check_args(ps, tok, ntok, 2, NULL)) || (rc = need_segment(ps, cmd, false)) ||
+            (rc = add_cmd(ps, CMD_UNIFORM, &c)) ||
+            (rc = parse_number(ps, "kPa", bare(tok, ntok, 0), 0.01, 10000, &c->v[0])))
+            return rc;
+        return parse_number(ps, "seconds", bare(tok, ntok, 1), 0.01, 86400, &c->v[1]);
+    }
+    if (strcmp(cmd, "mass") == 0) {
+        if ((rc = check_args(ps, tok, ntok, 2, "area")) || (rc = need_segment(ps, cmd, false)) ||
+            (rc = add_cmd(ps, CMD_MASS, &c)) ||
+            (rc = parse_number(ps, "kg", bare(tok, ntok, 0), 0.01, 10000, &c->v[0])) ||
+            (rc = parse_number(ps, "seconds", bare(tok, ntok, 1), 0.01, 86400, &c->v[1])))
+            return rc;
+        const char *area = keyed(tok, ntok, "area");
+        if (area)
+            return parse_area(ps, area, &c->v[2]);
+        double pr = m->pitch_row_um / 1000.0, pc = m->pitch_col_um / 1000.0;
+        c->v[2] = -pr / 2;
+        c->v[3] = -pc / 2;
+        c->v[4] = m->rows * pr - pr / 2;
+        c->v[5] = m->cols * pc - pc / 2;
+        return 0;
+    }
+    return fail(ps, "unknown command %s", cmd);
+}
+
+int rm_sim_plan_parse_string(struct rm_sim_plan **out, const char *text, const char *name)
+{
+    *out = NULL;
+    struct rm_sim_plan *plan = calloc(1, sizeof(*plan));
+    if (!plan)
+        return RM_ENOMEM;
+    snprintf(plan->name, sizeof(plan->name), "%s", name);
+    plan->mat = (struct sim_mat_params){64, 32, 10000, 10000, 100, 12, "SIM-0001"};
+
+    struct parser ps = {.name = name, .plan = plan, .mat_allowed = true};
+    struct token tok[MAX_TOKENS];
+    const char *s = text;
+    int rc = 0;
+    while (*s && !rc) {
+        const char *eol = strchr(s, '\n');
+        size_t len = eol ? (size_t)(eol - s) : strlen(s);
+        char line[1024];
+        ps.line++;
+        if (len >= sizeof(line)) {
+            rc = fail(&ps, "line too long");
+            break;
+        }
+        memcpy(line, s, len);
+        line[len] = '\0';
+        s += len + (eol != NULL);
+        int ntok;
+        rc = tokenize(&ps, line, tok, &ntok);
+        if (!rc && ntok > 0)
+            rc = parse_command(&ps, tok, ntok);
+    }
+    if (!rc) {
+        bool moves = false;
+        for (size_t i = 0; i < plan->ncmds; i++)
+            if (plan->cmds[i].kind == CMD_IDLE || plan->cmds[i].kind == CMD_MUSCLE ||
+                plan->cmds[i].kind == CMD_UNIFORM || plan->cmds[i].kind == CMD_MASS)
+                moves = true;
+        if (!moves) {
+            ps.line = ps.line ? ps.line : 1;
+            rc = rm_fail(RM_EFORMAT,
+                         "%s:%d: the plan plays nothing (no idle, muscle, uniform or mass)", name,
+                         ps.line);
+        }
+    }
+    if (rc) {
+        rm_sim_plan_free(plan);
+        return rc;
+    }
+    *out = plan;
+    return 0;
+}
+
+int rm_sim_plan_parse_file(struct rm_sim_plan **out, const char *path)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rm_fail(errno == ENOENT ? RM_ENOTFOUND : RM_EIO, "%s: %s", path, strerror(errno));
+    /* owned here until parsed */
+    char *buf = malloc(MAX_PLAN_BYTES + 1);
+    if (!buf) {
+        fclose(f);
+        return RM_ENOMEM;
+    }
+    size_t n = fread(buf, 1, MAX_PLAN_BYTES + 1, f);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        return rm_fail(RM_EIO, "%s: read failed", path);
+    }
+    if (n > MAX_PLAN_BYTES) {
+        free(buf);
+        return rm_fail(RM_EFORMAT, "%s:1: larger than %d bytes: not a plan", path, MAX_PLAN_BYTES);
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        /* A NUL byte: find its line for the message. */
+        int line = 1;
+        for (size_t i = 0; buf[i]; i++)
+            line += buf[i] == '\n';
+        free(buf);
+        return rm_fail(RM_EFORMAT, "%s:%d: not a text line (NUL byte)", path, line);
+    }
+    int rc = rm_sim_plan_parse_string(out, buf, path);
+    free(buf);
+    return rc;
+}
+
+const char *rm_sim_plan_name(const struct rm_sim_plan *plan)
+{
+    return plan->name;
+}
+
+void rm_sim_plan_free(struct rm_sim_plan *plan)
+{
+    if (!plan)
+        return;
+    free(plan->cmds);
+    free(plan);
+}

@@ -1,0 +1,31 @@
+# packaging/: the systemd user unit is valid for systemd (with ExecStart
+# pointing at the built daemon, whose options it uses must exist), and the
+# udev rule gives 1209:0001 to the seat user and to plugdev, mode 0660.
+set -euo pipefail
+src="$ROLLMAT_SOURCE_DIR/packaging"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+exec_line=$(grep '^ExecStart=' "$src/rollmatd.service")
+[[ "$exec_line" == "ExecStart=/usr/local/bin/rollmatd "* ]] || {
+    echo "FAIL: unexpected $exec_line"; exit 1; }
+sed "s|^ExecStart=/usr/local/bin/rollmatd|ExecStart=$ROLLMAT_BIN_DIR/rollmatd|" \
+    "$src/rollmatd.service" > "$tmp/rollmatd.service"
+if command -v systemd-analyze >/dev/null; then
+    # verify prints problems and fails on a bad unit.
+    out=$(systemd-analyze verify --man=no "$tmp/rollmatd.service" 2>&1) || {
+        echo "FAIL: systemd-analyze: $out"; exit 1; }
+    [[ -z "$out" ]] || { echo "FAIL: systemd-analyze: $out"; exit 1; }
+fi
+# The options of ExecStart are rollmatd's: parse them (with --help, which
+# exits before doing anything).
+read -r -a argv <<< "${exec_line#ExecStart=/usr/local/bin/rollmatd }"
+"$ROLLMAT_BIN_DIR/rollmatd" "${argv[@]}" --help > /dev/null
+
+rules=$(grep -v '^#' "$src/70-rollmat.rules" | grep -v '^$')
+[[ $(wc -l <<< "$rules") -eq 1 ]] || { echo "FAIL: expected one rule"; exit 1; }
+for want in 'SUBSYSTEM=="usb"' 'ATTR{idVendor}=="1209"' 'ATTR{idProduct}=="0001"' \
+            'MODE="0660"' 'GROUP="plugdev"' 'TAG+="uaccess"'; do
+    grep -qF "$want" <<< "$rules" || { echo "FAIL: rule lacks $want"; exit 1; }
+done
+echo ok

@@ -1,0 +1,181 @@
+"""The analyzer against simulated sessions with known truth (docs/simulator.md):
+several grids, pitches and rates (50, 100, 200 Hz), dropped frames, sessions
+with and without segment events, calibrated and uncalibrated, and the
+built-in scenarios. Holds rollmat analyze --json to the accuracy of issue 5:
+median roll speed within 2 %, every pause of 2 s or more found within one
+sensel pitch and 0.5 s of duration, no false pauses, cadence within 10 %,
+the right segments with the right labels, fast rolling <= 40, good >= 70."""
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import h5py
+
+ROLLMAT = os.environ["ROLLMAT"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def no_nan(text):
+    def bad(name):
+        raise ValueError("non-finite number in JSON: " + name)
+    return json.loads(text, parse_constant=bad)
+
+
+def run(*args):
+    return subprocess.run([ROLLMAT, *args], capture_output=True, text=True)
+
+
+def sim(tmp, name, plan=None, scenario=None):
+    h5, truth = os.path.join(tmp, name + ".h5"), os.path.join(tmp, name + ".truth.json")
+    src = ["--plan", os.path.join(HERE, "plans", plan)] if plan else ["--scenario", scenario]
+    r = run("sim", *src, "-o", h5, "--truth", truth)
+    assert r.returncode == 0, r.stderr
+    with open(truth) as f:
+        return h5, json.load(f)
+
+
+def analyze(h5, *extra):
+    r = run("analyze", "--json", *extra, h5)
+    assert r.returncode == 0, f"{h5}: exit {r.returncode}: {r.stderr}"
+    return no_nan(r.stdout)
+
+
+def compare(name, doc, truth, calibrated=True):
+    pitch = truth["mat"]["pitch_row_mm"]
+    segs, tsegs = doc["segments"], truth["segments"]
+    check(len(segs) == len(tsegs), f"{name}: {len(segs)} segments, truth {len(tsegs)}")
+    check(doc["calibrated"] == calibrated, f"{name}: calibrated is {doc['calibrated']}")
+    for i, (s, t) in enumerate(zip(segs, tsegs)):
+        label = t["label"] if t["events"] else f"segment-{i + 1}"
+        check(s["label"] == label, f"{name}: segment {i} is {s['label']}, want {label}")
+        check(s["source"] == ("events" if t["events"] else "auto"), f"{name}: {label} source")
+        med, tmed = s["rolling"]["speed_median_mm_s"], t["speed_median_mm_s"]
+        check(med is not None and abs(med - tmed) <= 0.02 * tmed,
+              f"{name}: {label} median speed {med}, truth {tmed}")
+        cad, tcad = s["rolling"]["cadence_hz"], t["cadence_hz"]
+        if tcad is not None:
+            check(cad is not None and abs(cad - tcad) <= 0.10 * tcad,
+                  f"{name}: {label} cadence {cad}, truth {tcad}")
+        else:
+            check(cad is None, f"{name}: {label} cadence {cad}, truth has no rhythm")
+        for tp in t["pauses"]:
+            if tp["duration_s"] < 2:
+                continue
+            found = [p for p in s["pauses"]
+                     if abs(p["position_mm"] - tp["position_mm"]) <= pitch
+                     and p["t_start"] < tp["t_end"] and tp["t_start"] < p["t_end"]]
+            check(len(found) == 1, f"{name}: {label} pause {tp} found {len(found)} times")
+            if found:
+                p = found[0]
+                check(abs(p["duration_s"] - tp["duration_s"]) <= 0.5,
+                      f"{name}: {label} pause at {tp['t_start']}: {p['duration_s']} s, "
+                      f"truth {tp['duration_s']}")
+                check(p["hold"] == (p["duration_s"] >= doc["profile"]["hold_min_s"]),
+                      f"{name}: {label} hold flag")
+                lo, hi = s["range_mm"]
+                check(abs(p["relative_position"] - (p["position_mm"] - lo) / (hi - lo)) < 0.01,
+                      f"{name}: {label} relative_position")
+                if calibrated:
+                    check(abs(p["mean_force_n"] - tp["mean_force_n"]) <= 0.05 * tp["mean_force_n"],
+                          f"{name}: {label} pause force {p['mean_force_n']}, "
+                          f"truth {tp['mean_force_n']}")
+                else:
+                    check(p["mean_force_n"] is None and p["peak_pressure_kpa"] is None,
+                          f"{name}: {label} kPa/N fields must be null uncalibrated")
+        for p in s["pauses"]:
+            real = [tp for tp in t["pauses"]
+                    if abs(p["position_mm"] - tp["position_mm"]) <= pitch
+                    and p["t_start"] < tp["t_end"] and tp["t_start"] < p["t_end"]]
+            check(real, f"{name}: {label} false pause {p}")
+        for k in ("speed", "holds", "coverage", "total"):
+            v = s["score"][k]
+            check(isinstance(v, int) and 0 <= v <= 100, f"{name}: {label} score {k} = {v}")
+        check(all(isinstance(a, str) and a.endswith(".") for a in s["advice"]),
+              f"{name}: {label} advice sentences")
+        if not calibrated:
+            check(s["score"]["pressure"] is None and s["pressure"]["mean_kpa"] is None,
+                  f"{name}: {label} pressure must be null uncalibrated")
+
+
+def strip_calibration(src, dst, cal_out):
+    """dst: src without /calibration; cal_out: it as a standalone file."""
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f, h5py.File(cal_out, "w") as c:
+        g = f["calibration"]
+        for k, v in g.attrs.items():
+            c.attrs[k] = v
+        c.attrs["rollmat_format"] = "calibration"
+        for k in g:
+            c.create_dataset(k, data=g[k][()])
+        if "created_utc" not in c.attrs:
+            c.attrs["created_utc"] = "2026-11-23T00:00:00Z"
+        del f["calibration"]
+
+
+def case_plan(tmp, plan):
+    name = plan[:-5]
+    h5, truth = sim(tmp, name, plan=plan)
+    doc = analyze(h5)
+    check(doc["frames"] == truth["frames"], f"{name}: frames")
+    check(doc["frames_dropped"] == truth["frames_dropped"], f"{name}: frames_dropped")
+    compare(name, doc, truth)
+    return h5, truth
+
+
+def case_uncalibrated(tmp):
+    h5, truth = case_plan(tmp, "grid64-100hz-events.plan")
+    bare, cal = os.path.join(tmp, "bare.h5"), os.path.join(tmp, "cal.h5")
+    strip_calibration(h5, bare, cal)
+    compare("uncalibrated", analyze(bare), truth, calibrated=False)
+    compare("--calibration", analyze(bare, "--calibration", cal), truth)
+
+
+def case_scenarios(tmp):
+    h5, truth = sim(tmp, "fast", scenario="fast")
+    doc = analyze(h5)
+    compare("fast", doc, truth)
+    check(doc["score"]["total"] <= 40, f"fast: session score {doc['score']['total']} > 40")
+    check(all(s["score"]["total"] <= 40 for s in doc["segments"]), "fast: a segment > 40")
+    check(doc["segments"][0]["advice"][0].startswith("Slow down"), "fast: first advice")
+
+    h5, truth = sim(tmp, "good", scenario="good")
+    doc = analyze(h5)
+    compare("good", doc, truth)
+    check(doc["score"]["total"] >= 70, f"good: session score {doc['score']['total']} < 70")
+    check(all(s["score"]["total"] >= 70 for s in doc["segments"]), "good: a segment < 70")
+
+    h5, truth = sim(tmp, "no-load", plan="no-load.plan")
+    doc = analyze(h5)
+    check(doc["segments"] == [] and doc["score"]["total"] is None, "no-load: no segments")
+
+
+def main():
+    case = sys.argv[1]
+    tmp = tempfile.mkdtemp(prefix="rollmat-accuracy-")
+    try:
+        if case == "uncalibrated":
+            case_uncalibrated(tmp)
+        elif case == "scenarios":
+            case_scenarios(tmp)
+        else:
+            case_plan(tmp, case + ".plan")
+    finally:
+        shutil.rmtree(tmp)
+    if failures:
+        print(f"{len(failures)} failures")
+        sys.exit(1)
+    print(f"{case}: all accuracy checks passed")
+
+
+main()
