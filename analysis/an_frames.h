@@ -12,8 +12,6 @@
 /* Contact needs a reading this many noise deviations above zero load: at
  * 5 sigma a 64 x 32 mat sees a false contact about once a minute. */
 #define AN_NOISE_K 5.0
-/* Sizes of row-band calibrations (frames.c). */
-#define AN_BAND_LEVELS 2
 
 struct an_frames {
     int rows, cols;
@@ -25,10 +23,6 @@ struct an_frames {
     double noise_sigma;               /* x units (calibrated) or counts */
     double floor_x;                   /* calibrated: contact floor in equilibrated counts */
     double floor;                     /* contact floor in kPa or counts */
-    struct an_band_level {
-        int height, step, count;
-        struct rm_calibration **cals; /* row bands of cal (frames.c), owned */
-    } levels[AN_BAND_LEVELS];
 };
 
 /* Per-thread scratch of one frame's size. */

@@ -24,6 +24,11 @@
 /* Smallest n' >= n of the form 2^a 3^b 5^c 7^d (fast FFTW sizes). */
 size_t an_fft_nice_size(size_t n);
 
+/* The FFT length used for n samples: the smallest 2^k x {8, 9, 10, 12, 14,
+ * 15} >= n (all fast sizes, at most 20 % of padding), so that a few
+ * dozen cached plans serve every length up to millions. */
+size_t an_fft_size(size_t n);
+
 /* Zero-phase low-pass of x[0..n) sampled at fs Hz, cut-off fc Hz (a
  * Butterworth-shaped magnitude 1 / (1 + (f/fc)^8), no phase), into y (may be
  * x). Edges are extended by odd reflection so that a ramp passes unchanged.
@@ -50,9 +55,10 @@ void an_fft_cleanup(void);
 
 /* ---- series.c: per-frame figures and the motion derived from them -------- */
 
-/* Per-frame scalar series of one recording: the only memory that grows with
- * the recording's length (a few doubles per frame; the frames themselves
- * are streamed). All arrays have n entries, owned by the struct. */
+/* Per-frame scalar series (a few doubles per frame; the frames themselves
+ * are streamed): the window of the segment under way (stream.c), a whole
+ * recording for a trace, or a view into either. All arrays have n entries,
+ * owned by the struct unless it is a view. */
 struct an_series {
     int64_t n;
     double rate_hz;
@@ -78,6 +84,18 @@ void an_series_free(struct an_series *s);
  * then extends while the force stays above half the threshold. Returns the
  * threshold (INFINITY when nothing was above force_min). */
 double an_mark_loaded(struct an_series *s, double force_min);
+
+/* The threshold alone, from n forces. */
+double an_loaded_threshold(const double *force, int64_t n, double force_min);
+
+/* Marks frames [from, to) of s, continuing a trigger state `on` (false at
+ * the start) and returning it; a run starting there may reach back to frame
+ * lo. */
+bool an_mark_loaded_range(struct an_series *s, int64_t lo, int64_t from, int64_t to, double thr,
+                          bool on);
+
+/* A view of frames [a, b) of s: the same arrays, offset; owns nothing. */
+void an_series_view(const struct an_series *s, int64_t a, int64_t b, struct an_series *v);
 
 /* Fills p_raw (= cop_row where loaded), p (low-passed) and v for every run
  * of loaded frames. Returns 0 or RM_ENOMEM. */

@@ -15,8 +15,29 @@ struct an_doc_input {
     bool calibrated;
 };
 
-/* Fills res->segments, res->nsegments and res->doc from a series whose
- * loaded flags and motion are computed. */
+/* Segments as they are found, with their figures; scored and turned into
+ * the document by an_session_finish once all are known (coverage compares
+ * segments with each other). Zero-initialise; an_session_free always. */
+struct an_session {
+    struct rm_segment *segs;
+    struct an_seg_stats *st;
+    size_t n, cap;
+};
+
+/* Adds a segment whose label, from_events, t_start, t_end, frame_start and
+ * frame_end (indices into s) are set: computes its figures on s (loaded
+ * flags and motion computed) and stores it with frame indices shifted by
+ * frame_base (s's first frame in the recording). */
+int an_session_add(struct an_session *ss, const struct an_series *s, const struct an_doc_input *in,
+                   const struct rm_segment *seg, int64_t frame_base);
+
+/* Coverage, scores and the document; moves the segments into res. */
+int an_session_finish(struct an_session *ss, const struct an_doc_input *in, int64_t frames,
+                      double duration_s, struct rm_analysis_result *res);
+void an_session_free(struct an_session *ss);
+
+/* The whole analysis on a complete series (loaded flags and motion
+ * computed): segments, figures, scores, document. */
 int an_build(const struct an_series *s, const struct an_doc_input *in,
              struct rm_analysis_result *res);
 

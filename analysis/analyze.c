@@ -12,6 +12,7 @@
 #include "an_frames.h"
 #include "an_internal.h"
 #include "an_run.h"
+#include "an_stream.h"
 #include "rm_error.h"
 #include "rm_frame_stream.h"
 #include "rm_log.h"
@@ -28,6 +29,11 @@
 #define AN_FORCE_MIN_N 10.0
 /* Uncalibrated: the load of this many sensels just above the floor. */
 #define AN_FORCE_MIN_SENSELS 30.0
+/* The threshold when none of the sample frames carries load (a short
+ * session in a long recording): 50 N, a fifth of a limb's typical load on
+ * a roller; uncalibrated, this many times the smallest load. */
+#define AN_FORCE_FALLBACK_N      50.0
+#define AN_FORCE_FALLBACK_FACTOR 4.0
 
 void rm_analysis_opts_init(struct rm_analysis_opts *opts)
 {
@@ -61,41 +67,36 @@ static int read_sample(struct rm_rec_reader *r, size_t n, uint16_t **out, size_t
     return 0;
 }
 
-/* Streams every frame through an_frames_compute with the parallel chunk
- * stream: its workers inflate chunks ahead while this thread reduces the
- * previous ones. */
-static int stream_frames(struct rm_rec_reader *r, const struct an_frames *fc, struct an_series *s,
-                         int read_threads)
+/* Inflating threads for the frame stream: read_threads counts the caller
+ * too (rm_analysis.h). */
+static int stream_workers(int read_threads)
 {
-    int workers;
-    if (read_threads > 0) {
-        workers = read_threads - 1;
-    } else {
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        workers = ncpu > 0 ? (int)ncpu : 1;
-    }
+    if (read_threads > 0)
+        return read_threads - 1;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    return ncpu > 0 ? (int)ncpu : 1;
+}
+
+/* The load threshold from the sample frames (docs/scoring.md, "Loaded"). */
+static int sample_threshold(const struct an_frames *fc, const uint16_t *sample, size_t nsample,
+                            double rate_hz, double force_min, double fallback, double *thr)
+{
+    struct an_series s;
     struct an_scratch w;
-    int rc = an_frames_scratch_new(fc, &w);
+    int rc = an_series_alloc(&s, (int64_t)nsample, rate_hz);
     if (rc != 0)
         return rc;
-    struct rm_frame_stream *fs = NULL;
-    rc = rm_frame_stream_open(&fs, r, workers);
-    while (rc == 0) {
-        const uint16_t *frames;
-        int64_t start, count;
-        rc = rm_frame_stream_next(fs, &frames, &start, &count);
-        if (rc != 0 || count == 0)
-            break;
-        if (start < 0 || start + count > s->n) {
-            rc = rm_fail(RM_EFORMAT, "%s:/frames: more frames than /t", rm_rec_path(r));
-            break;
-        }
-        an_frames_compute(fc, &w, frames, (size_t)count, s, start);
+    if ((rc = an_frames_scratch_new(fc, &w)) != 0) {
+        an_series_free(&s);
+        return rc;
     }
-    if (fs)
-        rm_frame_stream_close(fs);
+    an_frames_compute(fc, &w, sample, nsample, &s, 0);
+    *thr = an_loaded_threshold(s.force, s.n, force_min);
+    if (!isfinite(*thr))
+        *thr = fallback; /* no load in the sample: a short session in a long file */
     an_frames_scratch_free(&w);
-    return rc;
+    an_series_free(&s);
+    return 0;
 }
 
 static int load_calibration(const char *path, const struct rm_rec_meta *meta,
@@ -110,38 +111,6 @@ static int load_calibration(const char *path, const struct rm_rec_meta *meta,
         rm_calibration_free(*out);
         *out = NULL;
         return r;
-    }
-    return 0;
-}
-
-static int write_csv(const char *path, const struct an_series *s, bool calibrated)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return rm_fail(RM_EIO, "%s: cannot write: %s", path, strerror(errno));
-    fprintf(f, "t,force_n,contact_area_cm2,peak_kpa,mean_kpa,cop_row_mm,cop_col_mm\n");
-    for (int64_t i = 0; i < s->n; i++) {
-        fprintf(f, "%.4f,", s->t[i]);
-        if (calibrated)
-            fprintf(f, "%.2f", s->force[i]);
-        fprintf(f, ",%.2f,%.2f,", s->area_cm2[i], s->peak[i]);
-        if (isfinite(s->mean[i]))
-            fprintf(f, "%.2f", s->mean[i]);
-        if (isfinite(s->cop_row[i]))
-            fprintf(f, ",%.2f,%.2f\n", s->cop_row[i], s->cop_col[i]);
-        else
-            fprintf(f, ",,\n");
-    }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        remove(tmp);
-        return rm_fail(RM_EIO, "%s: write failed", path);
-    }
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
     }
     return 0;
 }
@@ -180,6 +149,9 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
     struct an_series s;
     struct an_frames fc;
     uint16_t *sample = NULL;
+    FILE *csv = NULL;
+    char csv_tmp[4096] = "";
+    struct an_session ss = {0};
     memset(&s, 0, sizeof(s));
     memset(&fc, 0, sizeof(fc));
     /* Owned by the caller on success, freed with rm_analysis_result_free. */
@@ -204,32 +176,31 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
     res->mat.pitch_col_mm = meta->pitch_col_mm;
     res->mat.rate_hz = meta->rate_hz;
 
-    int64_t nf = rm_rec_frames(r);
-    rc = an_series_alloc(&s, nf, meta->rate_hz > 0 ? meta->rate_hz : 100);
-    if (rc != 0)
-        goto fail;
-    if (nf > 0 && (rc = rm_rec_read_t(r, 0, nf, s.t)) != 0)
-        goto fail;
     size_t nsample = 0;
     if ((rc = read_sample(r, (size_t)meta->rows * (size_t)meta->cols, &sample, &nsample)) != 0)
         goto fail;
     if ((rc = an_frames_init(&fc, meta, cal, sample, nsample)) != 0)
         goto fail;
+    double rate = meta->rate_hz > 0 ? meta->rate_hz : 100;
+    double force_min = cal ? AN_FORCE_MIN_N : AN_FORCE_MIN_SENSELS * fc.floor;
+    double thr;
+    rc = sample_threshold(&fc, sample, nsample, rate, force_min,
+                          cal ? AN_FORCE_FALLBACK_N : AN_FORCE_FALLBACK_FACTOR * force_min, &thr);
+    if (rc != 0)
+        goto fail;
     free(sample);
     sample = NULL;
-    rm_dbg("%s: noise %.3g, contact floor %.3g %s", path, fc.noise_sigma, fc.floor,
-           cal ? "kPa" : "counts");
-    if ((rc = stream_frames(r, &fc, &s, opts->read_threads)) != 0)
-        goto fail;
+    rm_dbg("%s: noise %.3g, contact floor %.3g %s, loaded above %.3g %s", path, fc.noise_sigma,
+           fc.floor, cal ? "kPa" : "counts", thr, cal ? "N" : "counts");
 
-    double force_min = cal ? AN_FORCE_MIN_N : AN_FORCE_MIN_SENSELS * fc.floor;
-    double thr = an_mark_loaded(&s, force_min);
-    rm_dbg("%s: loaded above %.3g %s", path, thr, cal ? "N" : "counts");
-    if ((rc = an_motion(&s)) != 0)
-        goto fail;
-    if (opts->frames_csv && (rc = write_csv(opts->frames_csv, &s, cal != NULL)) != 0)
-        goto fail;
-
+    if (opts->frames_csv) {
+        snprintf(csv_tmp, sizeof(csv_tmp), "%s.tmp", opts->frames_csv);
+        if (!(csv = fopen(csv_tmp, "w"))) {
+            rc = rm_fail(RM_EIO, "%s: cannot write: %s", opts->frames_csv, strerror(errno));
+            csv_tmp[0] = 0;
+            goto fail;
+        }
+    }
     struct an_doc_input in = {
         .path = path,
         .meta = meta,
@@ -239,10 +210,40 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
         .profile = &opts->profile,
         .calibrated = cal != NULL,
     };
-    if ((rc = an_build(&s, &in, res)) != 0)
+    struct an_stream_ctx ctx = {
+        .fc = &fc,
+        .in = &in,
+        .session = &ss,
+        .thr = thr,
+        .rate_hz = rate,
+        .keep_all = opts->keep_trace,
+        .csv = csv,
+    };
+    int64_t frames = 0;
+    double duration = 0;
+    rc = an_stream_run(r, &ctx, stream_workers(opts->read_threads), &s, &frames, &duration);
+    if (rc != 0)
         goto fail;
-    if (opts->keep_trace)
+    if (csv) {
+        int bad = ferror(csv);
+        bad |= fclose(csv) != 0;
+        csv = NULL;
+        if (bad || rename(csv_tmp, opts->frames_csv) != 0) {
+            rc = rm_fail(RM_EIO, "%s: write failed", opts->frames_csv);
+            goto fail;
+        }
+        csv_tmp[0] = 0;
+    }
+    if ((rc = an_session_finish(&ss, &in, frames, duration, res)) != 0)
+        goto fail;
+    if (opts->keep_trace) {
+        /* The trace's filtered position over every loaded run, segment or
+         * not. */
+        if ((rc = an_motion(&s)) != 0)
+            goto fail;
         keep_trace(res, &s);
+    }
+    an_session_free(&ss);
     an_series_free(&s);
     an_frames_free(&fc);
     rm_calibration_free(own_cal);
@@ -250,6 +251,11 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
     *out = res;
     return 0;
 fail:
+    if (csv)
+        fclose(csv);
+    if (csv_tmp[0])
+        remove(csv_tmp);
+    an_session_free(&ss);
     free(sample);
     an_series_free(&s);
     an_frames_free(&fc);

@@ -320,25 +320,55 @@ static json_t *segment_json(const struct rm_segment *g, const struct an_seg_stat
     return o;
 }
 
-int an_build(const struct an_series *s, const struct an_doc_input *in,
-             struct rm_analysis_result *res)
+int an_session_add(struct an_session *ss, const struct an_series *s, const struct an_doc_input *in,
+                   const struct rm_segment *seg, int64_t frame_base)
 {
-    struct rm_segment *segs = NULL;
-    size_t n = 0;
-    int rc = an_find_segments(s, in->events, in->nevents, &segs, &n);
-    if (rc != 0)
-        return rc;
-    res->segments = segs;
-    res->nsegments = n;
-    struct an_seg_stats *st = calloc(n ? n : 1, sizeof(*st));
-    if (!st)
-        return RM_ENOMEM;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = segment_figures(s, in, &segs[i], &st[i]);
+    if (ss->n == ss->cap) {
+        size_t nc = ss->cap ? 2 * ss->cap : 8;
+        struct rm_segment *segs = realloc(ss->segs, nc * sizeof(*segs));
+        if (!segs)
+            return RM_ENOMEM;
+        ss->segs = segs;
+        struct an_seg_stats *st = realloc(ss->st, nc * sizeof(*st));
+        if (!st)
+            return RM_ENOMEM;
+        ss->st = st;
+        ss->cap = nc;
+    }
+    struct rm_segment *g = &ss->segs[ss->n];
+    *g = *seg;
+    g->pauses = NULL;
+    g->strokes = NULL;
+    g->npauses = g->nstrokes = 0;
+    int rc = segment_figures(s, in, g, &ss->st[ss->n]);
     if (rc != 0) {
-        free(st);
+        free(g->pauses);
+        free(g->strokes);
         return rc;
     }
+    g->frame_start += frame_base;
+    g->frame_end += frame_base;
+    ss->n++;
+    return 0;
+}
+
+void an_session_free(struct an_session *ss)
+{
+    for (size_t i = 0; i < ss->n; i++) {
+        free(ss->segs[i].pauses);
+        free(ss->segs[i].strokes);
+    }
+    free(ss->segs);
+    free(ss->st);
+    memset(ss, 0, sizeof(*ss));
+}
+
+int an_session_finish(struct an_session *ss, const struct an_doc_input *in, int64_t frames,
+                      double duration_s, struct rm_analysis_result *res)
+{
+    size_t n = ss->n;
+    struct rm_segment *segs = ss->segs;
+    struct an_seg_stats *st = ss->st;
     coverage(segs, st, n);
     double wsum = 0, tsum = 0;
     for (size_t i = 0; i < n; i++) {
@@ -350,9 +380,8 @@ int an_build(const struct an_series *s, const struct an_doc_input *in,
     json_t *doc = json_object();
     json_object_set_new(doc, "rollmat_analysis_version", json_integer(1));
     json_object_set_new(doc, "recording", json_string(in->path));
-    json_object_set_new(doc, "frames", json_integer(s->n));
-    json_object_set_new(doc, "duration_s",
-                        jnum(s->n > 0 ? s->t[s->n - 1] - s->t[0] + 1.0 / s->rate_hz : 0, 2));
+    json_object_set_new(doc, "frames", json_integer(frames));
+    json_object_set_new(doc, "duration_s", jnum(duration_s, 2));
     json_object_set_new(doc, "rate_hz", jnum(in->meta->rate_hz, 3));
     json_object_set_new(doc, "frames_dropped", json_integer(in->counters->frames_dropped));
     json_object_set_new(doc, "calibrated", json_boolean(in->calibrated));
@@ -365,11 +394,34 @@ int an_build(const struct an_series *s, const struct an_doc_input *in,
     json_object_set_new(score, "total",
                         wsum > 0 ? json_integer((json_int_t)lround(tsum / wsum)) : json_null());
     json_object_set_new(doc, "score", score);
-    free(st);
     if (!doc || !arr || !score) {
         json_decref(doc);
         return RM_ENOMEM;
     }
+    /* The segments move into the result. */
     res->doc = doc;
+    res->segments = segs;
+    res->nsegments = n;
+    free(st);
+    memset(ss, 0, sizeof(*ss));
     return 0;
+}
+
+int an_build(const struct an_series *s, const struct an_doc_input *in,
+             struct rm_analysis_result *res)
+{
+    struct rm_segment *found = NULL;
+    size_t n = 0;
+    int rc = an_find_segments(s, in->events, in->nevents, &found, &n);
+    if (rc != 0)
+        return rc;
+    struct an_session ss = {0};
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = an_session_add(&ss, s, in, &found[i], 0);
+    free(found);
+    if (rc == 0)
+        rc = an_session_finish(&ss, in, s->n,
+                               s->n > 0 ? s->t[s->n - 1] - s->t[0] + 1.0 / s->rate_hz : 0, res);
+    an_session_free(&ss);
+    return rc;
 }

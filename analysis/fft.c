@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <fftw3.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 #include "an_internal.h"
 #include "rm_error.h"
 
-#define MAX_PLANS 128
+#define MAX_PLANS 256
 
 struct plan_pair {
     size_t n;
@@ -40,37 +41,71 @@ size_t an_fft_nice_size(size_t n)
     }
 }
 
-/* The plans for length n (a nice size). Planning with FFTW_ESTIMATE touches
- * no data; the arrays given here only fix the alignment, which fftw_alloc_*
- * guarantees for every later array too. NULL on allocation failure or a
- * full cache. */
-static const struct plan_pair *get_plans(size_t n)
+size_t an_fft_size(size_t n)
+{
+    static const size_t steps[] = {8, 9, 10, 12, 14, 15};
+    if (n <= 16)
+        return an_fft_nice_size(n);
+    for (size_t p = 1;; p *= 2)
+        for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+            if (p * steps[i] >= n)
+                return p * steps[i];
+}
+
+/* Makes the plans for length n into *p. Planning with FFTW_ESTIMATE
+ * touches no data; the arrays given here only fix the alignment, which
+ * fftw_alloc_* guarantees for every later array too. Under plan_lock. */
+static bool make_plans(struct plan_pair *p, size_t n)
+{
+    double *re = fftw_alloc_real(n);
+    fftw_complex *co = fftw_alloc_complex(n / 2 + 1);
+    p->n = n;
+    p->r2c = p->c2r = NULL;
+    if (re && co) {
+        p->r2c = fftw_plan_dft_r2c_1d((int)n, re, co, FFTW_ESTIMATE);
+        p->c2r = fftw_plan_dft_c2r_1d((int)n, co, re, FFTW_ESTIMATE);
+    }
+    fftw_free(re);
+    fftw_free(co);
+    if (p->r2c && p->c2r)
+        return true;
+    if (p->r2c)
+        fftw_destroy_plan(p->r2c);
+    if (p->c2r)
+        fftw_destroy_plan(p->c2r);
+    return false;
+}
+
+/* The cached plans for length n (an an_fft_size), made on first use; with
+ * the cache full (more lengths than MAX_PLANS, which an_fft_size's buckets
+ * make unlikely below 2^30), one-off plans into *spare that the caller
+ * hands back to put_plans. NULL when FFTW or memory fails. */
+static const struct plan_pair *get_plans(size_t n, struct plan_pair *spare)
 {
     const struct plan_pair *found = NULL;
+    spare->n = 0;
     pthread_mutex_lock(&plan_lock);
     for (size_t i = 0; i < nplans; i++)
         if (plans[i].n == n) {
             found = &plans[i];
             break;
         }
-    if (!found && nplans < MAX_PLANS) {
-        double *re = fftw_alloc_real(n);
-        fftw_complex *co = fftw_alloc_complex(n / 2 + 1);
-        if (re && co) {
-            struct plan_pair *p = &plans[nplans];
-            p->n = n;
-            p->r2c = fftw_plan_dft_r2c_1d((int)n, re, co, FFTW_ESTIMATE);
-            p->c2r = fftw_plan_dft_c2r_1d((int)n, co, re, FFTW_ESTIMATE);
-            if (p->r2c && p->c2r) {
-                nplans++;
-                found = p;
-            }
-        }
-        fftw_free(re);
-        fftw_free(co);
-    }
+    if (!found && nplans < MAX_PLANS && make_plans(&plans[nplans], n))
+        found = &plans[nplans++];
+    else if (!found && make_plans(spare, n))
+        found = spare;
     pthread_mutex_unlock(&plan_lock);
     return found;
+}
+
+static void put_plans(struct plan_pair *spare)
+{
+    if (spare->n == 0 || !spare->r2c)
+        return;
+    pthread_mutex_lock(&plan_lock);
+    fftw_destroy_plan(spare->r2c);
+    fftw_destroy_plan(spare->c2r);
+    pthread_mutex_unlock(&plan_lock);
 }
 
 void an_fft_cleanup(void)
@@ -103,11 +138,13 @@ int an_lowpass(const double *x, size_t n, double fs, double fc, double *y)
     if (ext > n - 1)
         ext = n - 1;
     size_t m = n + 2 * ext;
-    size_t len = an_fft_nice_size(m);
-    const struct plan_pair *pp = get_plans(len);
+    size_t len = an_fft_size(m);
+    struct plan_pair spare;
+    const struct plan_pair *pp = get_plans(len, &spare);
     double *buf = fftw_alloc_real(len);
     fftw_complex *spec = fftw_alloc_complex(len / 2 + 1);
     if (!pp || !buf || !spec) {
+        put_plans(&spare);
         fftw_free(buf);
         fftw_free(spec);
         return RM_ENOMEM;
@@ -136,6 +173,7 @@ int an_lowpass(const double *x, size_t n, double fs, double fc, double *y)
     fftw_execute_dft_c2r(pp->c2r, spec, buf);
     for (size_t i = 0; i < n; i++)
         y[i] = buf[ext + i] + x0 + slope * (double)i;
+    put_plans(&spare);
     fftw_free(buf);
     fftw_free(spec);
     return 0;
@@ -171,8 +209,9 @@ double an_dominant_frequency(const double *x, size_t n, double fs, double fmin, 
 
     /* Four times zero padding so the peak is found between the bins of a
      * short segment, refined by a parabola through the log power. */
-    size_t len = an_fft_nice_size(4 * n);
-    const struct plan_pair *pp = get_plans(len);
+    size_t len = an_fft_size(4 * n);
+    struct plan_pair spare;
+    const struct plan_pair *pp = get_plans(len, &spare);
     double *buf = fftw_alloc_real(len);
     fftw_complex *spec = fftw_alloc_complex(len / 2 + 1);
     double *pw = malloc((len / 2 + 1) * sizeof(*pw));
@@ -227,6 +266,7 @@ double an_dominant_frequency(const double *x, size_t n, double fs, double fmin, 
     double delta = denom < 0 ? 0.5 * (a - c) / denom : 0;
     result = ((double)kmax + delta) * df;
 out:
+    put_plans(&spare);
     fftw_free(buf);
     fftw_free(spec);
     free(pw);

@@ -3,7 +3,6 @@
  * total force, contact area, peak, contact-mean pressure and centre of
  * pressure. The contact floor comes from the sensels' noise, estimated on a
  * sample of frames spread over the recording (docs/scoring.md, "Contact"). */
-#include <assert.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -56,8 +55,6 @@ static double robust_sigma(float *v, size_t n, double *center)
     return 1.4826 * median(v, n);
 }
 
-static int make_bands(struct an_frames *c);
-
 static uint16_t to_threshold(double v)
 {
     if (!(v < 65535))
@@ -108,12 +105,6 @@ int an_frames_init(struct an_frames *c, const struct rm_rec_meta *meta,
             c->thr[i] = cal->dead[i] || !(cal->gain[i] > 0)
                             ? 65535
                             : to_threshold(cal->offset[i] + c->floor_x / cal->gain[i]);
-        int rc = make_bands(c);
-        if (rc != 0) {
-            free(vals);
-            an_frames_free(c);
-            return rc;
-        }
     } else {
         /* Per-sensel baseline: the lower quintile of the sensel's readings
          * over the sample (each sensel is under the roller a small share of
@@ -152,12 +143,6 @@ void an_frames_free(struct an_frames *c)
 {
     free(c->thr);
     free(c->base);
-    for (int l = 0; l < AN_BAND_LEVELS; l++) {
-        for (int k = 0; k < c->levels[l].count; k++)
-            rm_calibration_free(c->levels[l].cals[k]);
-        free(c->levels[l].cals);
-    }
-    memset(c->levels, 0, sizeof(c->levels));
     c->thr = NULL;
     c->base = NULL;
 }
@@ -180,84 +165,6 @@ void an_frames_scratch_free(struct an_scratch *w)
     memset(w, 0, sizeof(*w));
 }
 
-/* Band calibrations: the contact sensels of a frame lie in the roller's
- * band, a few rows of the mat, and converting the whole frame costs several
- * times more than converting those rows. rm_calibration_apply() converts
- * whole calibrations only, so the mat's calibration is also cut into real
- * calibrations of h rows starting every h / 2 rows, for h in
- * band_heights[]: any band of up to h / 2 rows lies inside one of them, and
- * a frame is converted through the smallest that holds its contact rows. */
-static const int band_heights[AN_BAND_LEVELS] = {8, 16};
-
-static int make_level(struct an_frames *c, struct an_band_level *lv, int h)
-{
-    const struct rm_calibration *cal = c->cal;
-    int step = h / 2;
-    int count = (cal->rows - h + step - 1) / step + 1;
-    lv->cals = calloc((size_t)count, sizeof(*lv->cals));
-    if (!lv->cals)
-        return RM_ENOMEM;
-    lv->height = h;
-    lv->step = step;
-    size_t cols = (size_t)cal->cols;
-    for (int k = 0; k < count; k++) {
-        int r0 = k * step < cal->rows - h ? k * step : cal->rows - h;
-        struct rm_calibration *b;
-        int rc = rm_calibration_new(&b, h, cal->cols);
-        if (rc != 0)
-            return rc;
-        lv->cals[lv->count++] = b;
-        size_t first = (size_t)r0 * cols, len = (size_t)h * cols;
-        memcpy(b->offset, cal->offset + first, len * sizeof(*b->offset));
-        memcpy(b->gain, cal->gain + first, len * sizeof(*b->gain));
-        memcpy(b->dead, cal->dead + first, len * sizeof(*b->dead));
-        b->curve = cal->curve;
-        b->curve_a = cal->curve_a;
-        b->curve_b = cal->curve_b;
-        if (cal->curve == RM_CURVE_TABLE &&
-            (rc = rm_calibration_set_table(b, cal->table, cal->table_len)) != 0)
-            return rc;
-        if ((rc = rm_calibration_prepare(b)) != 0)
-            return rc;
-    }
-    return 0;
-}
-
-static int make_bands(struct an_frames *c)
-{
-    for (int l = 0; l < AN_BAND_LEVELS; l++) {
-        if (c->cal->rows <= band_heights[l])
-            break; /* a mat this small converts whole */
-        int rc = make_level(c, &c->levels[l], band_heights[l]);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
-
-/* kPa of a frame's rows r0..r1 (at least; other rows are left as they
- * are). */
-static void convert(const struct an_frames *c, const uint16_t *in, float *kpa, uint32_t r0,
-                    uint32_t r1)
-{
-    for (int l = 0; l < AN_BAND_LEVELS; l++) {
-        const struct an_band_level *lv = &c->levels[l];
-        if (lv->count == 0 || r1 - r0 + 1 > (uint32_t)lv->step)
-            continue;
-        int k = (int)r0 / lv->step;
-        if (k >= lv->count)
-            k = lv->count - 1;
-        uint32_t start = (uint32_t)(c->rows - lv->height);
-        if ((uint32_t)(k * lv->step) < start)
-            start = (uint32_t)(k * lv->step);
-        assert(r0 >= start && r1 < start + (uint32_t)lv->height);
-        size_t first = (size_t)start * (size_t)c->cols;
-        rm_calibration_apply(lv->cals[k], in + first, kpa + first, 1);
-        return;
-    }
-    rm_calibration_apply(c->cal, in, kpa, 1);
-}
-
 void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const uint16_t *raw,
                        size_t nframes, struct an_series *s, int64_t first)
 {
@@ -271,8 +178,14 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
             nc += in[i] > c->thr[i];
         }
         const float *val = w->kpa;
-        if (c->cal && nc)
-            convert(c, in, w->kpa, w->idx[0] / (uint32_t)cols, w->idx[nc - 1] / (uint32_t)cols);
+        /* The contact sensels lie in the roller's band, a few rows of the
+         * mat: converting only those rows is several times cheaper than the
+         * whole frame. */
+        if (c->cal && nc) {
+            int r0 = (int)(w->idx[0] / (uint32_t)cols);
+            int r1 = (int)(w->idx[nc - 1] / (uint32_t)cols);
+            rm_calibration_apply_rows(c->cal, in, w->kpa, r0, r1 - r0 + 1);
+        }
         double sum = 0, sr = 0, sc = 0, peak = 0;
         size_t contact = 0;
         for (size_t j = 0; j < nc; j++) {

@@ -141,8 +141,10 @@ struct rm_analysis_result {
  * freed with rm_analysis_result_free(). Errors: RM_EFORMAT (with rm_fail's
  * message) for a file that is not a valid recording or a bad calibration;
  * RM_EIO for an unwritable CSV; RM_ENOMEM. An empty recording or one never
- * loaded gives a valid document with no segments. Thread-safe: batch
- * callers run it from several threads at once. */
+ * loaded gives a valid document with no segments. Frames are streamed;
+ * memory follows the longest segment, not the recording, unless keep_trace
+ * asks for every frame's figures. Thread-safe: batch callers run it from
+ * several threads at once. */
 int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
                     struct rm_analysis_result **out);
 

@@ -47,54 +47,77 @@ void an_series_free(struct an_series *s)
     memset(s, 0, sizeof(*s));
 }
 
+void an_series_view(const struct an_series *s, int64_t a, int64_t b, struct an_series *v)
+{
+    assert(0 <= a && a <= b && b <= s->n);
+    v->n = b - a;
+    v->rate_hz = s->rate_hz;
+    v->t = s->t + a;
+    v->force = s->force + a;
+    v->area_cm2 = s->area_cm2 + a;
+    v->peak = s->peak + a;
+    v->mean = s->mean + a;
+    v->cop_row = s->cop_row + a;
+    v->cop_col = s->cop_col + a;
+    v->loaded = s->loaded + a;
+    v->p_raw = s->p_raw + a;
+    v->p = s->p + a;
+    v->v = s->v + a;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-double an_mark_loaded(struct an_series *s, double force_min)
+double an_loaded_threshold(const double *force, int64_t n, double force_min)
 {
     size_t cnt = 0;
-    for (int64_t i = 0; i < s->n; i++)
-        cnt += s->force[i] > force_min;
-    double thr = INFINITY;
-    if (cnt > 0) {
-        /* A sample of at most 65536 frames is plenty for a median. */
-        size_t step = cnt / 65536 + 1, k = 0;
-        double *vals = malloc((cnt / step + 1) * sizeof(*vals));
-        if (!vals)
-            return INFINITY;
-        size_t seen = 0;
-        for (int64_t i = 0; i < s->n; i++)
-            if (s->force[i] > force_min && seen++ % step == 0)
-                vals[k++] = s->force[i];
-        qsort(vals, k, sizeof(*vals), cmp_double);
-        thr = 0.25 * vals[k / 2];
-        if (thr < force_min)
-            thr = force_min;
-        free(vals);
-    }
-    /* A Schmitt trigger: a run of load must rise above thr somewhere, and
-     * lasts while the force stays above thr / 2, so that a momentary easing
-     * off (a hand taking weight at a reversal) does not cut a pause or a
-     * stroke in two. Forward pass for the ends, backward for the starts. */
+    for (int64_t i = 0; i < n; i++)
+        cnt += force[i] > force_min;
+    if (cnt == 0)
+        return INFINITY;
+    /* A sample of at most 65536 frames is plenty for a median. */
+    size_t step = cnt / 65536 + 1, k = 0, seen = 0;
+    double *vals = malloc((cnt / step + 1) * sizeof(*vals));
+    if (!vals)
+        return INFINITY;
+    for (int64_t i = 0; i < n; i++)
+        if (force[i] > force_min && seen++ % step == 0)
+            vals[k++] = force[i];
+    qsort(vals, k, sizeof(*vals), cmp_double);
+    double thr = 0.25 * vals[k / 2];
+    free(vals);
+    return thr < force_min ? force_min : thr;
+}
+
+/* A Schmitt trigger: a run of load must rise above thr somewhere, and lasts
+ * while the force stays above thr / 2, so that a momentary easing off (a
+ * hand taking weight at a reversal) does not cut a pause or a stroke in two.
+ * Where a run starts, it reaches back over the frames above thr / 2 just
+ * before it (down to frame `lo`). */
+bool an_mark_loaded_range(struct an_series *s, int64_t lo, int64_t from, int64_t to, double thr,
+                          bool on)
+{
     const double low = thr / 2;
-    bool on = false;
-    for (int64_t i = 0; i < s->n; i++) {
+    for (int64_t i = from; i < to; i++) {
         bool contact = isfinite(s->cop_row[i]);
+        bool was = on;
         on = contact && (on ? s->force[i] > low : s->force[i] > thr);
         s->loaded[i] = on;
+        if (on && !was)
+            for (int64_t j = i - 1;
+                 j >= lo && !s->loaded[j] && isfinite(s->cop_row[j]) && s->force[j] > low; j--)
+                s->loaded[j] = 1;
     }
-    on = false;
-    for (int64_t i = s->n - 1; i >= 0; i--) {
-        if (s->loaded[i])
-            on = true;
-        else if (on && isfinite(s->cop_row[i]) && s->force[i] > low)
-            s->loaded[i] = 1;
-        else
-            on = false;
-    }
+    return on;
+}
+
+double an_mark_loaded(struct an_series *s, double force_min)
+{
+    double thr = an_loaded_threshold(s->force, s->n, force_min);
+    an_mark_loaded_range(s, 0, 0, s->n, thr, false);
     return thr;
 }
 

@@ -348,7 +348,8 @@ static void print_loads(const struct rm_calib_load *loads, const int *part, size
            "error_n", "error_%", "mean_kpa", "area_cm2");
     for (size_t i = 0; i < n; i++) {
         const char *base = strrchr(loads[i].fr->name, '/');
-        char name[300];
+        /* Room for the whole file name and its "#part" suffix. */
+        char name[sizeof(loads[i].fr->name) + 16];
         snprintf(name, sizeof(name), "%s", base ? base + 1 : loads[i].fr->name);
         if (part[i])
             snprintf(name + strlen(name), sizeof(name) - strlen(name), "#%d", part[i]);

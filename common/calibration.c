@@ -294,17 +294,18 @@ static const struct rm_calibration_lut *lut_get(const struct rm_calibration *cal
     return lut;
 }
 
+/* Converts sensels [first, end) of one frame through the lookup table. */
 static void apply_power_lut(const struct rm_calibration *cal, const struct rm_calibration_lut *lut,
-                            const uint16_t *restrict in, float *restrict out)
+                            const uint16_t *restrict in, float *restrict out, size_t first,
+                            size_t end)
 {
-    const size_t n = (size_t)cal->rows * (size_t)cal->cols;
     const uint32_t k_first = lut->k_first, nb = lut->n;
     const uint32_t k_negative = 0x80000000u >> LUT_SHIFT;
     const float *restrict gain = cal->gain, *restrict offset = cal->offset;
     const uint8_t *restrict dead = cal->dead;
     const double(*restrict row)[3] = lut->row;
     uint32_t outside = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = first; i < end; i++) {
         float x = gain[i] * ((float)in[i] - offset[i]);
         uint32_t k = float_bits(x) >> LUT_SHIFT;
         /* Branch-free, with masks rather than conditionals that a compiler
@@ -324,7 +325,7 @@ static void apply_power_lut(const struct rm_calibration *cal, const struct rm_ca
         out[i] = p * (float)(dead[i] == 0);
     }
     if (__builtin_expect(outside, 0))
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = first; i < end; i++) {
             float x = gain[i] * ((float)in[i] - offset[i]);
             uint32_t k = float_bits(x) >> LUT_SHIFT;
             if (!dead[i] && k != 0 && k < k_negative && k - k_first >= nb)
@@ -332,22 +333,35 @@ static void apply_power_lut(const struct rm_calibration *cal, const struct rm_ca
         }
 }
 
+/* Converts sensels [first, end) of one frame: the one place where counts
+ * become kPa. */
+static void apply_range(const struct rm_calibration *cal, const uint16_t *in, float *out,
+                        size_t first, size_t end)
+{
+    assert(cal->curve != RM_CURVE_TABLE || cal->table_len >= 2);
+    const struct rm_calibration_lut *lut = cal->curve == RM_CURVE_POWER ? lut_get(cal) : NULL;
+    if (lut) {
+        apply_power_lut(cal, lut, in, out, first, end);
+        return;
+    }
+    for (size_t i = first; i < end; i++) {
+        float x = cal->gain[i] * ((float)in[i] - cal->offset[i]);
+        out[i] = (cal->dead[i] || !(x > 0)) ? 0.0f : (float)rm_calibration_curve(cal, x);
+    }
+}
+
 void rm_calibration_apply(const struct rm_calibration *cal, const uint16_t *raw, float *kpa,
                           size_t nframes)
 {
     size_t n = (size_t)cal->rows * (size_t)cal->cols;
-    assert(cal->curve != RM_CURVE_TABLE || cal->table_len >= 2);
-    const struct rm_calibration_lut *lut = cal->curve == RM_CURVE_POWER ? lut_get(cal) : NULL;
-    for (size_t f = 0; f < nframes; f++) {
-        const uint16_t *in = raw + f * n;
-        float *out = kpa + f * n;
-        if (lut) {
-            apply_power_lut(cal, lut, in, out);
-            continue;
-        }
-        for (size_t i = 0; i < n; i++) {
-            float x = cal->gain[i] * ((float)in[i] - cal->offset[i]);
-            out[i] = (cal->dead[i] || !(x > 0)) ? 0.0f : (float)rm_calibration_curve(cal, x);
-        }
-    }
+    for (size_t f = 0; f < nframes; f++)
+        apply_range(cal, raw + f * n, kpa + f * n, 0, n);
+}
+
+void rm_calibration_apply_rows(const struct rm_calibration *cal, const uint16_t *raw, float *kpa,
+                               int row0, int nrows)
+{
+    assert(row0 >= 0 && nrows >= 0 && row0 + nrows <= cal->rows);
+    size_t cols = (size_t)cal->cols;
+    apply_range(cal, raw, kpa, (size_t)row0 * cols, (size_t)(row0 + nrows) * cols);
 }

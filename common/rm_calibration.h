@@ -62,6 +62,12 @@ double rm_calibration_curve(const struct rm_calibration *cal, double x);
 void rm_calibration_apply(const struct rm_calibration *cal, const uint16_t *raw, float *kpa,
                           size_t nframes);
 
+/* Converts rows [row0, row0 + nrows) of one frame, leaving the other rows of
+ * kpa as they are: raw and kpa point to whole frames. For callers that know
+ * where the load is (the roller's band is a few rows of the mat). */
+void rm_calibration_apply_rows(const struct rm_calibration *cal, const uint16_t *raw, float *kpa,
+                               int row0, int nrows);
+
 /* Builds the lookup table of rm_calibration_apply() now rather than on its
  * first call. Call it again after changing curve_a or curve_b (apply then
  * falls back to the exact formula until you do), never while another thread

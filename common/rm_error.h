@@ -10,19 +10,19 @@
 
 enum rm_error {
     RM_OK = 0,
-    RM_ENOMEM = -1,    /* out of memory */
-    RM_EIO = -2,       /* the operating system refused a read or write */
-    RM_EFORMAT = -3,   /* bad input: not what it claims, corrupt, inconsistent */
-    RM_EUSAGE = -4,    /* invalid argument from the caller or the user */
-    RM_EHDF5 = -5,     /* the HDF5 library failed on a file we wrote */
-    RM_EUSB = -6,      /* libusb failed */
-    RM_ENODEV = -7,    /* the device went away */
-    RM_ETIMEOUT = -8,  /* a finite wait ran out */
-    RM_EINTR = -9,     /* stopped by a signal or a stop request */
+    RM_ENOMEM = -1,     /* out of memory */
+    RM_EIO = -2,        /* the operating system refused a read or write */
+    RM_EFORMAT = -3,    /* bad input: not what it claims, corrupt, inconsistent */
+    RM_EUSAGE = -4,     /* invalid argument from the caller or the user */
+    RM_EHDF5 = -5,      /* the HDF5 library failed on a file we wrote */
+    RM_EUSB = -6,       /* libusb failed */
+    RM_ENODEV = -7,     /* the device went away */
+    RM_ETIMEOUT = -8,   /* a finite wait ran out */
+    RM_EINTR = -9,      /* stopped by a signal or a stop request */
     RM_ENOTFOUND = -10, /* no such device, file, segment ... */
-    RM_ERANGE = -11,   /* a value outside what the format allows */
+    RM_ERANGE = -11,    /* a value outside what the format allows */
     RM_EEXTERNAL = -12, /* an outside program (gnuplot) is missing or failed */
-    RM_EEOF = -13,     /* end of stream: not an error for readers that loop */
+    RM_EEOF = -13,      /* end of stream: not an error for readers that loop */
 };
 
 /* A short constant text for a code, "unknown error" for anything else. */

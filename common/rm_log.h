@@ -29,9 +29,9 @@ void rm_log_write(enum rm_log_level level, const char *prefix, const char *fmt, 
  * whatever the level. */
 void rm_log_error_line(const char *message);
 
-#define rm_err(...) rm_log_write(RM_LOG_ERR, LOG_PREFIX, __VA_ARGS__)
+#define rm_err(...)  rm_log_write(RM_LOG_ERR, LOG_PREFIX, __VA_ARGS__)
 #define rm_warn(...) rm_log_write(RM_LOG_WARN, LOG_PREFIX, __VA_ARGS__)
 #define rm_info(...) rm_log_write(RM_LOG_INFO, LOG_PREFIX, __VA_ARGS__)
-#define rm_dbg(...) rm_log_write(RM_LOG_DEBUG, LOG_PREFIX, __VA_ARGS__)
+#define rm_dbg(...)  rm_log_write(RM_LOG_DEBUG, LOG_PREFIX, __VA_ARGS__)
 
 #endif

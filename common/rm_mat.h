@@ -6,22 +6,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RM_INFO_BLOCK_SIZE 64
+#define RM_INFO_BLOCK_SIZE  64
 #define RM_PROTOCOL_VERSION 1
-#define RM_DEFAULT_VID 0x1209
-#define RM_DEFAULT_PID 0x0001
+#define RM_DEFAULT_VID      0x1209
+#define RM_DEFAULT_PID      0x0001
 
 struct rm_mat_info {
     uint16_t protocol_version;
-    uint8_t rows;         /* sensels along the roll axis */
-    uint8_t cols;         /* sensels across it */
+    uint8_t rows; /* sensels along the roll axis */
+    uint8_t cols; /* sensels across it */
     uint16_t pitch_row_um;
     uint16_t pitch_col_um;
     uint8_t adc_bits;
     uint8_t flags;
     uint16_t max_rate_hz;
     uint16_t rate_hz;
-    char serial[17];      /* NUL terminated copies of the NUL padded fields */
+    char serial[17]; /* NUL terminated copies of the NUL padded fields */
     char model[17];
     char firmware[17];
 };

@@ -13,8 +13,8 @@
 #include "rm_calibration.h"
 
 #define RM_RECORDING_FORMAT_VERSION 1
-#define RM_EVENT_KIND_LEN 16
-#define RM_EVENT_LABEL_LEN 64
+#define RM_EVENT_KIND_LEN           16
+#define RM_EVENT_LABEL_LEN          64
 
 struct rm_rec_meta {
     char created_utc[32]; /* ISO 8601 UTC; empty = now, filled by the writer */
@@ -43,11 +43,14 @@ struct rm_event {
 /* ---- writing ---------------------------------------------------------- */
 
 struct rm_rec_writer_opts {
-    int compression;        /* deflate level 0-9 (0: no filter); default 1 */
-    int chunk_frames;       /* frames per chunk; 0: about one second's worth */
+    int compression;         /* deflate level 0-9 (0: no filter); default 1 */
+    int chunk_frames;        /* frames per chunk; 0: about one second's worth */
     double flush_interval_s; /* longest time frames wait in memory; default 1 */
 };
-#define RM_REC_WRITER_OPTS_DEFAULT {1, 0, 1.0}
+#define RM_REC_WRITER_OPTS_DEFAULT                                                                 \
+    {                                                                                              \
+        1, 0, 1.0                                                                                  \
+    }
 
 struct rm_rec_writer;
 
@@ -61,8 +64,7 @@ int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
 /* Appends one frame: t in seconds since the first frame (strictly greater
  * than the previous one, else RM_EUSAGE), the unwrapped seq, rows * cols
  * counts. Frames are buffered and written a whole chunk at a time. */
-int rm_rec_writer_append(struct rm_rec_writer *w, double t, uint64_t seq,
-                         const uint16_t *sensels);
+int rm_rec_writer_append(struct rm_rec_writer *w, double t, uint64_t seq, const uint16_t *sensels);
 
 /* Appends an event; kind and label longer than the spec's fields are an
  * RM_EUSAGE error. Written at the next flush. */

@@ -49,6 +49,12 @@ bool rm_text_number(const char *s, double *out);
 /* Strict non-negative decimal integer not above max. */
 bool rm_text_uint(const char *s, long max, long *out);
 
+/* Formats into a fixed-size descriptive field (model, serial, start time),
+ * cutting what does not fit: a vendor's long description may be shortened,
+ * never a value. Returns true when the text was cut. */
+bool rm_text_set(char *dst, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Case-insensitive equality of ASCII strings. */
 bool rm_text_ieq(const char *a, const char *b);
 

@@ -188,11 +188,11 @@ static int finish_header(struct tekscan *k)
     if (strncmp(k->version, "Tekscan", 7) == 0)
         snprintf(k->h.model, sizeof(k->h.model), "%s", k->version);
     else
-        snprintf(k->h.model, sizeof(k->h.model), "Tekscan%s%s", k->version[0] ? " " : "",
-                 k->version);
+        rm_text_set(k->h.model, sizeof(k->h.model), "Tekscan%s%s", k->version[0] ? " " : "",
+                    k->version);
     if (k->sensor_type[0]) {
         size_t len = strlen(k->h.model);
-        snprintf(k->h.model + len, sizeof(k->h.model) - len, " sensor %s", k->sensor_type);
+        rm_text_set(k->h.model + len, sizeof(k->h.model) - len, " sensor %s", k->sensor_type);
     }
     k->h.adc_bits = k->h.raw ? 8 : 0; /* Tekscan electronics digitise to 8 bits */
     if (!k->h.raw)

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,4 +260,13 @@ bool rm_unit_to_kpa(const char *unit, double *kpa_per_unit)
 bool rm_unit_to_mm(const char *unit, double *mm_per_unit)
 {
     return lookup(length_units, sizeof(length_units) / sizeof(length_units[0]), unit, mm_per_unit);
+}
+
+bool rm_text_set(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+    return n < 0 || (size_t)n >= size;
 }

@@ -164,7 +164,7 @@ static void append_distinct(char *dst, size_t size, const char *item)
     if (!item[0] || strstr(dst, item))
         return;
     size_t len = strlen(dst);
-    snprintf(dst + len, size - len, "%s%s", len ? " + " : "", item);
+    rm_text_set(dst + len, size - len, "%s%s", len ? " + " : "", item);
 }
 
 /* The first frame sets the layout: grid, pitch, names. */
@@ -203,12 +203,12 @@ static int set_layout(struct xsensor *x)
                     MAX_GRID);
     x->h.pitch_row_mm = x->s[first].height_mm;
     x->h.pitch_col_mm = x->s[first].width_mm;
-    snprintf(x->h.model, sizeof(x->h.model), "XSENSOR %s", models);
+    rm_text_set(x->h.model, sizeof(x->h.model), "XSENSOR %s", models);
     snprintf(x->h.serial, sizeof(x->h.serial), "%s", serials);
     if (x->have_date) {
         int secs = (int)x->tod;
-        snprintf(x->h.start_local, sizeof(x->h.start_local), "%04d-%02d-%02dT%02d:%02d:%02d%s",
-                 x->y, x->mo, x->d, secs / 3600, secs / 60 % 60, secs % 60, x->frac);
+        rm_text_set(x->h.start_local, sizeof(x->h.start_local), "%04d-%02d-%02dT%02d:%02d:%02d%s",
+                    x->y, x->mo, x->d, secs / 3600, secs / 60 % 60, secs % 60, x->frac);
     }
     size_t n = (size_t)x->h.rows * (size_t)x->h.cols;
     x->out_v = malloc(n * sizeof(*x->out_v)); /* owned by x, freed by rm_import_parse_xsensor() */
@@ -332,7 +332,7 @@ static int sensor_key(struct xsensor *x, const char *key, const char *value)
     struct xs_sensor *s = &x->s[x->cur_sensors - 1];
     int k = x->cur_sensors, rc;
     if (strcmp(key, "Rows") == 0 || strcmp(key, "Columns") == 0) {
-        int v;
+        int v = 0;
         bool rows = key[0] == 'R';
         rc = positive_int(x, key, value, &v);
         if (rc)

@@ -1,23 +1,43 @@
 #!/usr/bin/env bash
 # Sets up what is missing, builds rollmat in Release and runs the main job on
-# the simulated mat. Prints where the results are.
+# the simulated mat, as a runner at home would on a real one:
+#   1. calibrate the mat (zero, equilibrate, fit with known masses),
+#   2. record a session through the acquisition pipeline (the simulated mat's
+#      wire capture replayed as if it came over USB),
+#   3. analyze it and draw the pictures and the HTML report.
+# Prints where the results are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/setup-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DROLLMAT_TESTS=OFF >/dev/null
-cmake --build build -j "$(nproc)"
+cmake --build build -j "$(nproc)" >/dev/null
 
 out=${ROLLMAT_DEMO_OUT:-demo-out}
-mkdir -p "$out"
-bin=build/bin
-"$bin/rollmat" sim --scenario good --seed 1 -o "$out/session.h5" --truth "$out/session.truth.json"
-# record -> analyze -> plot, as from a real mat: the session's wire capture
-# replayed through the acquisition pipeline.
-"$bin/rollmat" sim --scenario good --seed 1 -o "$out/session.rmw"
-"$bin/rollmat" record --device "file:$out/session.rmw" -o "$out/recorded.h5"
-"$bin/rollmat" analyze --json "$out/recorded.h5" >"$out/recorded.analysis.json"
-echo "rollmat demo: results in $out/"
-report=$("$bin/rollmat" plot --out "$out/report" "$out/recorded.h5" | tail -n 1)
+rm -rf "$out"
+mkdir -p "$out/calibration"
+rollmat=build/bin/rollmat
+
+echo "== 1. calibration (docs/calibration.md), on the simulated mat SIM-0001"
+cal=$out/calibration
+"$rollmat" sim --scenario zero -o "$cal/zero.h5"
+"$rollmat" sim --scenario uniform -o "$cal/uniform.h5"
+"$rollmat" sim --scenario load -o "$cal/load.h5"
+"$rollmat" calib zero -o "$cal/mat.cal.h5" "$cal/zero.h5"
+"$rollmat" calib equilibrate --cal "$cal/mat.cal.h5" "$cal/uniform.h5"
+"$rollmat" calib fit --cal "$cal/mat.cal.h5" --load "$cal/load.h5=40,70,100"
+
+echo "== 2. a session: calf-left and calf-right, recorded through the pipeline"
+"$rollmat" sim --scenario good --seed 1 -o "$out/session.rmw" --truth "$out/session.truth.json"
+"$rollmat" record --device "file:$out/session.rmw" --calibration "$cal/mat.cal.h5" \
+  -o "$out/session.h5"
+"$rollmat" info "$out/session.h5"
+
+echo "== 3. analysis and pictures"
+"$rollmat" analyze --json "$out/session.h5" >"$out/session.analysis.json"
+report=$("$rollmat" plot --out "$out/report" "$out/session.h5" | tail -n 1)
+
+echo
+echo "rollmat demo: results in $out/ (analysis: $out/session.analysis.json)"
 echo "rollmat demo: the report, to open in a browser:"
 realpath "$report"

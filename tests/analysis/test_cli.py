@@ -112,6 +112,19 @@ def main():
         check(all(row[1] == "" for row in rows[1:]), "uncalibrated csv: force empty")
         check(any(row[3] and float(row[3]) > 10 for row in rows[1:]), "uncalibrated csv: counts")
 
+        # --calibration of another mat, or not a calibration: bad input.
+        with h5py.File(p("idle.h5"), "r") as f, h5py.File(p("cal32.h5"), "w") as c:
+            g = f["calibration"]
+            for k, v in g.attrs.items():
+                c.attrs[k] = v
+            c.attrs["rollmat_format"] = "calibration"
+            for k in g:
+                c.create_dataset(k, data=g[k][()])
+        for cal in ("cal32.h5", "notes.h5"):
+            r = run("analyze", "--calibration", p(cal), p("a.h5"))
+            check(r.returncode == 3, f"--calibration {cal}: exit {r.returncode}")
+            one_error_line(r, f"--calibration {cal}")
+
         # Profiles: built in, INI overrides, bad files.
         doc = strict_json(run("analyze", "--json", "--profile", "short", p("a.h5")).stdout)
         check(doc["profile"]["name"] == "short" and doc["profile"]["hold_target_max_s"] == 12,

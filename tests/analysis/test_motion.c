@@ -90,6 +90,14 @@ static void test_nice_size(void **state)
     assert_int_equal(an_fft_nice_size(11), 12);
     assert_int_equal(an_fft_nice_size(100003), 100352);
     assert_int_equal(an_fft_nice_size(65536), 65536);
+    /* Buckets: fast sizes, monotone, at most 20 % padding. */
+    size_t prev = 0;
+    for (size_t n = 17; n < 300000; n += 97) {
+        size_t m = an_fft_size(n);
+        assert_true(m >= n && m <= n + n / 5 + 1 && m >= prev);
+        assert_int_equal(an_fft_nice_size(m), m);
+        prev = m;
+    }
 }
 
 static void test_lowpass_keeps_ramp_kills_noise(void **state)

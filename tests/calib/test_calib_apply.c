@@ -223,6 +223,39 @@ static void test_threads_share_one_calibration(void **state)
     rm_calibration_free(cal);
 }
 
+/* Converting a band of rows gives exactly the whole-frame result on those
+ * rows and leaves every other row of the output alone, for the power curve
+ * (lookup table) and a table curve. */
+static void test_rows_equal_whole_frame(void **state)
+{
+    (void)state;
+    static const double xy[] = {0, 0, 100, 20, 400, 90, 1000, 300};
+    for (int curve = 0; curve < 2; curve++) {
+        struct rm_calibration *cal = make(0.01, 1.4);
+        if (curve == 1)
+            assert_int_equal(rm_calibration_set_table(cal, xy, 4), 0);
+        uint16_t frames[2 * N];
+        float whole[N], band[N];
+        fill(frames, 2, cal);
+        const uint16_t *raw = frames + N; /* fill()'s second kind: loaded everywhere */
+        rm_calibration_apply(cal, raw, whole, 1);
+        for (int row0 = 0; row0 < ROWS; row0 += 5)
+            for (int nrows = 0; row0 + nrows <= ROWS; nrows += 3) {
+                for (int s = 0; s < N; s++)
+                    band[s] = -1.0f;
+                rm_calibration_apply_rows(cal, raw, band, row0, nrows);
+                for (int s = 0; s < N; s++) {
+                    int r = s / COLS;
+                    if (r >= row0 && r < row0 + nrows)
+                        assert_true(band[s] == whole[s]);
+                    else
+                        assert_true(band[s] == -1.0f);
+                }
+            }
+        rm_calibration_free(cal);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_changed_curve_is_not_stale),
         cmocka_unit_test(test_tables_interpolate),
         cmocka_unit_test(test_threads_share_one_calibration),
+        cmocka_unit_test(test_rows_equal_whole_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -289,8 +289,10 @@ static int code_frame(void *ctx, const struct rm_import_header *h, const struct 
                 assert_int_equal(rm_codes_add(cc->codes, f->values[i]), 0);
         return 0;
     }
-    uint16_t *raw = malloc(n * sizeof(uint16_t));
+    uint16_t *raw = calloc(n, sizeof(uint16_t));
     float *kpa = malloc(n * sizeof(float));
+    assert_non_null(raw);
+    assert_non_null(kpa);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(rm_codes_code(cc->codes, f->values[i], &raw[i]), 0);
     rm_calibration_apply(cc->cal, raw, kpa, 1);

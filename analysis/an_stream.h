@@ -1,0 +1,27 @@
+/* The streaming analysis of one recording (stream.c). */
+#ifndef AN_STREAM_H
+#define AN_STREAM_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "an_frames.h"
+#include "an_run.h"
+
+struct an_stream_ctx {
+    const struct an_frames *fc;
+    const struct an_doc_input *in;
+    struct an_session *session; /* segments are added here */
+    double thr;                 /* load threshold (an_loaded_threshold) */
+    double rate_hz;
+    bool keep_all; /* keep every frame's figures (for a trace) */
+    FILE *csv;     /* per-frame CSV rows go here; NULL: none */
+};
+
+/* Streams every frame of r (with `workers` inflating threads), finds and
+ * analyses the segments into ctx->session. With keep_all, *all receives the
+ * whole series (owned by the caller: an_series_free). */
+int an_stream_run(struct rm_rec_reader *r, struct an_stream_ctx *ctx, int workers,
+                  struct an_series *all, int64_t *frames, double *duration_s);
+
+#endif

@@ -1,0 +1,296 @@
+/* The analysis as frames stream in: each chunk is reduced to per-frame
+ * figures in a window, loaded frames are marked as they come, and a segment
+ * is analysed and dropped from the window as soon as it is over (its end
+ * event has passed, or 2 s without load have followed it). The window holds
+ * the segment under way, so memory follows the longest segment, never the
+ * recording (with keep_all, for a plot's trace, it holds everything). */
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "an_frames.h"
+#include "an_stream.h"
+#include "rm_error.h"
+#include "rm_frame_stream.h"
+
+/* Event segments, in time only (frames come later). */
+struct ev_segment {
+    char label[RM_EVENT_LABEL_LEN + 1];
+    double t_start, t_end; /* t_end INFINITY: until the recording ends */
+};
+
+struct state {
+    struct an_stream_ctx *ctx;
+    struct an_series w; /* the window: frames [base, base + w.n) */
+    int64_t cap, base, total;
+    double t_first;
+    bool on; /* load trigger state at the window's end */
+    /* events mode */
+    struct ev_segment *evs;
+    size_t nevs, next_ev;
+    /* gaps mode: the next segment begins at or after frame seg_lo */
+    bool open;
+    int64_t seg_lo, last_loaded;
+    size_t nauto;
+};
+
+static int reserve(struct state *st, int64_t need)
+{
+    if (need <= st->cap)
+        return 0;
+    int64_t cap = st->cap ? 2 * st->cap : 4096;
+    while (cap < need)
+        cap *= 2;
+    double **arrays[] = {&st->w.t,       &st->w.force,   &st->w.area_cm2, &st->w.peak, &st->w.mean,
+                         &st->w.cop_row, &st->w.cop_col, &st->w.p_raw,    &st->w.p,    &st->w.v};
+    for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
+        double *bigger = realloc(*arrays[i], (size_t)cap * sizeof(double));
+        if (!bigger)
+            return RM_ENOMEM;
+        *arrays[i] = bigger;
+    }
+    uint8_t *l = realloc(st->w.loaded, (size_t)cap);
+    if (!l)
+        return RM_ENOMEM;
+    st->w.loaded = l;
+    st->cap = cap;
+    return 0;
+}
+
+/* Drops the window's first k frames. */
+static void discard(struct state *st, int64_t k)
+{
+    if (k <= 0)
+        return;
+    assert(k <= st->w.n);
+    size_t keep = (size_t)(st->w.n - k);
+    double *arrays[] = {st->w.t,       st->w.force,   st->w.area_cm2, st->w.peak, st->w.mean,
+                        st->w.cop_row, st->w.cop_col, st->w.p_raw,    st->w.p,    st->w.v};
+    for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
+        memmove(arrays[i], arrays[i] + k, keep * sizeof(double));
+    memmove(st->w.loaded, st->w.loaded + k, keep);
+    st->w.n -= k;
+    st->base += k;
+}
+
+/* First window frame with t >= x (or t > x when after is set). */
+static int64_t frame_at(const struct an_series *s, double x, bool after)
+{
+    int64_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (s->t[mid] < x || (after && s->t[mid] == x))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Analyses window frames [a, b) as one segment. */
+static int add_segment(struct state *st, int64_t a, int64_t b, const char *label, bool from_events,
+                       double t_start, double t_end)
+{
+    struct an_series v;
+    an_series_view(&st->w, a, b, &v);
+    int rc = an_motion(&v);
+    if (rc != 0)
+        return rc;
+    struct rm_segment seg;
+    memset(&seg, 0, sizeof(seg));
+    snprintf(seg.label, sizeof(seg.label), "%s", label);
+    seg.from_events = from_events;
+    seg.t_start = t_start;
+    seg.t_end = t_end;
+    seg.frame_start = 0;
+    seg.frame_end = b - a;
+    return an_session_add(st->ctx->session, &v, st->ctx->in, &seg, st->base + a);
+}
+
+static int close_event_segment(struct state *st, const struct ev_segment *e)
+{
+    double t_end = isfinite(e->t_end) ? e->t_end : (st->w.n ? st->w.t[st->w.n - 1] : e->t_start);
+    int64_t a = frame_at(&st->w, e->t_start, false), b = frame_at(&st->w, t_end, true);
+    for (int64_t i = a; i < b; i++)
+        if (st->w.loaded[i])
+            return add_segment(st, a, b, e->label, true, e->t_start, t_end);
+    return 0; /* never loaded: left out */
+}
+
+static int close_auto_segment(struct state *st)
+{
+    int64_t last = st->last_loaded - st->base;
+    int64_t first = st->seg_lo - st->base;
+    if (first < 0)
+        first = 0;
+    while (first < last && !st->w.loaded[first])
+        first++;
+    assert(last >= first && last < st->w.n);
+    char label[32];
+    snprintf(label, sizeof(label), "segment-%zu", ++st->nauto);
+    st->open = false;
+    st->seg_lo = st->last_loaded + 1;
+    return add_segment(st, first, last + 1, label, false, st->w.t[first], st->w.t[last]);
+}
+
+static int events_init(struct state *st, const struct rm_event *ev, size_t nev)
+{
+    for (size_t i = 0; i < nev; i++)
+        st->nevs += strcmp(ev[i].kind, "segment_start") == 0;
+    if (st->nevs == 0)
+        return 0;
+    st->evs = calloc(st->nevs, sizeof(*st->evs));
+    if (!st->evs)
+        return RM_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < nev; i++) {
+        if (strcmp(ev[i].kind, "segment_start") != 0)
+            continue;
+        struct ev_segment *e = &st->evs[k++];
+        snprintf(e->label, sizeof(e->label), "%s", ev[i].label);
+        e->t_start = ev[i].t;
+        e->t_end = INFINITY;
+        for (size_t j = i + 1; j < nev; j++)
+            if (strcmp(ev[j].kind, "segment_start") == 0 ||
+                strcmp(ev[j].kind, "segment_end") == 0) {
+                e->t_end = ev[j].t;
+                break;
+            }
+    }
+    return 0;
+}
+
+/* After frames [from, w.n) arrived: close what is over, drop what is done. */
+static int advance(struct state *st, int64_t from)
+{
+    struct an_series *w = &st->w;
+    int rc = 0;
+    double t_now = w->t[w->n - 1];
+    if (st->nevs > 0) {
+        while (rc == 0 && st->next_ev < st->nevs && st->evs[st->next_ev].t_end < t_now)
+            rc = close_event_segment(st, &st->evs[st->next_ev++]);
+    } else {
+        for (int64_t i = from; i < w->n && rc == 0; i++) {
+            if (!w->loaded[i])
+                continue;
+            if (st->open && w->t[i] - w->t[st->last_loaded - st->base] >= AN_SEGMENT_GAP_S)
+                rc = close_auto_segment(st);
+            st->open = true;
+            st->last_loaded = st->base + i;
+        }
+        if (rc == 0 && st->open && t_now - w->t[st->last_loaded - st->base] >= AN_SEGMENT_GAP_S)
+            rc = close_auto_segment(st);
+    }
+    if (rc != 0 || st->ctx->keep_all)
+        return rc;
+    int64_t keep_from;
+    if (st->nevs > 0) {
+        keep_from =
+            st->next_ev < st->nevs ? frame_at(w, st->evs[st->next_ev].t_start, false) : w->n;
+    } else if (st->open) {
+        keep_from = st->seg_lo - st->base;
+    } else {
+        /* Keep the last gap's worth: a run of load may reach back into it. */
+        keep_from = frame_at(w, t_now - AN_SEGMENT_GAP_S, false);
+        if (keep_from < st->seg_lo - st->base)
+            keep_from = st->seg_lo - st->base;
+        st->seg_lo = st->base + keep_from;
+    }
+    if (keep_from < 0)
+        keep_from = 0;
+    discard(st, keep_from);
+    return 0;
+}
+
+static int finish(struct state *st)
+{
+    int rc = 0;
+    if (st->nevs > 0) {
+        while (rc == 0 && st->next_ev < st->nevs)
+            rc = close_event_segment(st, &st->evs[st->next_ev++]);
+    } else if (st->open) {
+        rc = close_auto_segment(st);
+    }
+    return rc;
+}
+
+static void csv_rows(FILE *f, const struct an_series *s, int64_t from, int64_t to, bool calibrated)
+{
+    for (int64_t i = from; i < to; i++) {
+        fprintf(f, "%.4f,", s->t[i]);
+        if (calibrated)
+            fprintf(f, "%.2f", s->force[i]);
+        fprintf(f, ",%.2f,%.2f,", s->area_cm2[i], s->peak[i]);
+        if (isfinite(s->mean[i]))
+            fprintf(f, "%.2f", s->mean[i]);
+        if (isfinite(s->cop_row[i]))
+            fprintf(f, ",%.2f,%.2f\n", s->cop_row[i], s->cop_col[i]);
+        else
+            fprintf(f, ",,\n");
+    }
+}
+
+int an_stream_run(struct rm_rec_reader *r, struct an_stream_ctx *ctx, int workers,
+                  struct an_series *all, int64_t *frames, double *duration_s)
+{
+    struct state st;
+    memset(&st, 0, sizeof(st));
+    st.ctx = ctx;
+    st.w.rate_hz = ctx->rate_hz;
+    st.last_loaded = -1;
+    struct an_scratch scratch;
+    int rc = an_frames_scratch_new(ctx->fc, &scratch);
+    if (rc != 0)
+        return rc;
+    rc = events_init(&st, ctx->in->events, ctx->in->nevents);
+    struct rm_frame_stream *fs = NULL;
+    if (rc == 0)
+        rc = rm_frame_stream_open(&fs, r, workers);
+    if (rc == 0 && ctx->csv)
+        fprintf(ctx->csv, "t,force_n,contact_area_cm2,peak_kpa,mean_kpa,cop_row_mm,cop_col_mm\n");
+    while (rc == 0) {
+        const uint16_t *block;
+        int64_t start, count;
+        rc = rm_frame_stream_next(fs, &block, &start, &count);
+        if (rc != 0 || count == 0)
+            break;
+        if (start != st.total || start + count > rm_rec_frames(r)) {
+            rc = rm_fail(RM_EFORMAT, "%s:/frames: frames out of order", rm_rec_path(r));
+            break;
+        }
+        int64_t at = st.w.n;
+        if ((rc = reserve(&st, at + count)) != 0)
+            break;
+        if ((rc = rm_rec_read_t(r, start, count, st.w.t + at)) != 0)
+            break;
+        an_frames_compute(ctx->fc, &scratch, block, (size_t)count, &st.w, at);
+        if (st.total == 0)
+            st.t_first = st.w.t[0];
+        st.total += count;
+        st.w.n += count;
+        st.on = an_mark_loaded_range(&st.w, 0, at, st.w.n, ctx->thr, st.on);
+        if (ctx->csv)
+            csv_rows(ctx->csv, &st.w, at, st.w.n, ctx->in->calibrated);
+        *duration_s = st.w.t[st.w.n - 1] - st.t_first + 1.0 / ctx->rate_hz;
+        rc = advance(&st, at);
+    }
+    if (rc == 0)
+        rc = finish(&st);
+    if (fs)
+        rm_frame_stream_close(fs);
+    an_frames_scratch_free(&scratch);
+    free(st.evs);
+    *frames = st.total;
+    if (st.total == 0)
+        *duration_s = 0;
+    if (rc == 0 && ctx->keep_all) {
+        assert(st.base == 0);
+        *all = st.w;
+        all->n = st.total;
+        return 0;
+    }
+    an_series_free(&st.w);
+    return rc;
+}
