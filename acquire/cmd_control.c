@@ -6,7 +6,6 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "rm_cli.h"
 #include "rm_control.h"
 #include "rm_error.h"
 #include "rm_log.h"
@@ -53,19 +53,6 @@ static void usage(FILE *out, const struct command *c)
     if (strcmp(c->name, "status") == 0)
         fprintf(out, "  -j, --json         the daemon's JSON document as is\n");
     fprintf(out, "  -h, --help         this text\n");
-}
-
-static int usage_error(const struct command *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int usage_error(const struct command *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "rollmat: %s: ", c->name);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see rollmat %s --help)\n", c->name);
-    va_end(ap);
-    return 2;
 }
 
 static int socket_path(const char *given, char *out, size_t size)
@@ -200,8 +187,7 @@ static int run(const struct command *c, int argc, char **argv)
     };
     const char *sock = NULL;
     bool json = false, is_status = strcmp(c->name, "status") == 0;
-    optind = 1;
-    opterr = 0;
+    rm_cli_getopt_start();
     int opt;
     /* Options anywhere; a mark text beginning with '-' follows "--". */
     while ((opt = getopt_long(argc, argv, ":s:jh", longopts, NULL)) != -1) {
@@ -211,23 +197,18 @@ static int run(const struct command *c, int argc, char **argv)
             break;
         case 'j':
             if (!is_status)
-                return usage_error(c, "unknown option '%s'", argv[optind - 1]);
+                return rm_cli_usage_error(c->name, "unknown option '%s'", argv[optind - 1]);
             json = true;
             break;
         case 'h':
             usage(stdout, c);
             return 0;
-        case ':':
-            return usage_error(c, "%s needs an argument", argv[optind - 1]);
         default:
-            return usage_error(c, "unknown option '%s'", argv[optind - 1]);
+            return rm_cli_bad_option(c->name, opt, argv);
         }
     }
-    int nargs = argc - optind;
-    if (nargs < c->min_args)
-        return usage_error(c, "missing %s", c->args);
-    if (c->max_args >= 0 && nargs > c->max_args)
-        return usage_error(c, "unexpected argument '%s'", argv[optind + c->max_args]);
+    if (rm_cli_operands(c->name, argc, argv, c->min_args, c->max_args, c->args))
+        return RM_CLI_USAGE;
 
     char line[RM_CONTROL_LINE_MAX + 2];
     size_t len = (size_t)snprintf(line, sizeof(line), "%s", c->name);
@@ -235,10 +216,11 @@ static int run(const struct command *c, int argc, char **argv)
         /* A newline would smuggle in a second command. */
         for (const char *p = argv[i]; *p; p++)
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                return usage_error(c, "control characters are not allowed in arguments");
+                return rm_cli_usage_error(c->name,
+                                          "control characters are not allowed in arguments");
         len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", argv[i]);
         if (len >= RM_CONTROL_LINE_MAX)
-            return usage_error(c, "arguments too long");
+            return rm_cli_usage_error(c->name, "arguments too long");
     }
     snprintf(line + len, sizeof(line) - len, "\n");
 

@@ -2,22 +2,23 @@
  * SIGINT and SIGTERM are blocked in every thread and taken synchronously by
  * the main thread, which then stops the session cleanly: whatever ends the
  * recording, the file is closed valid. */
+#include <float.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "rm_calibration.h"
+#include "rm_cli.h"
 #include "rm_device.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_session.h"
 
 #define LOG_PREFIX "record"
+#define COMMAND    "record"
 
 /* How often the main thread looks at the session between signals. */
 #define POLL_S 0.2
@@ -40,18 +41,6 @@ static void usage(FILE *out)
                  "  -h, --help              this text\n");
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "rollmat: record: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see rollmat record --help)\n");
-    va_end(ap);
-    return 2;
-}
-
 struct record_args {
     const char *device, *out, *calibration;
     double duration_s;
@@ -69,10 +58,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     *a = (struct record_args){.device = "usb", .compression = 1};
-    optind = 1;
-    opterr = 0;
+    rm_cli_getopt_start();
     int c;
-    char *end;
     while ((c = getopt_long(argc, argv, ":d:o:t:c:rz:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
@@ -82,9 +69,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
             a->out = optarg;
             break;
         case 't':
-            a->duration_s = strtod(optarg, &end);
-            if (*end || end == optarg || !isfinite(a->duration_s) || a->duration_s <= 0)
-                return usage_error("--duration '%s' must be a positive number of seconds", optarg);
+            if (rm_cli_parse_double(COMMAND, "--duration", optarg, DBL_TRUE_MIN, DBL_MAX,
+                                    &a->duration_s))
+                return RM_CLI_USAGE;
             break;
         case 'c':
             a->calibration = optarg;
@@ -92,26 +79,21 @@ static int parse_args(int argc, char **argv, struct record_args *a)
         case 'r':
             a->realtime = true;
             break;
-        case 'z': {
-            long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || v < 0 || v > 9)
-                return usage_error("--compression '%s' must be 0-9", optarg);
-            a->compression = (int)v;
+        case 'z':
+            if (rm_cli_parse_int(COMMAND, "--compression", optarg, 0, 9, &a->compression))
+                return RM_CLI_USAGE;
             break;
-        }
         case 'h':
             usage(stdout);
             return -1;
-        case ':':
-            return usage_error("%s needs an argument", argv[optind - 1]);
         default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return rm_cli_bad_option(COMMAND, c, argv);
         }
     }
-    if (optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (rm_cli_operands(COMMAND, argc, argv, 0, 0, NULL))
+        return RM_CLI_USAGE;
     if (!a->out)
-        return usage_error("-o OUT.h5 is required");
+        return rm_cli_usage_error(COMMAND, "-o OUT.h5 is required");
     return 0;
 }
 

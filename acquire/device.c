@@ -69,13 +69,7 @@ static int open_usb(struct rm_device **out, const char *spec, const char *args,
                 return rm_fail(RM_EUSAGE, "device '%s': serial must be 1 to 16 characters", spec);
         }
     }
-#ifdef RM_HAVE_USB
     return rm_device_usb_open(out, vid, pid, serial, opts);
-#else
-    (void)out;
-    (void)opts;
-    return rm_fail(RM_ENOTFOUND, "device '%s': this build has no usb backend", spec);
-#endif
 }
 
 int rm_device_open(struct rm_device **out, const char *spec, const struct rm_device_opts *opts)
@@ -91,11 +85,7 @@ int rm_device_open(struct rm_device **out, const char *spec, const struct rm_dev
     if (strncmp(spec, "usb:", 4) == 0)
         return open_usb(out, spec, spec + 4, opts);
     if (strcmp(spec, "sim") == 0 || strncmp(spec, "sim:", 4) == 0) {
-#ifdef RM_HAVE_SIM
         return rm_device_sim_open(out, spec[3] == ':' ? spec + 4 : NULL, opts);
-#else
-        return rm_fail(RM_ENOTFOUND, "device '%s': this build has no simulator", spec);
-#endif
     }
     if (strncmp(spec, "file:", 5) == 0 && spec[5])
         return rm_device_file_open(out, spec + 5, opts);

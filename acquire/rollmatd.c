@@ -15,13 +15,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +34,7 @@
 #include "control_server.h"
 #include "device_tee.h"
 #include "rm_calibration.h"
+#include "rm_cli.h"
 #include "rm_control.h"
 #include "rm_device.h"
 #include "rm_error.h"
@@ -117,18 +118,6 @@ static void usage(FILE *out)
             "  -h, --help             this text\n");
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "rollmatd: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see rollmatd --help)\n");
-    va_end(ap);
-    return 2;
-}
-
 /* 0, 2 after a usage error, -1 after --help. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -147,10 +136,8 @@ static int parse_args(int argc, char **argv, struct options *o)
     };
     *o = (struct options){.device = "usb", .auto_idle_s = AUTO_IDLE_DEFAULT_S, .compression = 1};
     const char *dir = NULL, *sock = NULL;
-    optind = 1;
-    opterr = 0;
+    rm_cli_getopt_start();
     int c;
-    char *end;
     while ((c = getopt_long(argc, argv, ":d:D:s:ai:frc:z:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
@@ -166,9 +153,9 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->auto_mode = true;
             break;
         case 'i':
-            o->auto_idle_s = strtod(optarg, &end);
-            if (*end || end == optarg || !isfinite(o->auto_idle_s) || o->auto_idle_s <= 0)
-                return usage_error("--auto-idle '%s' must be a positive number of seconds", optarg);
+            if (rm_cli_parse_double(RM_CLI_DAEMON, "--auto-idle", optarg, DBL_TRUE_MIN, DBL_MAX,
+                                    &o->auto_idle_s))
+                return RM_CLI_USAGE;
             break;
         case 'f':
             break;
@@ -178,38 +165,33 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'c':
             o->calibration = optarg;
             break;
-        case 'z': {
-            long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || v < 0 || v > 9)
-                return usage_error("--compression '%s' must be 0-9", optarg);
-            o->compression = (int)v;
+        case 'z':
+            if (rm_cli_parse_int(RM_CLI_DAEMON, "--compression", optarg, 0, 9, &o->compression))
+                return RM_CLI_USAGE;
             break;
-        }
         case 'h':
             usage(stdout);
             return -1;
-        case ':':
-            return usage_error("%s needs an argument", argv[optind - 1]);
         default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return rm_cli_bad_option(RM_CLI_DAEMON, c, argv);
         }
     }
-    if (optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (rm_cli_operands(RM_CLI_DAEMON, argc, argv, 0, 0, NULL))
+        return RM_CLI_USAGE;
 
     if (dir) {
         if (strlen(dir) >= sizeof(o->dir))
-            return usage_error("--dir is too long");
+            return rm_cli_usage_error(RM_CLI_DAEMON, "--dir is too long");
         strcpy(o->dir, dir);
     } else if (rm_control_default_dir(o->dir, sizeof(o->dir)) < 0) {
-        return usage_error("%s", rm_last_error(RM_EUSAGE));
+        return rm_cli_usage_error(RM_CLI_DAEMON, "%s", rm_last_error(RM_EUSAGE));
     }
     if (sock) {
         if (strlen(sock) >= sizeof(o->socket))
-            return usage_error("--socket path is too long for a UNIX socket");
+            return rm_cli_usage_error(RM_CLI_DAEMON, "--socket path is too long for a UNIX socket");
         strcpy(o->socket, sock);
     } else if (rm_control_default_socket(o->socket, sizeof(o->socket), o->dir) < 0) {
-        return usage_error("%s", rm_last_error(RM_ERANGE));
+        return rm_cli_usage_error(RM_CLI_DAEMON, "%s", rm_last_error(RM_ERANGE));
     }
     return 0;
 }

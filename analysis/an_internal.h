@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rm_analysis.h"
 
@@ -152,5 +153,12 @@ struct json_t *an_advice(const struct rm_segment *seg, const struct an_seg_stats
 
 /* "calf-left" -> "left calf", "lower-back" -> "lower back". */
 void an_muscle_words(const char *label, char *out, size_t len);
+
+/* ---- analyze.c: output files ---------------------------------------------- */
+
+/* Puts a file written under the temporary name tmp in place as path: closes
+ * f (NULL: already closed) and renames tmp to path, or, after a failed write
+ * or rename, removes tmp and returns RM_EIO with a message naming path. */
+int an_file_commit(FILE *f, const char *tmp, const char *path);
 
 #endif

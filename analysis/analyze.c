@@ -225,14 +225,11 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
     if (rc != 0)
         goto fail;
     if (csv) {
-        int bad = ferror(csv);
-        bad |= fclose(csv) != 0;
+        rc = an_file_commit(csv, csv_tmp, opts->frames_csv);
         csv = NULL;
-        if (bad || rename(csv_tmp, opts->frames_csv) != 0) {
-            rc = rm_fail(RM_EIO, "%s: write failed", opts->frames_csv);
-            goto fail;
-        }
         csv_tmp[0] = 0;
+        if (rc != 0)
+            goto fail;
     }
     if ((rc = an_session_finish(&ss, &in, frames, duration, res)) != 0)
         goto fail;
@@ -264,6 +261,25 @@ fail:
         rm_rec_reader_close(r);
     rm_analysis_result_free(res);
     return rc;
+}
+
+int an_file_commit(FILE *f, const char *tmp, const char *path)
+{
+    bool bad = false;
+    if (f) {
+        bad = ferror(f) != 0;
+        bad |= fclose(f) != 0;
+    }
+    if (bad) {
+        remove(tmp);
+        return rm_fail(RM_EIO, "%s: write failed", path);
+    }
+    if (rename(tmp, path) != 0) {
+        int err = errno;
+        remove(tmp);
+        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", path, strerror(err));
+    }
+    return 0;
 }
 
 void rm_analysis_cleanup(void)

@@ -16,10 +16,12 @@
 
 #include "an_internal.h"
 #include "rm_analysis.h"
+#include "rm_cli.h"
 #include "rm_error.h"
 #include "rm_log.h"
 
 #define LOG_PREFIX "analyze"
+#define COMMAND    "analyze"
 #define JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(10))
 
 static void usage(FILE *out)
@@ -128,11 +130,7 @@ static int write_json_file(const char *path, json_t *doc)
         remove(tmp);
         return rm_fail(RM_EIO, "%s: cannot write", path);
     }
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
-    }
-    return 0;
+    return an_file_commit(NULL, tmp, path);
 }
 
 static int analyse_one(struct batch *b, size_t i)
@@ -257,16 +255,7 @@ static int write_summary(const struct batch *b)
             fputc('\n', f);
         }
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        remove(tmp);
-        return rm_fail(RM_EIO, "%s: write failed", path);
-    }
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
-    }
-    return 0;
+    return an_file_commit(f, tmp, path);
 }
 
 /* The human summary of one document. */
@@ -338,9 +327,8 @@ int rm_cmd_analyze(int argc, char **argv)
     const char *profile = NULL, *out_dir = NULL;
     long jobs = 0;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+    rm_cli_getopt_start();
+    while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json_out = true;
@@ -358,32 +346,24 @@ int rm_cmd_analyze(int argc, char **argv)
             out_dir = optarg;
             break;
         case 'J': {
-            char *end;
-            jobs = strtol(optarg, &end, 10);
-            if (*end || jobs < 1 || jobs > 1024) {
-                fprintf(stderr, "rollmat: analyze: --jobs wants a number from 1 to 1024\n");
-                return 2;
-            }
+            int n;
+            if (rm_cli_parse_int(COMMAND, "--jobs", optarg, 1, 1024, &n))
+                return RM_CLI_USAGE;
+            jobs = n;
             break;
         }
         case 'h':
             usage(stdout);
             return 0;
         default:
-            fprintf(stderr, "rollmat: analyze: unknown option or missing argument '%s'\n",
-                    argv[optind - 1]);
-            return 2;
+            return rm_cli_bad_option(COMMAND, c, argv);
         }
     }
+    if (rm_cli_operands(COMMAND, argc, argv, 1, -1, "FILE.h5"))
+        return RM_CLI_USAGE;
     size_t nfiles = (size_t)(argc - optind);
-    if (nfiles == 0) {
-        fprintf(stderr, "rollmat: analyze: no recording given (see --help)\n");
-        return 2;
-    }
-    if (opts.frames_csv && nfiles != 1) {
-        fprintf(stderr, "rollmat: analyze: --frames-csv takes exactly one recording\n");
-        return 2;
-    }
+    if (opts.frames_csv && nfiles != 1)
+        return rm_cli_usage_error(COMMAND, "--frames-csv takes exactly one recording");
     int rc;
     if (profile && (rc = rm_profile_load(profile, &opts.profile)) != 0) {
         rm_log_error_line(rm_last_error(rc));
@@ -417,7 +397,7 @@ int rm_cmd_analyze(int argc, char **argv)
         free(b.docs);
         free(b.rc);
         free(threads);
-        fprintf(stderr, "rollmat: analyze: out of memory\n");
+        rm_log_error_line("analyze: out of memory");
         return 1;
     }
     atomic_init(&b.next, 0);
@@ -463,7 +443,7 @@ int rm_cmd_analyze(int argc, char **argv)
                 print_summary(stdout, b.docs[i]);
     }
     if (fflush(stdout) != 0 && exit_code == 0) {
-        fprintf(stderr, "rollmat: analyze: cannot write to stdout\n");
+        rm_log_error_line("analyze: cannot write to stdout");
         exit_code = 1;
     }
     for (size_t i = 0; i < nfiles; i++)

@@ -1,13 +1,14 @@
 /* `rollmat calib zero|equilibrate|fit|check` (shared/spec/cli.md). */
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define LOG_PREFIX "calib"
 #include "rm_calib.h"
+#include "rm_cli.h"
 #include "rm_error.h"
 #include "rm_log.h"
 
@@ -16,6 +17,11 @@
 #define CMD_MAX_FRAMES        1500
 #define CMD_MAX_LOADS         64
 #define DEFAULT_TOLERANCE_PCT 5.0
+/* The commands of the steps' usage errors. */
+#define ZERO        "calib zero"
+#define EQUILIBRATE "calib equilibrate"
+#define FIT         "calib fit"
+#define CHECK       "calib check"
 
 static const char usage_text[] =
     "usage: rollmat calib zero        -o CAL.h5 [--from OLD.h5] IN.h5\n"
@@ -55,34 +61,6 @@ static int fail(int rc)
     return rm_exit_code(rc);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    rm_log_error_line(line);
-    return 2;
-}
-
-/* The one line for an option getopt_long refused. */
-static int bad_option(char **argv)
-{
-    const char *arg = argv[optind - 1];
-    return usage_error("calib %s: unknown option or missing value: '%s' (see --help)", argv[0],
-                       arg);
-}
-
-/* getopt_long over argv[0..argc) where argv[0] is the subcommand. */
-static void getopt_reset(void)
-{
-    optind = 1;
-    opterr = 0; /* bad_option() prints the one line instead */
-}
-
 static int load_cal(const char *path, struct rm_calibration **cal)
 {
     rm_clear_error();
@@ -115,8 +93,8 @@ static int cmd_zero(int argc, char **argv)
     };
     const char *out = NULL, *from_path = NULL;
     int c;
-    getopt_reset();
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    rm_cli_getopt_start();
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         if (c == 'o')
             out = optarg;
         else if (c == 'f')
@@ -124,12 +102,12 @@ static int cmd_zero(int argc, char **argv)
         else if (c == 'h')
             return usage(stdout, 0);
         else
-            return bad_option(argv);
+            return rm_cli_bad_option(ZERO, c, argv);
     }
     if (!out)
-        return usage_error("calib zero: -o CAL.h5 is required");
-    if (optind != argc - 1)
-        return usage_error("calib zero: exactly one recording of the empty mat is needed");
+        return rm_cli_usage_error(ZERO, "-o CAL.h5 is required");
+    if (rm_cli_operands(ZERO, argc, argv, 1, 1, "IN.h5, a recording of the empty mat"))
+        return RM_CLI_USAGE;
     struct rm_calibration *from = NULL;
     int rc = from_path ? load_cal(from_path, &from) : 0;
     if (rc)
@@ -187,20 +165,20 @@ static int cmd_equilibrate(int argc, char **argv)
     };
     const char *cal_path = NULL;
     int c;
-    getopt_reset();
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    rm_cli_getopt_start();
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (c == 'c')
             cal_path = optarg;
         else if (c == 'h')
             return usage(stdout, 0);
         else
-            return bad_option(argv);
+            return rm_cli_bad_option(EQUILIBRATE, c, argv);
     }
     if (!cal_path)
-        return usage_error("calib equilibrate: --cal CAL.h5 is required");
-    if (optind >= argc)
-        return usage_error("calib equilibrate: at least one recording under uniform pressure "
-                           "is needed");
+        return rm_cli_usage_error(EQUILIBRATE, "--cal CAL.h5 is required");
+    if (rm_cli_operands(EQUILIBRATE, argc, argv, 1, -1,
+                        "IN.h5, a recording under uniform pressure"))
+        return RM_CLI_USAGE;
     struct rm_calibration *cal;
     int rc = load_cal(cal_path, &cal);
     if (rc)
@@ -248,54 +226,52 @@ static int parse_load_args(int argc, char **argv, int is_fit, struct load_args *
         {"curve", required_argument, NULL, 'u'}, {"tolerance", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
+    const char *command = is_fit ? FIT : CHECK;
     memset(a, 0, sizeof(*a));
     a->curve = RM_CURVE_POWER;
     a->tolerance_pct = DEFAULT_TOLERANCE_PCT;
     int c;
-    getopt_reset();
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    rm_cli_getopt_start();
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             a->cal_path = optarg;
             break;
         case 'l':
             if (a->nspecs == CMD_MAX_LOADS)
-                return usage_error("calib: more than %d --load", CMD_MAX_LOADS);
+                return rm_cli_usage_error(command, "more than %d --load", CMD_MAX_LOADS);
             a->spec[a->nspecs++] = optarg;
             break;
         case 'u':
             if (!is_fit)
-                return usage_error("calib check: --curve is an option of fit");
+                return rm_cli_usage_error(command, "--curve is an option of fit");
             if (strcmp(optarg, "power") == 0)
                 a->curve = RM_CURVE_POWER;
             else if (strcmp(optarg, "table") == 0)
                 a->curve = RM_CURVE_TABLE;
             else
-                return usage_error("calib fit: --curve %s: expected power or table", optarg);
+                return rm_cli_usage_error(command, "--curve '%s': expected power or table", optarg);
             break;
-        case 't': {
-            char *end;
+        case 't':
             if (is_fit)
-                return usage_error("calib fit: --tolerance is an option of check");
-            a->tolerance_pct = strtod(optarg, &end);
-            if (end == optarg || *end || !(a->tolerance_pct > 0) || a->tolerance_pct > 100)
-                return usage_error("calib check: --tolerance %s: expected a percentage above 0",
-                                   optarg);
+                return rm_cli_usage_error(command, "--tolerance is an option of check");
+            if (rm_cli_parse_double(command, "--tolerance", optarg, DBL_TRUE_MIN, 100,
+                                    &a->tolerance_pct))
+                return RM_CLI_USAGE;
             break;
-        }
         case 'h':
             return usage(stdout, 0) - 1; /* -1: done, exit 0 */
         default:
-            return bad_option(argv);
+            return rm_cli_bad_option(command, c, argv);
         }
     }
     if (optind != argc)
-        return usage_error("calib: unexpected argument '%s' (loads go in --load FILE.h5=KG)",
-                           argv[optind]);
+        return rm_cli_usage_error(
+            command, "unexpected argument '%s' (loads go in --load FILE.h5=KG)", argv[optind]);
     if (is_fit && !a->cal_path)
-        return usage_error("calib fit: --cal CAL.h5 is required");
+        return rm_cli_usage_error(command, "--cal CAL.h5 is required");
     if (a->nspecs == 0)
-        return usage_error("calib: at least one --load FILE.h5=KG is needed");
+        return rm_cli_usage_error(command, "at least one --load FILE.h5=KG is needed");
     return 0;
 }
 
@@ -419,7 +395,7 @@ static int cmd_fit_or_check(int argc, char **argv, int is_fit)
 int rm_cmd_calib(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("calib: which step? zero, equilibrate, fit or check (see --help)");
+        return rm_cli_usage_error("calib", "which step? zero, equilibrate, fit or check");
     const char *sub = argv[1];
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
         return usage(stdout, 0);
@@ -431,5 +407,5 @@ int rm_cmd_calib(int argc, char **argv)
         return cmd_fit_or_check(argc - 1, argv + 1, 1);
     if (strcmp(sub, "check") == 0)
         return cmd_fit_or_check(argc - 1, argv + 1, 0);
-    return usage_error("calib: unknown step '%s' (zero, equilibrate, fit, check)", sub);
+    return rm_cli_usage_error("calib", "unknown step '%s' (zero, equilibrate, fit, check)", sub);
 }

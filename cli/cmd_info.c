@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rm_cli.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_recording.h"
 
 #define LOG_PREFIX "info"
+#define COMMAND    "info"
 
 static void usage(FILE *out)
 {
@@ -173,8 +175,8 @@ int rm_cmd_info(int argc, char **argv)
     };
     bool json = false;
     int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    rm_cli_getopt_start();
+    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         switch (opt) {
         case 'j':
             json = true;
@@ -183,14 +185,11 @@ int rm_cmd_info(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
-            return 2;
+            return rm_cli_bad_option(COMMAND, opt, argv);
         }
     }
-    if (optind != argc - 1) {
-        rm_log_error_line("info: expected exactly one FILE.h5 (see rollmat info --help)");
-        return 2;
-    }
+    if (rm_cli_operands(COMMAND, argc, argv, 1, 1, "FILE.h5"))
+        return RM_CLI_USAGE;
     rm_clear_error();
     struct rm_rec_reader *r;
     struct span s;

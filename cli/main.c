@@ -5,6 +5,7 @@
 
 #include "rm_analysis.h"
 #include "rm_calib.h"
+#include "rm_cli.h"
 #include "rm_cmd_info.h"
 #include "rm_commands.h"
 #include "rm_control.h"
@@ -56,6 +57,5 @@ int main(int argc, char **argv)
     for (const struct rm_command *c = commands; c->name; c++)
         if (strcmp(argv[1], c->name) == 0)
             return c->run(argc - 1, argv + 1);
-    fprintf(stderr, "rollmat: unknown command '%s' (see rollmat --help)\n", argv[1]);
-    return 2;
+    return rm_cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 }

@@ -64,26 +64,9 @@ static void dataset_label(char *buf, size_t size, const char *obj, const char *n
     snprintf(buf, size, "%s%s%s", obj, strcmp(obj, "/") == 0 ? "" : "/", name);
 }
 
-/* RM_EFORMAT unless dataset `name` exists with shape [rows, cols]. */
-static int check_grid_shape(hid_t loc, const char *where, const char *obj, const char *name,
-                            int rows, int cols)
-{
-    char path[160];
-    dataset_label(path, sizeof(path), obj, name);
-    hid_t d;
-    int rc = rm_h5_open_dataset(loc, where, name, path, &d);
-    if (rc)
-        return rc;
-    hsize_t dims[2];
-    rc = rm_h5_dims(d, where, path, 2, dims, 2);
-    if (!rc && (dims[0] != (hsize_t)rows || dims[1] != (hsize_t)cols))
-        rc = rm_fail(RM_EFORMAT, "%s:%s: shape [%llu, %llu], expected [%d, %d] (rows, cols)", where,
-                     path, (unsigned long long)dims[0], (unsigned long long)dims[1], rows, cols);
-    H5Dclose(d);
-    return rc;
-}
-
-/* Reads a [rows, cols] dataset `name` of the given type into out. */
+/* RM_EFORMAT unless dataset `name` exists with shape [rows, cols] and, with
+ * `what` given, of the type (cls, size, sign) it names; with out given,
+ * reads it into out as memtype. */
 static int read_grid(hid_t loc, const char *where, const char *obj, const char *name,
                      H5T_class_t cls, size_t size, int sign, const char *what, hid_t memtype,
                      int rows, int cols, void *out)
@@ -95,16 +78,25 @@ static int read_grid(hid_t loc, const char *where, const char *obj, const char *
     if (rc)
         return rc;
     hsize_t dims[2];
-    rc = rm_h5_check_type(d, where, path, cls, size, sign, what);
+    if (what)
+        rc = rm_h5_check_type(d, where, path, cls, size, sign, what);
     if (!rc)
         rc = rm_h5_dims(d, where, path, 2, dims, 2);
     if (!rc && (dims[0] != (hsize_t)rows || dims[1] != (hsize_t)cols))
         rc = rm_fail(RM_EFORMAT, "%s:%s: shape [%llu, %llu], expected [%d, %d] (rows, cols)", where,
                      path, (unsigned long long)dims[0], (unsigned long long)dims[1], rows, cols);
-    if (!rc && H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+    if (!rc && out && H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
         rc = rm_fail(RM_EFORMAT, "%s:%s: cannot be read", where, path);
     H5Dclose(d);
     return rc;
+}
+
+/* RM_EFORMAT unless dataset `name` exists with shape [rows, cols]. */
+static int check_grid_shape(hid_t loc, const char *where, const char *obj, const char *name,
+                            int rows, int cols)
+{
+    return read_grid(loc, where, obj, name, H5T_NO_CLASS, 0, 0, NULL, H5I_INVALID_HID, rows, cols,
+                     NULL);
 }
 
 static int read_table(hid_t loc, const char *where, const char *obj, struct rm_calibration *cal)

@@ -225,20 +225,27 @@ static int create_datasets(struct rm_rec_writer *w, const struct rm_rec_meta *m)
     return 0;
 }
 
-static void writer_free(struct rm_rec_writer *w)
+/* Closes the datasets that are open; the file stays open. */
+static void close_datasets(struct rm_rec_writer *w)
 {
-    if (!w)
-        return;
     if (w->events >= 0)
         H5Dclose(w->events);
-    if (w->event_type >= 0)
-        H5Tclose(w->event_type);
     if (w->seq >= 0)
         H5Dclose(w->seq);
     if (w->t >= 0)
         H5Dclose(w->t);
     if (w->frames >= 0)
         H5Dclose(w->frames);
+    w->events = w->seq = w->t = w->frames = -1;
+}
+
+static void writer_free(struct rm_rec_writer *w)
+{
+    if (!w)
+        return;
+    close_datasets(w);
+    if (w->event_type >= 0)
+        H5Tclose(w->event_type);
     if (w->file >= 0)
         H5Fclose(w->file);
     free(w->fbuf);
@@ -522,15 +529,7 @@ int rm_rec_writer_close(struct rm_rec_writer *w)
     w->file = -1;
     /* Close the datasets before the file so that H5Fclose really closes it
      * and clears the SWMR "open for writing" mark. */
-    if (w->events >= 0)
-        H5Dclose(w->events);
-    if (w->seq >= 0)
-        H5Dclose(w->seq);
-    if (w->t >= 0)
-        H5Dclose(w->t);
-    if (w->frames >= 0)
-        H5Dclose(w->frames);
-    w->events = w->seq = w->t = w->frames = -1;
+    close_datasets(w);
     if (H5Fclose(file) < 0 && !rc)
         rc = hdf5_failure(w, "cannot close the recording");
     if (!rc && finalize(w->path, &w->counters) != 0)

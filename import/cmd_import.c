@@ -5,9 +5,12 @@
 #include <string.h>
 
 #include "import_text.h"
+#include "rm_cli.h"
 #include "rm_error.h"
 #include "rm_import.h"
 #include "rm_log.h"
+
+#define COMMAND "import"
 
 static void usage(FILE *out)
 {
@@ -48,9 +51,8 @@ int rm_cmd_import(int argc, char **argv)
     int sensor = 0;
     const char *out = NULL;
     int opt;
-    long v;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+    rm_cli_getopt_start();
+    while ((opt = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
         switch (opt) {
         case 'f':
             if (strcmp(optarg, "tekscan") == 0) {
@@ -58,16 +60,13 @@ int rm_cmd_import(int argc, char **argv)
             } else if (strcmp(optarg, "xsensor") == 0) {
                 format = RM_IMPORT_XSENSOR;
             } else {
-                rm_log_error_line("import: --format is tekscan or xsensor");
-                return 2;
+                return rm_cli_usage_error(COMMAND, "--format '%s': expected tekscan or xsensor",
+                                          optarg);
             }
             break;
         case 's':
-            if (!rm_text_uint(optarg, 64, &v) || v < 1) {
-                rm_log_error_line("import: --sensor takes a sensor number from 1");
-                return 2;
-            }
-            sensor = (int)v;
+            if (rm_cli_parse_int(COMMAND, "--sensor", optarg, 1, 64, &sensor))
+                return RM_CLI_USAGE;
             break;
         case 'o':
             out = optarg;
@@ -76,15 +75,13 @@ int rm_cmd_import(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
-            return 2;
+            return rm_cli_bad_option(COMMAND, opt, argv);
         }
     }
-    if (!out || optind != argc - 1) {
-        rm_log_error_line("import: expected -o OUT.h5 and one VENDOR_FILE (see rollmat import "
-                          "--help)");
-        return 2;
-    }
+    if (!out)
+        return rm_cli_usage_error(COMMAND, "-o OUT.h5 is required");
+    if (rm_cli_operands(COMMAND, argc, argv, 1, 1, "VENDOR_FILE"))
+        return RM_CLI_USAGE;
     /* Ctrl-C or a TERM stops at the next frame and cleans up, leaving
      * neither a partial recording nor a temporary file. */
     struct sigaction sa = {0};

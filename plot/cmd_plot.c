@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rm_cli.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_plot.h"
 
 #define LOG_PREFIX "plot"
+#define COMMAND    "plot"
 
 static void usage(FILE *out)
 {
@@ -58,10 +60,9 @@ int rm_cmd_plot(int argc, char **argv)
     };
     struct rm_plot_opts opts = {0};
     opts.format = RM_PLOT_PNG;
-    optind = 1;
-    opterr = 0;
+    rm_cli_getopt_start();
     int ch;
-    while ((ch = getopt_long(argc, argv, "o:f:c:p:h", long_opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:f:c:p:h", long_opts, NULL)) != -1) {
         switch (ch) {
         case 'o':
             opts.out_dir = optarg;
@@ -72,8 +73,7 @@ int rm_cmd_plot(int argc, char **argv)
             } else if (strcmp(optarg, "svg") == 0) {
                 opts.format = RM_PLOT_SVG;
             } else {
-                fprintf(stderr, "rollmat: plot: --format must be png or svg, not '%s'\n", optarg);
-                return 2;
+                return rm_cli_usage_error(COMMAND, "--format '%s': expected png or svg", optarg);
             }
             break;
         case 'c':
@@ -86,21 +86,11 @@ int rm_cmd_plot(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            if (optopt)
-                fprintf(stderr, "rollmat: plot: option -%c needs an argument or is unknown\n",
-                        optopt);
-            else
-                fprintf(stderr, "rollmat: plot: unknown option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return 2;
+            return rm_cli_bad_option(COMMAND, ch, argv);
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "rollmat: plot: %s\n",
-                optind >= argc ? "missing FILE.h5" : "exactly one FILE.h5 expected");
-        usage(stderr);
-        return 2;
-    }
+    if (rm_cli_operands(COMMAND, argc, argv, 1, 1, "FILE.h5"))
+        return RM_CLI_USAGE;
     const char *path = argv[optind];
     char out_dir[4096];
     if (!opts.out_dir) {

@@ -27,13 +27,17 @@ cal=$out/calibration
 "$rollmat" calib equilibrate --cal "$cal/mat.cal.h5" "$cal/uniform.h5"
 "$rollmat" calib fit --cal "$cal/mat.cal.h5" --load "$cal/load.h5=40,70,100"
 
-echo "== 2. a session: calf-left and calf-right, recorded through the pipeline"
-"$rollmat" sim --scenario good --seed 1 -o "$out/session.rmw" --truth "$out/session.truth.json"
+echo "== 2. a session (scripts/demo.plan: the left calf rolled well, the right one hurried),"
+echo "      its wire capture recorded through the acquisition pipeline"
+"$rollmat" sim --plan scripts/demo.plan --seed 1 -o "$out/session.rmw" --truth "$out/session.truth.json"
 "$rollmat" record --device "file:$out/session.rmw" --calibration "$cal/mat.cal.h5" \
   -o "$out/session.h5"
 "$rollmat" info "$out/session.h5"
 
 echo "== 3. analysis and pictures"
+# A wire capture carries no muscle names (rollmatd gets them from
+# `rollmat muscle LABEL`), so the muscles are found from the unloaded gap
+# between them: segment-1 and segment-2.
 "$rollmat" analyze --json "$out/session.h5" >"$out/session.analysis.json"
 report=$("$rollmat" plot --out "$out/report" "$out/session.h5" | tail -n 1)
 

@@ -2,6 +2,7 @@
  * or a wire capture (.rmw), and optionally writes the truth (JSON). Every
  * output appears under its name only when complete. */
 #define LOG_PREFIX "sim"
+#define COMMAND    "sim"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "rm_capture.h"
+#include "rm_cli.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_recording.h"
@@ -184,17 +186,6 @@ static int write_truth(struct rm_sim *sim, const char *path, char **tmp_out)
     return rc;
 }
 
-static int parse_seed(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (!*s || *end || errno || s[0] == '-' || v > (unsigned long long)INT64_MAX)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int rm_cmd_sim(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -207,10 +198,9 @@ int rm_cmd_sim(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *scenario = NULL, *plan_path = NULL, *out = NULL, *truth = NULL;
-    uint64_t seed = 1;
+    int64_t seed = 1;
     int c;
-    optind = 1;
-    opterr = 0;
+    rm_cli_getopt_start();
     while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
@@ -220,11 +210,8 @@ int rm_cmd_sim(int argc, char **argv)
             plan_path = optarg;
             break;
         case 'S':
-            if (parse_seed(optarg, &seed)) {
-                fprintf(stderr, "rollmat: sim: --seed wants a number 0 .. 2^63-1, not '%s'\n",
-                        optarg);
-                return 2;
-            }
+            if (rm_cli_parse_int64(COMMAND, "--seed", optarg, 0, INT64_MAX, &seed))
+                return RM_CLI_USAGE;
             break;
         case 'o':
             out = optarg;
@@ -235,28 +222,21 @@ int rm_cmd_sim(int argc, char **argv)
         case 'h':
             usage(stdout);
             return 0;
-        case ':':
-            fprintf(stderr, "rollmat: sim: %s needs an argument\n", argv[optind - 1]);
-            return 2;
         default:
-            fprintf(stderr, "rollmat: sim: unknown option '%s' (see rollmat sim --help)\n",
-                    argv[optind - 1]);
-            return 2;
+            return rm_cli_bad_option(COMMAND, c, argv);
         }
     }
+    if (rm_cli_operands(COMMAND, argc, argv, 0, 0, NULL))
+        return RM_CLI_USAGE;
     const char *problem = NULL;
-    if (optind < argc)
-        problem = "unexpected argument";
-    else if (scenario && plan_path)
+    if (scenario && plan_path)
         problem = "--scenario and --plan exclude each other";
     else if (!out)
         problem = "-o OUT.h5|OUT.rmw is required";
     else if (!ends_with(out, ".h5") && !ends_with(out, ".rmw"))
         problem = "the output must end in .h5 (recording) or .rmw (wire capture)";
-    if (problem) {
-        fprintf(stderr, "rollmat: sim: %s (see rollmat sim --help)\n", problem);
-        return 2;
-    }
+    if (problem)
+        return rm_cli_usage_error(COMMAND, "%s", problem);
 
     struct rm_sim_plan *plan = NULL;
     struct rm_sim *sim = NULL;
@@ -266,13 +246,11 @@ int rm_cmd_sim(int argc, char **argv)
         rc = rm_sim_plan_parse_file(&plan, plan_path);
     } else {
         rc = rm_sim_plan_builtin(&plan, scenario ? scenario : "good");
-        if (rc == RM_ENOTFOUND) {
-            fprintf(stderr, "rollmat: sim: %s\n", rm_last_error(rc));
-            return 2;
-        }
+        if (rc == RM_ENOTFOUND)
+            return rm_cli_usage_error(COMMAND, "%s", rm_last_error(rc));
     }
     if (!rc)
-        rc = rm_sim_new(&sim, plan, seed);
+        rc = rm_sim_new(&sim, plan, (uint64_t)seed);
     rm_sim_plan_free(plan);
     /* The truth first: it is cheap, and a run that cannot write it must not
      * spend minutes on a recording. One run, one result: neither appears
