@@ -85,6 +85,10 @@ struct daemon {
     /* --auto: started at the first loaded frame, kept once the load has
      * lasted AUTO_START_S, deleted if it did not (a foot brushing the mat). */
     bool tentative;
+    /* --auto after `rollmat stop` with the roller still loaded, or after
+     * failing to start a session for it: the next session waits for that
+     * load to end (or stop would not stop). */
+    bool wait_for_unload;
     char last_session[64];
     char last_error[256];
     bool quit;
@@ -554,6 +558,7 @@ static void handle_command(void *user, const char *raw, char *reply, size_t repl
             char name[64];
             snprintf(name, sizeof(name), "%s", d->session_name);
             int rc = end_session(d, "stop command");
+            d->wait_for_unload = true;
             if (rc)
                 snprintf(reply, reply_size, "error %s: %s", name, rm_last_error(rc));
             else
@@ -625,11 +630,18 @@ static void tick(struct daemon *d)
     }
     if (!d->o.auto_mode)
         return;
-    if (!d->session && !ts.away && ts.loaded) {
+    if (!ts.away && !ts.loaded)
+        d->wait_for_unload = false;
+    if (!d->session && !ts.away && ts.loaded && !d->wait_for_unload) {
         /* Begun at once so that the file has the roll from its start. */
         char reply[256];
         rm_info("the roller is loaded: starting a session");
-        begin_session(d, d->next_segment, true, reply, sizeof(reply));
+        if (begin_session(d, d->next_segment, true, reply, sizeof(reply)) < 0) {
+            /* Once per load: retrying at every tick would flood the
+             * journal while the roller stays loaded. */
+            snprintf(d->last_error, sizeof(d->last_error), "%s", reply + 6);
+            d->wait_for_unload = true;
+        }
     } else if (d->session && d->tentative) {
         if (ts.loaded_for >= AUTO_START_S) {
             d->tentative = false;
@@ -710,6 +722,8 @@ int main(int argc, char **argv)
     }
     if (rc)
         rm_log_error_line(rm_last_error(rc));
+    /* A load cut short by shutdown, not by the runner: its frames are kept. */
+    d.tentative = false;
     end_session(&d, "shutting down");
     close_device(&d);
     rm_control_server_close(srv);

@@ -205,10 +205,15 @@ static void open_epoch(struct rm_session *s, const struct rm_frame *f, double ho
         s->seq_offset = 0;
     } else {
         /* The device restarted its clock and counter: continue /t by the
-         * host time that passed, and /seq right after the last one. */
+         * host time that passed, and /seq right after the last one. Never
+         * before host now on the old clock map, which stamped the
+         * disconnect and reconnect events: a last frame that arrived late
+         * would otherwise put the new frames before them. */
         double gap = host - s->last_host;
         double min_step = 1.0 / (s->info.rate_hz ? s->info.rate_hz : 1);
-        s->epoch_t = s->last_t + (gap > min_step ? gap : min_step);
+        double after = s->last_t + (gap > min_step ? gap : min_step);
+        double mapped = device_time_now(s, host);
+        s->epoch_t = mapped > after ? mapped : after;
         s->seq_offset = s->last_seq + 1 - f->seq;
         rm_info("device sequence restarted: /t continues at %.3f s", s->epoch_t);
     }

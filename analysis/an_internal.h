@@ -20,6 +20,18 @@
 /* Unloaded gaps at least this long separate automatic segments. */
 #define AN_SEGMENT_GAP_S 2.0
 
+/* The time a frame at t adds to an unloaded gap after the frame at t_prev
+ * (NAN: none): the interval, or one nominal frame across frames lost
+ * (further apart than AN_MAX_BRIDGE_S): lost frames are not seen unloaded,
+ * and a muscle rolled through a USB hiccup is still one segment. */
+static inline double an_gap_step(double t_prev, double t, double rate_hz)
+{
+    double d = t - t_prev;
+    if (!(d > 0)) /* the first frame (NAN) */
+        return 0;
+    return d <= AN_MAX_BRIDGE_S ? d : 1.0 / rate_hz;
+}
+
 /* ---- fft.c -------------------------------------------------------------- */
 
 /* Smallest n' >= n of the form 2^a 3^b 5^c 7^d (fast FFTW sizes). */
@@ -148,6 +160,12 @@ void an_score_segment(struct rm_segment *seg, const struct an_seg_stats *st,
 /* Advice sentences for a segment, most important first; a JSON array (new
  * reference). */
 struct json_t;
+
+/* A JSON string of text that may not be UTF-8 (an event label, a file
+ * name): as it is when it is valid UTF-8, else read as Latin-1, so that the
+ * field is never missing. New reference, NULL only without memory. */
+struct json_t *an_json_text(const char *s);
+
 struct json_t *an_advice(const struct rm_segment *seg, const struct an_seg_stats *st,
                          const struct rm_profile *pf, bool calibrated);
 

@@ -14,6 +14,30 @@
 
 #define LOG_PREFIX "analysis"
 
+json_t *an_json_text(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    size_t n = strlen(s);
+    char *u = malloc(2 * n + 1); /* every byte at most two in UTF-8; freed below */
+    if (!u)
+        return NULL;
+    size_t k = 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c < 0x80) {
+            u[k++] = (char)*c;
+        } else {
+            u[k++] = (char)(0xc0 | (*c >> 6));
+            u[k++] = (char)(0x80 | (*c & 0x3f));
+        }
+    }
+    u[k] = '\0';
+    j = json_stringn(u, k);
+    free(u);
+    return j;
+}
+
 /* A number rounded to `dec` decimals, or null when not finite. */
 static json_t *jnum(double x, int dec)
 {
@@ -66,16 +90,17 @@ static void base_name(const char *label, char *out, size_t len)
  * AN_RHYTHM_LENGTH_RATIO), i.e. the back-and-forth between two ends. They
  * count when they agree with the peak within a factor of two. A rhythm is
  * reported when the spectrum shows it clearly on its own, or when such
- * strokes confirm its peak; otherwise the cadence is null. */
+ * strokes confirm its peak; otherwise, and always with fewer than two
+ * strokes, the cadence is null. */
 #define AN_RHYTHM_LENGTH_RATIO 0.75
 #define AN_RHYTHM_MAX_GAP_S    0.5
 static double cadence(const struct rm_segment *g, double f_peak, bool clear)
 {
-    if (!isfinite(f_peak))
+    /* A back-and-forth takes two strokes at least: without them the peak
+     * can only be the sensor noise's (a runner who got on and off). */
+    if (!isfinite(f_peak) || g->nstrokes < 2)
         return NAN;
     double f = clear ? f_peak : NAN;
-    if (g->nstrokes < 2)
-        return f;
     double *d = malloc(g->nstrokes * sizeof(*d));
     uint8_t *rhythm = calloc(g->nstrokes, 1);
     if (!d || !rhythm) {
@@ -264,7 +289,7 @@ static json_t *segment_json(const struct rm_segment *g, const struct an_seg_stat
                             const struct an_doc_input *in)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "label", json_string(g->label));
+    json_object_set_new(o, "label", an_json_text(g->label));
     json_object_set_new(o, "source", json_string(g->from_events ? "events" : "auto"));
     json_object_set_new(o, "t_start", jnum(g->t_start, 2));
     json_object_set_new(o, "t_end", jnum(g->t_end, 2));
@@ -379,7 +404,7 @@ int an_session_finish(struct an_session *ss, const struct an_doc_input *in, int6
 
     json_t *doc = json_object();
     json_object_set_new(doc, "rollmat_analysis_version", json_integer(1));
-    json_object_set_new(doc, "recording", json_string(in->path));
+    json_object_set_new(doc, "recording", an_json_text(in->path));
     json_object_set_new(doc, "frames", json_integer(frames));
     json_object_set_new(doc, "duration_s", jnum(duration_s, 2));
     json_object_set_new(doc, "rate_hz", jnum(in->meta->rate_hz, 3));

@@ -16,6 +16,10 @@
 /* The longest movement that still counts as a wobble inside one pause: a
  * movement shorter than the shortest pause cannot be a pass of rolling. */
 #define AN_WOBBLE_MAX_S 2.0
+/* A stop that begins as the person gets on (or ends as they get off) starts
+ * once the force has reached this share of the stop's median force: the
+ * second of settling onto the roller is not yet a pause on the spot. */
+#define AN_SETTLED_SHARE 0.9
 
 struct run {
     int64_t a, b; /* frames [a, b) */
@@ -66,6 +70,35 @@ static double crossing(const struct an_series *s, int64_t i, int64_t lo, double 
     return s->t[i - 1] + w * (s->t[i] - s->t[i - 1]);
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+    double u = *(const double *)x, w = *(const double *)y;
+    return (u > w) - (u < w);
+}
+
+/* Trims the frames of run [*ra, *rb) where the person is still getting on
+ * (the run starts at the first loaded frame) or already getting off (it ends
+ * at the last): those whose force is below AN_SETTLED_SHARE of the run's
+ * median. buf holds at least *rb - *ra doubles. */
+static void trim_settling(const struct an_series *s, int64_t a, int64_t b, int64_t *ra, int64_t *rb,
+                          double *buf)
+{
+    bool on_edge = *ra == a || !s->loaded[*ra - 1];
+    bool off_edge = *rb == b || !s->loaded[*rb];
+    if (!on_edge && !off_edge)
+        return;
+    size_t len = (size_t)(*rb - *ra);
+    memcpy(buf, s->force + *ra, len * sizeof(*buf));
+    qsort(buf, len, sizeof(*buf), cmp_double);
+    double settled = AN_SETTLED_SHARE * buf[len / 2];
+    if (on_edge)
+        while (*rb - *ra > 1 && s->force[*ra] < settled)
+            (*ra)++;
+    if (off_edge)
+        while (*rb - *ra > 1 && s->force[*rb - 1] < settled)
+            (*rb)--;
+}
+
 int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct rm_profile *pf,
                    bool calibrated, struct rm_pause **out, size_t *nout, uint8_t *in_pause)
 {
@@ -110,19 +143,32 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
         i = j;
     }
 
+    int64_t longest = 1;
+    for (size_t r = 0; r < n; r++)
+        if (runs[r].b - runs[r].a > longest)
+            longest = runs[r].b - runs[r].a;
     struct rm_pause *pauses = calloc(n ? n : 1, sizeof(*pauses));
-    if (!pauses) {
+    double *buf = malloc((size_t)longest * sizeof(*buf));
+    if (!pauses || !buf) {
+        free(pauses);
+        free(buf);
         free(runs);
         return RM_ENOMEM;
     }
     size_t np = 0;
     for (size_t r = 0; r < n; r++) {
         int64_t ra = runs[r].a, rb = runs[r].b;
-        double t_start = crossing(s, ra, a, thr);
-        double t_end = rb < b && s->loaded[rb] ? crossing(s, rb, a, thr) : s->t[rb - 1];
+        trim_settling(s, a, b, &ra, &rb, buf);
+        double t_start = ra == runs[r].a ? crossing(s, ra, a, thr) : s->t[ra];
+        double t_end =
+            rb < b && s->loaded[rb] && rb == runs[r].b ? crossing(s, rb, a, thr) : s->t[rb - 1];
         double mean;
         if (t_end - t_start < pf->pause_min_s || !within_tolerance(s, ra, rb, tol, &mean))
             continue;
+        /* The settling frames are no rolling: they stay out of the strokes
+         * and the rolling time, though not part of the pause's figures. */
+        if (in_pause)
+            memset(in_pause + (runs[r].a - a), 1, (size_t)(runs[r].b - runs[r].a));
         struct rm_pause *p = &pauses[np++];
         p->t_start = t_start;
         p->t_end = t_end;
@@ -137,12 +183,11 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
             if (s->peak[i] > peak)
                 peak = s->peak[i];
             cnt++;
-            if (in_pause)
-                in_pause[i - a] = 1;
         }
         p->mean_force_n = calibrated && cnt ? fsum / (double)cnt : NAN;
         p->peak_pressure_kpa = calibrated ? peak : NAN;
     }
+    free(buf);
     free(runs);
     *out = pauses;
     *nout = np;

@@ -4,6 +4,7 @@
  * pressure. The contact floor comes from the sensels' noise, estimated on a
  * sample of frames spread over the recording (docs/scoring.md, "Contact"). */
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,36 @@ static uint16_t to_threshold(double v)
     return (uint16_t)floor(v);
 }
 
+/* Unloaded frames for the uncalibrated baseline: at least this many. */
+#define AN_QUIET_MIN_FRAMES 10
+/* A frame is unloaded when its total reading is within this many noise
+ * sigmas (of a total: sigma * sqrt(sensels)) of the lightest frame's. */
+#define AN_QUIET_SIGMAS 8.0
+
+/* Marks in quiet[f] (1.0 or 0.0; nsample + 1 floats) the sample frames
+ * whose summed counts lie within AN_QUIET_SIGMAS of the lightest frame's;
+ * returns how many. */
+static size_t quiet_frames(const uint16_t *sample, size_t nsample, size_t n, double sigma,
+                           float *quiet)
+{
+    double lightest = INFINITY;
+    for (size_t f = 0; f < nsample; f++) {
+        double sum = 0;
+        for (size_t i = 0; i < n; i++)
+            sum += sample[f * n + i];
+        quiet[f] = (float)sum;
+        lightest = fmin(lightest, sum);
+    }
+    double limit = lightest + AN_QUIET_SIGMAS * fmax(sigma, 0.5) * sqrt((double)n);
+    size_t cnt = 0;
+    for (size_t f = 0; f < nsample; f++) {
+        bool q = quiet[f] <= limit;
+        quiet[f] = q ? 1.0f : 0.0f;
+        cnt += q;
+    }
+    return cnt;
+}
+
 int an_frames_init(struct an_frames *c, const struct rm_rec_meta *meta,
                    const struct rm_calibration *cal, const uint16_t *sample, size_t nsample)
 {
@@ -120,12 +151,43 @@ int an_frames_init(struct an_frames *c, const struct rm_rec_meta *meta,
                 col[f] = sample[f * n + i];
             c->base[i] = nsample ? select_kth(col, nsample, nsample / 5) : 0;
         }
-        free(col);
         for (size_t f = 0; f < nsample; f++)
             for (size_t i = 0; i < n; i++)
                 vals[k++] = (float)sample[f * n + i] - c->base[i];
         double center;
         double sigma = robust_sigma(vals, k, &center);
+        /* A sensel under a roller held on one spot for most of the session
+         * is loaded in more than four frames of five: its lower quintile is
+         * a load, not its zero. The unloaded frames (the sample's lightest,
+         * within noise of the lightest of all) give it, and only ever lower
+         * a baseline: without an unloaded frame, the lightest frames carry
+         * load somewhere, and there the quintile stays. */
+        size_t nquiet = quiet_frames(sample, nsample, n, sigma, col);
+        if (nquiet >= AN_QUIET_MIN_FRAMES) {
+            float *qcol = malloc(nquiet * sizeof(*qcol)); /* freed below */
+            if (!qcol) {
+                free(col);
+                free(vals);
+                an_frames_free(c);
+                return RM_ENOMEM;
+            }
+            for (size_t i = 0; i < n; i++) {
+                size_t q = 0;
+                for (size_t f = 0; f < nsample; f++)
+                    if (col[f] > 0)
+                        qcol[q++] = sample[f * n + i];
+                float b = select_kth(qcol, q, q / 5);
+                if (b < c->base[i])
+                    c->base[i] = b;
+            }
+            free(qcol);
+            k = 0;
+            for (size_t f = 0; f < nsample; f++)
+                for (size_t i = 0; i < n; i++)
+                    vals[k++] = (float)sample[f * n + i] - c->base[i];
+            sigma = robust_sigma(vals, k, &center);
+        }
+        free(col);
         for (size_t i = 0; i < n; i++)
             c->base[i] += (float)center;
         c->noise_sigma = sigma;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "an_internal.h"
 #include "rm_analysis.h"
 #include "rm_error.h"
 
@@ -180,7 +181,7 @@ json_t *rm_profile_to_json(const struct rm_profile *p)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    json_object_set_new(o, "name", json_string(p->name));
+    json_object_set_new(o, "name", an_json_text(p->name));
     for (size_t i = 0; i < NFIELDS; i++) {
         double v = *(const double *)((const char *)p + fields[i].offset);
         /* Whole numbers print as integers, as in the spec's example. */

@@ -203,6 +203,6 @@ json_t *an_advice(const struct rm_segment *seg, const struct an_seg_stats *st,
     qsort(tips, n, sizeof(tips[0]), cmp_tip);
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++)
-        json_array_append_new(arr, json_string(tips[i].text));
+        json_array_append_new(arr, an_json_text(tips[i].text));
     return arr;
 }

@@ -2,7 +2,8 @@
  * segment_start/segment_end events when the recording has any (a start
  * without its end runs to the next start or the end of the recording), else
  * one per stretch of load separated from the next by an unloaded gap of
- * AN_SEGMENT_GAP_S or more, named segment-1, segment-2, ... */
+ * AN_SEGMENT_GAP_S or more (frames lost do not count: an_gap_step), named
+ * segment-1, segment-2, ... */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +76,9 @@ static int from_events(const struct an_series *s, const struct rm_event *ev, siz
         struct rm_segment *g = &(*segs)[*n - 1];
         snprintf(g->label, sizeof(g->label), "%s", ev[i].label);
         g->from_events = true;
-        g->t_start = ev[i].t;
-        g->t_end = end;
+        /* No further than the frames (stream.c, close_event_segment). */
+        g->t_start = ev[i].t < s->t[0] ? s->t[0] : ev[i].t;
+        g->t_end = end > t_last ? t_last : end;
         g->frame_start = fa;
         g->frame_end = fb;
     }
@@ -92,11 +94,14 @@ static int from_gaps(const struct an_series *s, struct rm_segment **segs, size_t
             continue;
         }
         int64_t first = i, last = i;
+        double unloaded_s = 0;
         for (int64_t j = i + 1; j < s->n; j++) {
+            unloaded_s += an_gap_step(s->t[j - 1], s->t[j], s->rate_hz);
             if (s->loaded[j]) {
-                if (s->t[j] - s->t[last] >= AN_SEGMENT_GAP_S)
+                if (unloaded_s >= AN_SEGMENT_GAP_S)
                     break;
                 last = j;
+                unloaded_s = 0;
             }
         }
         i = last + 1;

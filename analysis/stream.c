@@ -33,6 +33,8 @@ struct state {
     /* gaps mode: the next segment begins at or after frame seg_lo */
     bool open;
     int64_t seg_lo, last_loaded;
+    double unloaded_s; /* seen unloaded since last_loaded (an_gap_step) */
+    double t_prev;     /* the frame before the next to come, NAN at first */
     size_t nauto;
 };
 
@@ -113,9 +115,15 @@ static int close_event_segment(struct state *st, const struct ev_segment *e)
 {
     double t_end = isfinite(e->t_end) ? e->t_end : (st->w.n ? st->w.t[st->w.n - 1] : e->t_start);
     int64_t a = frame_at(&st->w, e->t_start, false), b = frame_at(&st->w, t_end, true);
+    /* Events outside the recording's time (a clock set wrong, an end
+     * written long after the last frame) bound the segment no further than
+     * the frames do. */
+    double t_start = e->t_start < st->t_first ? st->t_first : e->t_start;
+    if (st->w.n && t_end > st->w.t[st->w.n - 1])
+        t_end = st->w.t[st->w.n - 1];
     for (int64_t i = a; i < b; i++)
         if (st->w.loaded[i])
-            return add_segment(st, a, b, e->label, true, e->t_start, t_end);
+            return add_segment(st, a, b, e->label, true, t_start, t_end);
     return 0; /* never loaded: left out */
 }
 
@@ -173,14 +181,17 @@ static int advance(struct state *st, int64_t from)
             rc = close_event_segment(st, &st->evs[st->next_ev++]);
     } else {
         for (int64_t i = from; i < w->n && rc == 0; i++) {
+            st->unloaded_s += an_gap_step(st->t_prev, w->t[i], w->rate_hz);
+            st->t_prev = w->t[i];
             if (!w->loaded[i])
                 continue;
-            if (st->open && w->t[i] - w->t[st->last_loaded - st->base] >= AN_SEGMENT_GAP_S)
+            if (st->open && st->unloaded_s >= AN_SEGMENT_GAP_S)
                 rc = close_auto_segment(st);
             st->open = true;
             st->last_loaded = st->base + i;
+            st->unloaded_s = 0;
         }
-        if (rc == 0 && st->open && t_now - w->t[st->last_loaded - st->base] >= AN_SEGMENT_GAP_S)
+        if (rc == 0 && st->open && st->unloaded_s >= AN_SEGMENT_GAP_S)
             rc = close_auto_segment(st);
     }
     if (rc != 0 || st->ctx->keep_all)
@@ -240,6 +251,7 @@ int an_stream_run(struct rm_rec_reader *r, struct an_stream_ctx *ctx, int worker
     st.ctx = ctx;
     st.w.rate_hz = ctx->rate_hz;
     st.last_loaded = -1;
+    st.t_prev = NAN;
     struct an_scratch scratch;
     int rc = an_frames_scratch_new(ctx->fc, &scratch);
     if (rc != 0)

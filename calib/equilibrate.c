@@ -55,19 +55,37 @@ static int loaded_frames(const struct rm_calibration *cal, const struct rm_calib
         free(med);
         return RM_ENOMEM;
     }
+    /* A frame with half its live sensels at full scale has a clipped
+     * median, against which every ratio would be wrong: it is left out
+     * (marked by a NAN median), its sensels say only "at least". */
+    const uint16_t full = (uint16_t)calib_full_scale(fr);
     double top = 0;
+    size_t clipped_frames = 0;
     for (size_t f = 0; f < fr->nframes; f++) {
-        size_t k = 0;
+        size_t k = 0, clipped = 0;
         for (size_t s = 0; s < n; s++)
-            if (!cal->dead[s])
+            if (!cal->dead[s]) {
                 d[k++] = (float)fr->data[f * n + s] - cal->offset[s];
+                clipped += fr->data[f * n + s] >= full;
+            }
         med[f] = k ? calib_median(d, k) : 0.0;
         top = fmax(top, med[f]);
+        if (k && 2 * clipped >= k) {
+            med[f] = NAN;
+            clipped_frames++;
+        }
     }
     size_t loaded = 0;
     for (size_t f = 0; f < fr->nframes; f++)
         loaded += med[f] >= EQ_MIN_MEDIAN_COUNTS && med[f] >= EQ_MIN_FRACTION * top;
     int rc = 0;
+    if (loaded == 0 && clipped_frames > 0) {
+        rc = rm_fail(RM_EFORMAT,
+                     "%s: the pressure drives most sensels to full scale in every frame: use "
+                     "a lower pressure",
+                     fr->name);
+        goto out;
+    }
     if (loaded == 0) {
         rc = rm_fail(RM_EFORMAT,
                      "%s: no uniform pressure on it (median reading at most %.1f counts above "
@@ -75,6 +93,8 @@ static int loaded_frames(const struct rm_calibration *cal, const struct rm_calib
                      fr->name, top);
         goto out;
     }
+    if (clipped_frames > 0)
+        rm_warn("%s: %zu frames left out: most sensels at full scale", fr->name, clipped_frames);
     size_t take = loaded < EQ_MAX_FRAMES ? loaded : EQ_MAX_FRAMES;
     size_t seen = 0;
     *count = 0;

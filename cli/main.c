@@ -1,5 +1,6 @@
 /* `rollmat COMMAND ...`: one binary, one table of subcommands. A command is
  * listed here only once it works. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "rm_commands.h"
 #include "rm_control.h"
 #include "rm_import.h"
+#include "rm_log.h"
 #include "rm_plot.h"
 #include "rm_session.h"
 #include "rm_sim.h"
@@ -40,7 +42,24 @@ static void usage(FILE *out)
     fprintf(out, "\n`rollmat COMMAND --help` describes a command.\n");
 }
 
-int main(int argc, char **argv)
+/* stdout is buffered: a full disk or a closed pipe shows only when it is
+ * flushed, and a script that redirects a command's output must not get exit 0
+ * for output that went nowhere. One check here serves every command; a
+ * command that already failed has said why, in its one line. */
+static int finish_stdout(int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    if (rc == 0) {
+        char line[256];
+        snprintf(line, sizeof(line), "cannot write to stdout: %s", strerror(errno));
+        rm_log_error_line(line);
+        rc = 1;
+    }
+    return rc;
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -58,4 +77,9 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], c->name) == 0)
             return c->run(argc - 1, argv + 1);
     return rm_cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+    return finish_stdout(run(argc, argv));
 }

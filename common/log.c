@@ -33,6 +33,15 @@ enum rm_log_level rm_log_get_level(void)
     return current_level;
 }
 
+/* Every message is one line: a control character quoted from a file or an
+ * argument (a newline in an attribute value) comes out as '?'. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 void rm_log_write(enum rm_log_level level, const char *prefix, const char *fmt, ...)
 {
     if (level > rm_log_get_level())
@@ -42,6 +51,7 @@ void rm_log_write(enum rm_log_level level, const char *prefix, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
+    one_line(line);
     /* One fputs per line under a lock, so threads never interleave halves. */
     pthread_mutex_lock(&write_lock);
     fprintf(stderr, "rollmat: %s: %s\n", prefix, line);
@@ -50,7 +60,10 @@ void rm_log_write(enum rm_log_level level, const char *prefix, const char *fmt, 
 
 void rm_log_error_line(const char *message)
 {
+    char line[1024];
+    snprintf(line, sizeof(line), "%s", message);
+    one_line(line);
     pthread_mutex_lock(&write_lock);
-    fprintf(stderr, "rollmat: %s\n", message);
+    fprintf(stderr, "rollmat: %s\n", line);
     pthread_mutex_unlock(&write_lock);
 }

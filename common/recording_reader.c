@@ -164,8 +164,14 @@ static int open_datasets(struct rm_rec_reader *r)
     hsize_t cd[3];
     size_t frame_bytes = (size_t)r->meta.rows * (size_t)r->meta.cols * 2;
     r->chunk_frames = (int64_t)((1u << 20) / frame_bytes);
-    if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 3, cd) == 3)
-        r->chunk_frames = (int64_t)cd[0];
+    /* Callers allocate chunk_frames whole frames: a chunk that covers only
+     * part of each frame (h5py allows [N, 1, 1]) may be short in bytes but
+     * long in frames, so it sets the block only up to the 1 MiB default. */
+    if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 3, cd) == 3) {
+        bool whole_frames = cd[1] == fd[1] && cd[2] == fd[2];
+        if (whole_frames || cd[0] < (hsize_t)r->chunk_frames)
+            r->chunk_frames = (int64_t)cd[0];
+    }
     if (dcpl >= 0)
         H5Pclose(dcpl);
     if (r->chunk_frames < 1)
@@ -217,15 +223,19 @@ static int string_member(hid_t ftype, const char *p, const char *name, hid_t *mt
     hid_t mt = H5Tget_member_type(ftype, (unsigned)idx);
     bool ok = mt >= 0 && H5Tget_class(mt) == H5T_STRING;
     *vlen = ok && H5Tis_variable_str(mt) > 0;
+    /* HDF5 converts between fixed strings only within one character set:
+     * h5py writes str into a fixed field as UTF-8, the C default is ASCII. */
+    H5T_cset_t cset = ok ? H5Tget_cset(mt) : H5T_CSET_ERROR;
     if (mt >= 0)
         H5Tclose(mt);
-    if (!ok)
+    if (!ok || cset == H5T_CSET_ERROR)
         return rm_fail(RM_EFORMAT, "%s:/events: field \"%s\" is not a string", p, name);
     *mtype = H5Tcopy(H5T_C_S1);
     H5Tset_size(*mtype, *vlen ? H5T_VARIABLE
                               : (strcmp(name, "kind") == 0 ? RM_EVENT_KIND_LEN + 1
                                                            : RM_EVENT_LABEL_LEN + 1));
     H5Tset_strpad(*mtype, H5T_STR_NULLTERM);
+    H5Tset_cset(*mtype, cset);
     return 0;
 }
 

@@ -85,11 +85,16 @@ static int hdf5_failure(struct rm_rec_writer *w, const char *what)
     return w->error;
 }
 
-static int64_t default_chunk_frames(const struct rm_rec_meta *meta, int64_t requested)
+/* A chunk holds half a flush interval of frames, so that each flush finds
+ * whole chunks to write: a partial chunk written by a flush is written again
+ * when full, and under SWMR its first copy stays behind as dead space. Only
+ * a device losing more than half its frames still forces partial chunks. */
+static int64_t default_chunk_frames(const struct rm_rec_meta *meta, int64_t requested,
+                                    double flush_interval_s)
 {
     size_t frame_bytes = (size_t)meta->rows * (size_t)meta->cols * sizeof(uint16_t);
     int64_t cap = (int64_t)(MAX_CHUNK_BYTES / frame_bytes);
-    int64_t n = requested > 0 ? requested : (int64_t)lround(meta->rate_hz);
+    int64_t n = requested > 0 ? requested : (int64_t)floor(meta->rate_hz * flush_interval_s / 2);
     if (cap < 1)
         cap = 1;
     if (n < 1)
@@ -280,7 +285,7 @@ int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
     if (!(w->opts.flush_interval_s > 0))
         w->opts.flush_interval_s = 1.0;
     w->frame_elems = (size_t)meta->rows * (size_t)meta->cols;
-    w->chunk_frames = default_chunk_frames(meta, opts->chunk_frames);
+    w->chunk_frames = default_chunk_frames(meta, opts->chunk_frames, w->opts.flush_interval_s);
     w->path = strdup(path);
     w->fbuf = malloc((size_t)w->chunk_frames * w->frame_elems * sizeof(uint16_t));
     w->tbuf = malloc((size_t)w->chunk_frames * sizeof(double));

@@ -26,7 +26,8 @@ void rm_log_write(enum rm_log_level level, const char *prefix, const char *fmt, 
     __attribute__((format(printf, 3, 4)));
 
 /* The command line's final error line: "rollmat: <message>", always printed,
- * whatever the level. */
+ * whatever the level. Here and in rm_log_write, control characters in the
+ * message (quoted from a file) are printed as '?', so it stays one line. */
 void rm_log_error_line(const char *message);
 
 #define rm_err(...)  rm_log_write(RM_LOG_ERR, LOG_PREFIX, __VA_ARGS__)

@@ -44,7 +44,7 @@ struct rm_event {
 
 struct rm_rec_writer_opts {
     int compression;         /* deflate level 0-9 (0: no filter); default 1 */
-    int chunk_frames;        /* frames per chunk; 0: about one second's worth */
+    int chunk_frames;        /* frames per chunk; 0: half a flush interval's worth */
     double flush_interval_s; /* longest time frames wait in memory; default 1 */
 };
 #define RM_REC_WRITER_OPTS_DEFAULT                                                                 \
@@ -120,7 +120,10 @@ int rm_rec_read_frames(struct rm_rec_reader *r, int64_t start, int64_t count, ui
 int rm_rec_read_t(struct rm_rec_reader *r, int64_t start, int64_t count, double *out);
 int rm_rec_read_seq(struct rm_rec_reader *r, int64_t start, int64_t count, uint64_t *out);
 
-/* The /frames chunk length along N (the natural reading block). */
+/* The natural reading block, in frames: the /frames chunk length along N
+ * when a chunk spans whole frames; for a chunk that covers part of each
+ * frame or a dataset without chunks, at most 1 MiB of frames. Callers
+ * allocate this many frames at once. */
 int64_t rm_rec_chunk_frames(const struct rm_rec_reader *r);
 
 #endif

@@ -17,8 +17,11 @@ int rm_import_guess(FILE *in, const char *name, enum rm_import_format *out)
     int rc = 0;
     while (*out == RM_IMPORT_GUESS && t.line < GUESS_LINES && (rc = rm_text_next(&t)) == 1) {
         const char *l = t.buf;
+        /* Header keys only: an XSENSOR export's first line is the path it
+         * came from, which may well name the other vendor. */
         if (strncmp(l, "DATA_TYPE ", 10) == 0 || strncmp(l, "ASCII_DATA ", 11) == 0 ||
-            strncmp(l, "SECONDS_PER_FRAME ", 18) == 0 || strstr(l, "Tekscan")) {
+            strncmp(l, "SECONDS_PER_FRAME ", 18) == 0 ||
+            (strncmp(l, "VERSION ", 8) == 0 && strstr(l, "Tekscan"))) {
             *out = RM_IMPORT_TEKSCAN;
             break;
         }

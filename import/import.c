@@ -40,6 +40,7 @@ struct survey {
     bool have_header;
     int64_t frames;
     int64_t first_number, last_number;
+    long first_line; /* of the first frame's heading */
     double last_t;
     double max_raw;
     uint8_t *blank_always;  /* rows * cols: blank in every frame so far; owned */
@@ -68,8 +69,10 @@ static int survey_frame(void *ctx, const struct rm_import_header *h,
     size_t n = (size_t)h->rows * (size_t)h->cols;
     if (rm_import_stop)
         return stopped(s->name);
-    if (s->frames == 0)
+    if (s->frames == 0) {
         s->first_number = f->number;
+        s->first_line = f->line;
+    }
     s->last_number = f->number;
     s->last_t = f->t;
     s->frames++;
@@ -166,9 +169,16 @@ static int make_meta(const struct survey *s, struct rm_rec_meta *m)
          * and averaging out time stamps rounded to the millisecond (the median
          * interval of a 75 Hz XSENSOR export is 13 ms, i.e. 77 Hz). */
         m->rate_hz = (double)(s->last_number - s->first_number) / s->last_t;
+    } else if (h->format == RM_IMPORT_TEKSCAN) {
+        return rm_fail(RM_EFORMAT,
+                       "%s:%ld: only one frame: no frame rate without SECONDS_PER_FRAME in the "
+                       "header",
+                       s->name, s->first_line);
     } else {
-        return rm_fail(RM_EFORMAT, "%s: one frame and no SECONDS_PER_FRAME: no frame rate",
-                       s->name);
+        /* An XSENSOR export states no rate: it comes from the frames' times. */
+        return rm_fail(RM_EFORMAT,
+                       "%s:%ld: only one frame: no frame rate without a second frame's time",
+                       s->name, s->first_line);
     }
     return 0;
 }

@@ -27,6 +27,16 @@
 #define TIMELINE_H 900
 #define OVERVIEW_W 1000
 #define OVERVIEW_H 700
+/* Each bar gets the room of its "NNN s loaded" label, so that twenty
+ * muscles do not print over each other: the canvas widens with them. */
+#define OVERVIEW_BAR_PX 110
+/* The y axis and its label on the left; the session's line label and the
+ * last slanted name on the right (plot-overview.gp). */
+#define OVERVIEW_LEFT_PX  90
+#define OVERVIEW_RIGHT_PX 190
+/* Names under the bars are cut to this many characters (the report has
+ * them whole): a 64-byte label would not fit under any bar. */
+#define OVERVIEW_NAME_MAX 24
 
 struct run {
     const char *path;
@@ -180,16 +190,40 @@ static void write_pauses(FILE *f, const struct rm_segment *s, bool with_times)
     free(v);
 }
 
-/* The heatmap's canvas height for the mat's shape (the scripts' layout:
- * cells of 0.295 x 0.75 of the canvas side by side, or 0.76 x 0.355 one
- * above the other), so that the mat fills its cell instead of floating in
- * white space. */
-static int heatmap_height(const struct rm_analysis_result *r, bool *stacked)
+/* The heatmap's layout. The panels' widths are fractions of the canvas
+ * width (plot-heatmap.gp: 0.295 each side by side, 0.76 one above the
+ * other); the room the titles and axis labels need is fixed in pixels,
+ * whatever the canvas height: a fraction of a short canvas would cut the
+ * axis label off, and one of a canvas of stacked panels would run a panel's
+ * title into the picture's. */
+#define HEATMAP_TOP_PX    150 /* title, subtitle and the panel's title */
+#define HEATMAP_BOTTOM_PX 85  /* tick labels and the axis label */
+#define STACKED_TOP_PX    125 /* title, subtitle and the upper panel's title */
+#define STACKED_GAP_PX    145 /* the upper panel's tick and axis labels, the lower's title */
+
+struct heatmap_layout {
+    bool stacked; /* a mat wider than long: panels one above the other */
+    int height, top_px, bottom_px, gap_px;
+};
+
+/* The canvas height for the mat's shape, so that the mat fills its cell
+ * instead of floating in white space. */
+static void heatmap_layout(const struct rm_analysis_result *r, struct heatmap_layout *l)
 {
     double aspect = (r->mat.rows * r->mat.pitch_row_mm) / (r->mat.cols * r->mat.pitch_col_mm);
-    *stacked = aspect < 1.0;
-    double h = *stacked ? 0.76 * HEATMAP_W * aspect / 0.355 : 0.295 * HEATMAP_W * aspect / 0.75;
-    return h < 600 ? 600 : h > 2000 ? 2000 : (int)lround(h);
+    l->stacked = aspect < 1.0;
+    l->bottom_px = HEATMAP_BOTTOM_PX;
+    double h;
+    if (l->stacked) {
+        l->top_px = STACKED_TOP_PX;
+        l->gap_px = STACKED_GAP_PX;
+        h = l->top_px + l->gap_px + l->bottom_px + 2 * 0.76 * HEATMAP_W * aspect;
+    } else {
+        l->top_px = HEATMAP_TOP_PX;
+        l->gap_px = 0;
+        h = l->top_px + l->bottom_px + 0.295 * HEATMAP_W * aspect;
+    }
+    l->height = h < 600 ? 600 : h > 2000 ? 2000 : (int)lround(h);
 }
 
 /* Dead sensels read nothing: the heatmap marks them so that a white spot
@@ -405,12 +439,15 @@ static int draw_segment(struct run *run, size_t index, const struct seg_data *sd
         (rc = join(final, sizeof(final), run->opts->out_dir, files->heatmap)) ||
         (rc = set_partial(run, files->heatmap)))
         return rc;
-    bool stacked;
-    int height = heatmap_height(r, &stacked);
-    FILE *f = open_vars(run, vars_path, run->partial, HEATMAP_W, height, title, subtitle);
+    struct heatmap_layout layout;
+    heatmap_layout(r, &layout);
+    FILE *f = open_vars(run, vars_path, run->partial, HEATMAP_W, layout.height, title, subtitle);
     if (!f)
         return RM_EIO;
-    rm_gp_int(f, "stacked", stacked);
+    rm_gp_int(f, "stacked", layout.stacked);
+    rm_gp_int(f, "top_px", layout.top_px);
+    rm_gp_int(f, "bottom_px", layout.bottom_px);
+    rm_gp_int(f, "gap_px", layout.gap_px);
     rm_gp_int(f, "rows", rows);
     rm_gp_int(f, "cols", cols);
     rm_gp_num(f, "pitch_row", r->mat.pitch_row_mm);
@@ -463,6 +500,29 @@ static int draw_segment(struct run *run, size_t index, const struct seg_data *sd
     return draw(run, "plot-timeline", vars_path, final, what);
 }
 
+/* name cut to at most max characters of UTF-8, with an ellipsis when cut;
+ * returns its length in characters. */
+static size_t short_name(const char *name, size_t max, char *out, size_t size)
+{
+    assert(size >= 4 * max + 4);
+    (void)size;
+    size_t chars = 0, i = 0;
+    for (; name[i]; i++) {
+        if (((unsigned char)name[i] & 0xC0) == 0x80)
+            continue; /* inside a character */
+        if (chars == max)
+            break;
+        chars++;
+    }
+    memcpy(out, name, i);
+    out[i] = '\0';
+    if (name[i]) {
+        memcpy(out + i, "\xE2\x80\xA6", 4); /* U+2026 */
+        chars++;
+    }
+    return chars;
+}
+
 static int plot_overview(struct run *run, char *overview, size_t size)
 {
     const struct rm_analysis_result *r = run->result;
@@ -485,22 +545,37 @@ static int plot_overview(struct run *run, char *overview, size_t size)
              run->cal ? "" : " · UNCALIBRATED (raw counts)");
     snprintf(subtitle, sizeof(subtitle), "%s · %zu muscle%s · %.1f min rolled", base, n,
              n == 1 ? "" : "s", loaded / 60.0);
-    FILE *f = open_vars(run, vars_path, run->partial, OVERVIEW_W, OVERVIEW_H, title, subtitle);
-    if (!f)
-        return RM_EIO;
-    const char **labels = calloc(n, sizeof(*labels)); /* borrowed strings, owned here */
+    enum { NAME_SIZE = 4 * OVERVIEW_NAME_MAX + 4 };
+    const char **labels = calloc(n, sizeof(*labels)); /* into names, owned here */
+    char *names = calloc(n, NAME_SIZE);               /* owned here */
     double *scores = calloc(n, sizeof(double));
     double *loaded_s = calloc(n, sizeof(double));
-    if (!labels || !scores || !loaded_s) {
-        fclose(f);
+    FILE *f = NULL;
+    if (!labels || !names || !scores || !loaded_s) {
         rc = RM_ENOMEM;
         goto out;
     }
+    size_t widest = 0;
     for (size_t i = 0; i < n; i++) {
-        labels[i] = r->segments[i].label;
+        labels[i] = names + i * NAME_SIZE;
+        size_t len =
+            short_name(r->segments[i].label, OVERVIEW_NAME_MAX, names + i * NAME_SIZE, NAME_SIZE);
+        if (len > widest)
+            widest = len;
         scores[i] = r->segments[i].score_total;
         loaded_s[i] = r->segments[i].loaded_s;
     }
+    /* Up to five names stand level under their bars (plot-overview.gp):
+     * a bar is then as wide as the widest name, at about 8 px a character. */
+    double bar_px = n <= 5 ? fmax(OVERVIEW_BAR_PX, 8.0 * (double)widest + 20) : OVERVIEW_BAR_PX;
+    double width = OVERVIEW_LEFT_PX + OVERVIEW_RIGHT_PX + ((double)n + 0.2) * bar_px;
+    f = open_vars(run, vars_path, run->partial, (int)fmax(OVERVIEW_W, ceil(width)), OVERVIEW_H,
+                  title, subtitle);
+    if (!f) {
+        rc = RM_EIO;
+        goto out;
+    }
+    rm_gp_int(f, "right_px", OVERVIEW_RIGHT_PX);
     rm_gp_int(f, "n_seg", (long)n);
     rm_gp_str_array(f, "seg_label", labels, n);
     rm_gp_num_array(f, "seg_score", scores, n);
@@ -511,6 +586,7 @@ static int plot_overview(struct run *run, char *overview, size_t size)
     rc = draw(run, "plot-overview", vars_path, final, "overview");
 out:
     free(labels);
+    free(names);
     free(scores);
     free(loaded_s);
     return rc;

@@ -10,6 +10,9 @@
 #   out, term ('png'|'svg'), width, height, title, subtitle
 #   rows, cols, pitch_row, pitch_col          (grid, mm)
 #   stacked                                   1: panels one above the other (wide mats)
+#   top_px, bottom_px, gap_px                 room for the titles above the (upper) panel,
+#                                             the axis labels below the (lower) one, and
+#                                             between stacked panels, in pixels
 #   integral_file, peak_file                  float32 [rows][cols], native endian
 #   integral_unit, peak_unit                  'kPa·s'/'kPa' or 'counts·s'/'counts'
 #   integral_max, peak_max                    colour-bar tops (> 0)
@@ -44,12 +47,15 @@ y_hi = (rows - 0.5) * pitch_row
 # Side by side for a mat longer than wide (the usual strip under a roller),
 # one above the other for a wide one: either way each panel's cell has about
 # the mat's shape, and `rollmat plot` chose the canvas height to match.
+# The room for titles and labels is in pixels, the same on any canvas.
+m_bottom = bottom_px * 1.0 / height
+m_top = 1.0 - top_px * 1.0 / height
 if (stacked) {
     set multiplot layout 2,1 title title."\n".subtitle font 'DejaVu Sans,16' \
-        margins 0.1, 0.86, 0.06, 0.90 spacing 0.1, 0.09
+        margins 0.1, 0.86, m_bottom, m_top spacing 0.1, gap_px * 1.0 / height
 } else {
     set multiplot layout 1,2 title title."\n".subtitle font 'DejaVu Sans,16' \
-        margins 0.1, 0.88, 0.09, 0.84 spacing 0.19, 0.1
+        margins 0.1, 0.88, m_bottom, m_top spacing 0.19, 0.1
 }
 
 set size ratio -1

@@ -8,6 +8,7 @@
 # plot/plot_run.c). It defines:
 #   out, term ('png'|'svg'), width, height, title, subtitle
 #   n_seg (>= 1); arrays seg_label (strings), seg_score (0-100), seg_loaded (s)
+#   right_px                       room right of the bars (the session's label), pixels
 #   session_score
 
 if (term eq 'svg') {
@@ -23,6 +24,9 @@ set title title."\n".subtitle font 'DejaVu Sans,16'
 set yrange [0:112]
 set ytics 0, 20, 100
 set xrange [0.4:n_seg + 0.6]
+# Fixed room on the right for the session's label, beside the last bar's
+# own label rather than over it, and for the last slanted name.
+set rmargin at screen 1.0 - right_px * 1.0 / width
 set ylabel 'score (0-100)'
 set grid ytics lc rgb '#dddddd'
 set border 3 lw 1.5
@@ -39,12 +43,12 @@ set cbrange [0:100]
 unset colorbox
 
 # The session line passes behind the bars' labels (opaque boxes), never
-# through them.
+# through them, and ends in its own label in the right margin.
 set style textbox opaque noborder fillcolor rgb 'white' margins 2, 1
 set arrow 1 from 0.4, session_score to n_seg + 0.6, session_score nohead dt 2 lw 2 \
     lc rgb '#252525' back
-set label 1 sprintf('session %d', session_score) at n_seg + 0.6, session_score \
-    right offset -0.5, 0.7 front font 'DejaVu Sans Bold,12'
+set label 1 sprintf('session %d', session_score) at graph 1, first session_score \
+    left offset 0.8, 0 front font 'DejaVu Sans Bold,12'
 
 plot seg_score using 1:2:2:xtic(seg_label[$1]) with boxes lc palette, \
      seg_score using 1:2:(sprintf("%d\n%.0f s loaded", seg_score[$1], seg_loaded[$1])) \

@@ -235,6 +235,8 @@ int rm_cmd_sim(int argc, char **argv)
         problem = "-o OUT.h5|OUT.rmw is required";
     else if (!ends_with(out, ".h5") && !ends_with(out, ".rmw"))
         problem = "the output must end in .h5 (recording) or .rmw (wire capture)";
+    else if (truth && strcmp(truth, out) == 0)
+        problem = "--truth names the output file: the truth would replace the recording";
     if (problem)
         return rm_cli_usage_error(COMMAND, "%s", problem);
 

@@ -426,6 +426,10 @@ int rm_sim_plan_parse_string(struct rm_sim_plan **out, const char *text, const c
     struct parser ps = {.name = name, .plan = plan, .mat_allowed = true};
     struct token tok[MAX_TOKENS];
     const char *s = text;
+    /* A UTF-8 byte order mark, as some Windows editors save it, is no part
+     * of the first command. */
+    if (strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+        s += 3;
     int rc = 0;
     while (*s && !rc) {
         const char *eol = strchr(s, '\n');

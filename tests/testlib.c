@@ -5,13 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static char tmpdir[512];
+static pid_t tmpdir_owner;
 
 static void remove_tmpdir(void)
 {
     char cmd[600];
-    if (!tmpdir[0])
+    /* A forked child inherits this handler: only the process that made the
+     * directory removes it, or a child's exit() would pull it from under
+     * its parent. */
+    if (!tmpdir[0] || getpid() != tmpdir_owner)
         return;
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
@@ -27,6 +32,7 @@ const char *rm_test_tmpdir(void)
             perror("mkdtemp");
             exit(1);
         }
+        tmpdir_owner = getpid();
         atexit(remove_tmpdir);
     }
     return tmpdir;

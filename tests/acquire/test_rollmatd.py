@@ -2,7 +2,7 @@
 in real time (--device file:X.rmw --realtime), driven through its socket by
 the real `rollmat` client and by raw lines; recordings checked with h5py.
 
-    test_rollmatd.py control|sigterm|sigkill|auto|socket
+    test_rollmatd.py control|sigterm|sigkill|auto|auto_stop|auto_sigterm|auto_fail|socket
 """
 import json
 import os
@@ -289,6 +289,62 @@ def test_auto():
         check_frames_bit_exact(f, frames)
 
 
+def test_auto_stop():
+    # `rollmat stop` while the runner is still on the roller ends the
+    # session for good: --auto waits for the load to go away before it
+    # starts another one (not 100 ms later, with the same roll).
+    frames = make_frames(800, loaded=lambda i: 100 <= i < 700)
+    cap = os.path.join(TMP, "mat.rmw")
+    write_capture(cap, frames)
+    d = Daemon(cap, "--auto", "--auto-idle", "2")
+    st = d.wait_for("a kept automatic session",
+                    lambda st: st["session"] is not None and st["session"]["frames"] >= 150)
+    rc, out, err = d.client("stop")
+    check(rc == 0, "stop: %r" % err)
+    check(st["session"]["frames"] < 400, "stop came too late to test anything")
+    st = d.wait_for("the end of the capture", lambda st: st["state"] == "ended")
+    check(d.signal(signal.SIGTERM) == 0, "exit code")
+    check(d.files() == [out], "files: %r (stopped %s)" % (d.files(), out))
+
+
+def test_auto_sigterm():
+    # SIGTERM in the first second of an automatic session (not yet known to
+    # be more than a foot brushing the mat) still leaves the frames in a
+    # complete file: a shutdown is not the end of the load.
+    frames = make_frames(800, loaded=lambda i: 100 <= i < 700)
+    cap = os.path.join(TMP, "mat.rmw")
+    write_capture(cap, frames)
+    d = Daemon(cap, "--auto")
+    st = d.wait_for("an automatic session",
+                    lambda st: st["session"] is not None and st["session"]["frames"] >= 10)
+    check(d.signal(signal.SIGTERM) == 0, "exit code")
+    name = st["session"]["file"]
+    check(d.files() == [name], "files: %r (session %s)" % (d.files(), name))
+    with h5py.File(os.path.join(d.dir, name), "r") as f:
+        check(f.attrs["complete"] == 1, "not complete")
+        check_frames_bit_exact(f, frames)
+
+
+def test_auto_fail():
+    # A session --auto cannot create (the directory is gone) is tried once
+    # per load, not at every 100 ms tick for as long as the roller is
+    # loaded; status says why.
+    frames = make_frames(600, loaded=lambda i: 100 <= i < 500)
+    cap = os.path.join(TMP, "mat.rmw")
+    write_capture(cap, frames)
+    d = Daemon(cap, "--auto")
+    os.rmdir(d.dir)
+    with open(d.dir, "w") as f:  # a file where the directory was: ENOTDIR, even for root
+        f.write("not a directory\n")
+    st = d.wait_for("the end of the capture", lambda st: st["state"] == "ended")
+    check(st["last_session"] is None, "a session started: %r" % st)
+    check(d.signal(signal.SIGTERM) == 0, "exit code")
+    with open(os.path.join(TMP, "rollmatd.log"), "rb") as f:
+        tries = f.read().count(b"cannot start a session")
+    check(tries == 1, "%d attempts during one load" % tries)
+    check(st["error"] is not None, "status does not say why: %r" % st)
+
+
 def test_socket():
     frames = make_frames(300)
     cap = os.path.join(TMP, "mat.rmw")
@@ -317,7 +373,9 @@ def test_socket():
 
 
 TESTS = {"control": test_control, "sigterm": test_sigterm, "sigkill": test_sigkill,
-         "auto": test_auto, "socket": test_socket}
+         "auto": test_auto, "auto_stop": test_auto_stop,
+         "auto_sigterm": test_auto_sigterm,
+         "auto_fail": test_auto_fail, "socket": test_socket}
 
 if __name__ == "__main__":
     try:

@@ -184,7 +184,8 @@ struct script_dev {
     const struct rm_device_callbacks *cb;
     pthread_t thread;
     int scenario; /* 0: disconnect and restart; 1: one huge burst; 2: bad clock;
-                     3: 30 frames, then silence until stopped */
+                     3: 30 frames, then silence until stopped; 4: a late frame,
+                     then disconnect and restart */
     atomic_bool stop;
 };
 
@@ -218,6 +219,15 @@ static void *script_main(void *arg)
         emit_frames(d, 0, 123, 100); /* START restarted seq and the clock */
     } else if (d->scenario == 1) {
         emit_frames(d, 0, 0, 5000);
+    } else if (d->scenario == 4) {
+        /* The last frame before the mat goes away arrives 0.3 s late (a
+         * host hiccup); the mat is back at once. */
+        emit_frames(d, 0, 0, 50);
+        nanosleep(&(struct timespec){0, 300000000L}, NULL);
+        emit_frames(d, 50, 500000, 1);
+        d->cb->event(d->cb->user, RM_DEVICE_DISCONNECT);
+        d->cb->event(d->cb->user, RM_DEVICE_RECONNECT);
+        emit_frames(d, 0, 123, 10);
     } else if (d->scenario == 3) {
         emit_frames(d, 0, 0, 30);
         while (!atomic_load(&d->stop))
@@ -313,6 +323,36 @@ static void test_reconnect_keeps_one_timeline(void **state)
     assert_string_equal(e[0].kind, "disconnect");
     assert_string_equal(e[1].kind, "reconnect");
     assert_true(e[0].t >= t[99] && e[0].t <= e[1].t && e[1].t <= t[100]);
+    rm_rec_reader_close(r);
+}
+
+/* The disconnect and reconnect events are stamped through the clock map
+ * (host now -> device time); the first frame after the restart must not
+ * come before them, however late the last frame before it arrived. */
+static void test_reconnect_events_before_the_new_frames(void **state)
+{
+    (void)state;
+    const char *out = rm_test_path("reconnect-late.h5");
+    struct rm_device *dev = script_device(4, 8, 4);
+    struct rm_session_opts o = RM_SESSION_OPTS_DEFAULT;
+    o.ring_frames = 256;
+    assert_int_equal(record_all(dev, out, &o), 0);
+    rm_device_close(dev);
+
+    struct rm_rec_reader *r;
+    assert_int_equal(rm_rec_reader_open(&r, out), 0);
+    assert_int_equal(rm_rec_frames(r), 61);
+    double t[61];
+    assert_int_equal(rm_rec_read_t(r, 0, 61, t), 0);
+    for (int k = 1; k < 61; k++)
+        assert_true(t[k] > t[k - 1]);
+    assert_int_equal(rm_rec_nevents(r), 2);
+    const struct rm_event *e = rm_rec_events(r);
+    assert_string_equal(e[0].kind, "disconnect");
+    assert_string_equal(e[1].kind, "reconnect");
+    if (!(e[0].t >= t[50] && e[0].t <= e[1].t && e[1].t <= t[51]))
+        fail_msg("last frame %.3f, disconnect %.3f, reconnect %.3f, first frame after %.3f", t[50],
+                 e[0].t, e[1].t, t[51]);
     rm_rec_reader_close(r);
 }
 
@@ -425,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_corrupt_frames_are_counted),
         cmocka_unit_test(test_duration_and_events),
         cmocka_unit_test(test_reconnect_keeps_one_timeline),
+        cmocka_unit_test(test_reconnect_events_before_the_new_frames),
         cmocka_unit_test(test_overflow_is_counted_never_silent),
         cmocka_unit_test(test_bad_device_clock),
         cmocka_unit_test(test_quiet_mat_is_flushed_by_the_timer),

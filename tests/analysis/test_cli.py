@@ -125,6 +125,47 @@ def main():
             check(r.returncode == 3, f"--calibration {cal}: exit {r.returncode}")
             one_error_line(r, f"--calibration {cal}")
 
+        # Text that is not UTF-8 (a label typed in a Latin-1 terminal, a file
+        # named by an old system) still gives every field, and never stops a
+        # batch: it is read as Latin-1.
+        latin = os.path.join(os.fsencode(tmp), b"caf\xe9.h5")
+        shutil.copy(p("a.h5"), latin)
+        with h5py.File(latin, "r+") as f:
+            ev = f["events"][()]
+            ev["label"] = [b"mollet-\xe9" if k == b"segment_start" else l
+                           for k, l in zip(ev["kind"], ev["label"])]
+            del f["events"]
+            f.create_dataset("events", data=ev)
+        r = run("analyze", "--json", latin)
+        check(r.returncode == 0, f"Latin-1 label: exit {r.returncode}: {r.stderr}")
+        doc = strict_json(r.stdout) if r.returncode == 0 else {"segments": []}
+        check(doc.get("recording", "").endswith("caf\u00e9.h5"),
+              f"Latin-1 file name: recording {doc.get('recording')!r}")
+        check(doc["segments"] and all(s.get("label") == "mollet-\u00e9" and s["advice"]
+                                      for s in doc["segments"]),
+              f"Latin-1 label: {[(s.get('label'), s['advice']) for s in doc['segments']]}")
+        r = run("analyze", "--out", p("latin"), latin, p("b.h5"))
+        check(r.returncode == 0, f"Latin-1 label, --out: exit {r.returncode}: {r.stderr}")
+        check(os.path.exists(p("latin/summary.csv")), "Latin-1 label: summary.csv written")
+
+        # Segment events outside the recording's time (a clock set wrong, a
+        # segment_end written long after the last frame): the segment still
+        # lies within the recording.
+        shutil.copy(p("a.h5"), p("far.h5"))
+        with h5py.File(p("far.h5"), "r+") as f:
+            t0, t1 = float(f["t"][0]), float(f["t"][-1])
+            ev = f["events"][()][:2]
+            ev["t"] = [t0 - 10, t1 + 1e6]
+            ev["kind"] = [b"segment_start", b"segment_end"]
+            del f["events"]
+            f.create_dataset("events", data=ev)
+        r = run("analyze", "--json", p("far.h5"))
+        doc = strict_json(r.stdout) if r.returncode == 0 else {"segments": []}
+        check(len(doc["segments"]) == 1 and
+              all(t0 - 0.01 <= s["t_start"] <= s["t_end"] <= t1 + 0.01 for s in doc["segments"]),
+              f"events outside the recording: {[(s['t_start'], s['t_end']) for s in doc['segments']]}"
+              f", frames {t0}..{t1}")
+
         # Profiles: built in, INI overrides, bad files.
         doc = strict_json(run("analyze", "--json", "--profile", "short", p("a.h5")).stdout)
         check(doc["profile"]["name"] == "short" and doc["profile"]["hold_target_max_s"] == 12,

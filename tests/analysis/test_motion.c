@@ -342,6 +342,23 @@ static void test_auto_segments_from_gaps(void **state)
     an_series_free(&s);
 }
 
+/* Frames lost while loaded are no unloaded gap: 3 s lost in the middle of
+ * a stroke leave one segment. */
+static void test_auto_segments_drop_while_loaded(void **state)
+{
+    (void)state;
+    struct rm_profile pf = default_profile();
+    const struct leg legs[] = {{1, 0, 0, 1}, {10, 350, 0, 0}, {10, 50, 0, 0}, {1, 0, 0, 1}};
+    struct an_series s;
+    play(&s, legs, sizeof(legs) / sizeof(legs[0]), 100, 50, 0, 800, 1100);
+    struct rm_analysis_result res;
+    build(&s, &res, NULL, 0, &pf);
+    assert_int_equal(res.nsegments, 1);
+    assert_string_equal(res.segments[0].label, "segment-1");
+    free_res(&res);
+    an_series_free(&s);
+}
+
 static void test_muscle_words(void **state)
 {
     (void)state;
@@ -365,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_load_hysteresis),
         cmocka_unit_test(test_scores_fast_and_good),
         cmocka_unit_test(test_auto_segments_from_gaps),
+        cmocka_unit_test(test_auto_segments_drop_while_loaded),
         cmocka_unit_test(test_muscle_words),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

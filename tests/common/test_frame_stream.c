@@ -33,6 +33,7 @@ struct layout {
     bool contiguous;  /* no chunks at all */
     int chunk;        /* frames per chunk */
     bool want_direct; /* the stream should decode it itself */
+    bool sliver;      /* chunks of one sensel, [chunk, 1, 1] (h5py allows any shape) */
 };
 
 static void make_frames(int64_t n, uint16_t *f)
@@ -84,6 +85,8 @@ static void write_with_layout(const char *path, const struct layout *l, int64_t 
         assert_int_equal(rm_h5_write_i64(f, counters[i], 0), 0);
 
     hsize_t dims[3] = {(hsize_t)n, ROWS, COLS}, chunk[3] = {(hsize_t)l->chunk, ROWS, COLS};
+    if (l->sliver)
+        chunk[1] = chunk[2] = 1;
     hid_t dcpl = H5P_DEFAULT;
     if (!l->contiguous) {
         dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -172,15 +175,33 @@ static void expect_stream_equals_read(const char *path, int nthreads, bool want_
     rm_rec_reader_close(r);
 }
 
+/* rm_rec_chunk_frames() is the block every reader allocates (the frame
+ * stream per slot, calib and plot per read): whatever the chunk shape, it
+ * stays within 1 MiB of frames here. A chunk of [4096, 1, 1] is 8 KiB, but
+ * 4096 whole frames would be 1.9 MiB (and [2^22, 1, 1] on a 64 x 64 mat
+ * 32 GiB: plot died of it). */
+static void expect_block_fits(const char *path)
+{
+    struct rm_rec_reader *r;
+    rm_clear_error();
+    int rc = rm_rec_reader_open(&r, path);
+    if (rc)
+        fail_msg("%s", rm_last_error(rc));
+    assert_true(rm_rec_chunk_frames(r) >= 1);
+    assert_true(rm_rec_chunk_frames(r) * NSENS * 2 <= (1 << 20));
+    rm_rec_reader_close(r);
+}
+
 static const struct layout layouts[] = {
-    {"none", 0, false, false, false, 16, true},
-    {"shuffle", 0, true, false, false, 16, true},
-    {"deflate1", 1, false, false, false, 16, true},
-    {"shuffle-deflate1", 1, true, false, false, 16, true},
-    {"deflate6", 6, false, false, false, 7, true},
-    {"shuffle-deflate6", 6, true, false, false, 7, true},
-    {"fletcher32", 1, true, true, false, 16, false},
-    {"contiguous", 0, false, false, true, 16, false},
+    {"none", 0, false, false, false, 16, true, false},
+    {"shuffle", 0, true, false, false, 16, true, false},
+    {"deflate1", 1, false, false, false, 16, true, false},
+    {"shuffle-deflate1", 1, true, false, false, 16, true, false},
+    {"deflate6", 6, false, false, false, 7, true, false},
+    {"shuffle-deflate6", 6, true, false, false, 7, true, false},
+    {"fletcher32", 1, true, true, false, 16, false, false},
+    {"contiguous", 0, false, false, true, 16, false, false},
+    {"sliver", 1, true, false, false, 4096, false, true},
 };
 
 static void every_layout_every_thread_count(void **state)
@@ -196,6 +217,7 @@ static void every_layout_every_thread_count(void **state)
         const char *path = rm_test_path(name);
         write_with_layout(path, &layouts[i], n, frames);
         print_message("layout %s\n", layouts[i].name);
+        expect_block_fits(path);
         for (int threads = 0; threads <= 3; threads += threads == 1 ? 2 : 1)
             expect_stream_equals_read(path, threads, layouts[i].want_direct);
     }
@@ -245,7 +267,7 @@ static void damaged_chunk_is_an_error(void **state)
     assert_non_null(frames);
     make_frames(n, frames);
     const char *path = rm_test_path("damaged.h5");
-    struct layout l = {"damaged", 1, true, false, false, 16, true};
+    struct layout l = {"damaged", 1, true, false, false, 16, true, false};
     write_with_layout(path, &l, n, frames);
     free(frames);
 
@@ -295,7 +317,7 @@ static void closing_early_is_clean(void **state)
     assert_non_null(frames);
     make_frames(n, frames);
     const char *path = rm_test_path("early.h5");
-    struct layout l = {"early", 1, true, false, false, 5, true};
+    struct layout l = {"early", 1, true, false, false, 5, true, false};
     write_with_layout(path, &l, n, frames);
     free(frames);
     struct rm_rec_reader *r;
@@ -314,7 +336,7 @@ static void empty_recording_streams_nothing(void **state)
 {
     (void)state;
     const char *path = rm_test_path("empty.h5");
-    struct layout l = {"empty", 1, true, false, false, 16, true};
+    struct layout l = {"empty", 1, true, false, false, 16, true, false};
     write_with_layout(path, &l, 0, NULL);
     struct rm_rec_reader *r;
     assert_int_equal(rm_rec_reader_open(&r, path), 0);

@@ -102,6 +102,9 @@ BAD = [
     ("other-format.h5", set_attr("rollmat_format", "something"),
      ":/: rollmat_format is \"something\""),
     ("no-format.h5", delete("rollmat_format"), ":/: no rollmat_format attribute"),
+    # A value quoted in the message must not break the one line.
+    ("format-newline.h5", set_attr("rollmat_format", "rec\nording"),
+     ":/: rollmat_format is \"rec?ording\""),
     ("version.h5", set_attr("rollmat_format_version", np.int32(2)),
      ":/: rollmat_format_version is 2"),
     ("missing-serial.h5", delete("device_serial"), ":/: missing attribute device_serial"),
@@ -191,6 +194,15 @@ def main():
                   "json events")
             check(doc["calibration"]["curve"] == "power", "json calibration")
 
+        # A summary that cannot be written (disk full) is a failure, not exit 0.
+        for args in ([good], ["--json", good]):
+            with open("/dev/full", "w") as full:
+                p = subprocess.run([ROLLMAT, "info", *args], stdout=full,
+                                   stderr=subprocess.PIPE, text=True, timeout=60)
+            check(p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1
+                  and "stdout" in p.stderr,
+                  f"info {' '.join(args[:-1])} > /dev/full: exit {p.returncode}, {p.stderr!r}")
+
         # Usage.
         check(info("--help")[0] == 0 and "usage: rollmat info" in info("--help")[1], "--help")
         check(info()[0] == 2, "no file: exit 2")
@@ -243,6 +255,34 @@ def main():
                             dtype=dt)
             del f["events"]
             f.create_dataset("events", data=data, maxshape=(None,))
+        # Fixed-length strings are bytes: another writer may put Latin-1
+        # in them. --json still gives every key, as valid UTF-8.
+        def latin1_strings(f):
+            f.attrs["device_model"] = np.bytes_(b"Matte caf\xe9")
+            dt = f["events"].dtype
+            f["events"][0] = np.array((0.25, b"mark", b"cr\xe8me"), dtype=dt)
+        latin = make_bad(good, tmp, "latin1.h5", latin1_strings)
+        doc = expect_accepted(latin, "Latin-1 bytes in fixed-length strings")
+        if doc:
+            check(doc.get("device_model") == "Matte caf\ufffd",
+                  f"latin-1 device_model: {doc.get('device_model')!r}")
+            check(doc["events"][0] == {"t": 0.25, "kind": "mark", "label": "cr\ufffdme"},
+                  f"latin-1 event label: {doc['events'][0]}")
+
+        # The spec's fixed 16 / 64 byte fields, written from str by h5py:
+        # fixed-length strings with the UTF-8 character set.
+        def utf8_fixed_events(f):
+            dt = np.dtype([("t", "<f8"), ("kind", h5py.string_dtype("utf-8", 16)),
+                           ("label", h5py.string_dtype("utf-8", 64))])
+            data = np.array([(0.5, "mark".encode(), "crème brûlée".encode())], dtype=dt)
+            del f["events"]
+            f.create_dataset("events", data=data, maxshape=(None,))
+        u8 = make_bad(good, tmp, "utf8-fixed-events.h5", utf8_fixed_events)
+        doc = expect_accepted(u8, "fixed-length UTF-8 event strings")
+        if doc:
+            check(doc["events"] == [{"t": 0.5, "kind": "mark", "label": "crème brûlée"}],
+                  f"fixed UTF-8 events read back: {doc['events']}")
+
         vl = make_bad(good, tmp, "vlen-events.h5", vlen_events)
         doc = expect_accepted(vl, "variable-length event strings")
         if doc:

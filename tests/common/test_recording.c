@@ -213,7 +213,7 @@ static void round_trip_uncompressed_default_chunk(void **state)
     check_recording(path, 333, NULL);
     struct rm_rec_reader *r;
     assert_int_equal(rm_rec_reader_open(&r, path), 0);
-    assert_int_equal(rm_rec_chunk_frames(r), 100); /* one second at rate_hz */
+    assert_int_equal(rm_rec_chunk_frames(r), 50); /* half the default 1 s flush interval */
     rm_rec_reader_close(r);
 }
 
@@ -464,6 +464,48 @@ static void full_disk_never_looks_complete(void **state)
     }
 }
 
+/* Bytes of a recording of `frames` compressible frames at 100 Hz, written
+ * with the given flush interval, losing `drop_every`-th frame (0: none). */
+static long recording_size(const char *name, int frames, double flush_s, int drop_every)
+{
+    struct rm_rec_meta m = test_meta();
+    struct rm_rec_writer_opts o = RM_REC_WRITER_OPTS_DEFAULT;
+    o.flush_interval_s = flush_s;
+    struct rm_rec_writer *w;
+    const char *path = rm_test_path(name);
+    assert_int_equal(rm_rec_writer_create(&w, path, &m, NULL, &o), 0);
+    uint16_t f[NSENS];
+    for (int i = 0, kept = 0; kept < frames; i++) {
+        if (drop_every && i % drop_every == drop_every - 1)
+            continue; /* a frame the device lost: a gap in t and seq */
+        for (int k = 0; k < NSENS; k++)
+            f[k] = (uint16_t)(100 + (k + i) % 7); /* a quiet mat: compresses well */
+        assert_int_equal(rm_rec_writer_append(w, i * 0.01, (uint64_t)i, f), 0);
+        kept++;
+    }
+    assert_int_equal(rm_rec_writer_close(w), 0);
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    fclose(fp);
+    return size;
+}
+
+/* Regression: a chunk written partially by a flush and again when full
+ * leaves its first copy as dead space under SWMR (shared/notes). The daemon
+ * flushes every 0.5 s and devices drop frames, so neither may make the file
+ * grow: the same frames take the same room. */
+static void flushes_and_drops_do_not_grow_the_file(void **state)
+{
+    (void)state;
+    long plain = recording_size("plain.h5", 3000, 1.0, 0);
+    long daemon = recording_size("daemon.h5", 3000, 0.5, 0);
+    long drops = recording_size("drops.h5", 3000, 1.0, 20); /* 5 lost a second */
+    assert_true(daemon <= plain + plain / 10);
+    assert_true(drops <= plain + plain / 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -477,6 +519,7 @@ int main(void)
         cmocka_unit_test(killed_writer_keeps_frames_older_than_a_second),
         cmocka_unit_test(killed_writer_keeps_explicitly_flushed_frames),
         cmocka_unit_test(full_disk_never_looks_complete),
+        cmocka_unit_test(flushes_and_drops_do_not_grow_the_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

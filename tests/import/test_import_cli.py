@@ -282,6 +282,12 @@ def test_broken(tmp):
     text[40] = text[40].replace("0", "O", 1)
     expect_refused(tmp, "tek-text.csv", join(text), 41, "is not a number")
     expect_refused(tmp, "tek-no-end.csv", join(tek[:9266]) + "\n", 9266, "without the closing @@")
+    # One frame and no SECONDS_PER_FRAME (nor START/END_FRAME): no rate.
+    one = [l for l in tek[:57] if not l.startswith(("SECONDS_PER_FRAME", "START_FRAME",
+                                                     "END_FRAME"))] + ["@@", ""]
+    check(one[24].startswith("Frame 1,"), "frame 1 heading at line 25 without those lines")
+    expect_refused(tmp, "tek-one-frame.csv", join(one), 25,
+                   "only one frame: no frame rate without SECONDS_PER_FRAME")
 
     # XSENSOR: frame 1464's left matrix rows are lines 65, 67, ... 125.
     check(xs[62].startswith("SENSELS") and xs[64] == "0,0,0,0,0,0,0,0,0,0,0,,,,,,,,,",
@@ -297,6 +303,11 @@ def test_broken(tmp):
     rows = list(xs)
     rows[18] = "Rows,30,,,,,,,,,,,,,,,,,,"
     expect_refused(tmp, "xs-rows.csv", join(rows), 125, "more rows than Rows 30")
+    # One frame: an XSENSOR export states no rate, the frames' times give it.
+    second = [i for i, l in enumerate(xs) if l.startswith("FRAME,")][1]
+    check(xs[8].startswith("FRAME,1464"), "frame 1464 at line 9")
+    expect_refused(tmp, "xs-one-frame.csv", join(xs[:second]) + "\n", 9,
+                   "only one frame: no frame rate without a second frame's time")
     cut = xs.index("GROUP,8,,,,,,,,,,,,,,,,,,", 9000)  # the last group of a frame
     expect_refused(tmp, "xs-group-cut.csv", join(xs[:cut]) + "\n", cut,
                    "has 7 groups, the first frame 8")

@@ -526,6 +526,31 @@ static void test_xsensor_small(void **state)
     seen_free(&s);
 }
 
+/* An XSENSOR export names the file it came from on its first line; a lab
+ * comparing systems may keep it in a folder named after the other vendor.
+ * The content decides, not a word in a path. */
+static void test_guess_ignores_paths(void **state)
+{
+    (void)state;
+    static const char xs[] = "\xEF\xBB\xBF"
+                             "File:,\"C:\\Tekscan vs XSENSOR\\walk.XSN\",,\r\nUnits:,kPa,,\r\n"
+                             "FRAME,1,,\r\n";
+    FILE *f = fmemopen((void *)xs, strlen(xs), "rb");
+    assert_non_null(f);
+    enum rm_import_format fmt;
+    rm_clear_error();
+    assert_int_equal(rm_import_guess(f, "mem.csv", &fmt), 0);
+    assert_int_equal(fmt, RM_IMPORT_XSENSOR);
+    fclose(f);
+    static const char tk[] = "FILENAME C:\\XSENSOR trials\\FRAME,SENSELS.fsx\r\n"
+                             "VERSION Tekscan Pressure Measurement System 6.10I\r\n";
+    f = fmemopen((void *)tk, strlen(tk), "rb");
+    assert_non_null(f);
+    assert_int_equal(rm_import_guess(f, "mem.csv", &fmt), 0);
+    assert_int_equal(fmt, RM_IMPORT_TEKSCAN);
+    fclose(f);
+}
+
 static void test_xsensor_errors(void **state)
 {
     (void)state;
@@ -655,7 +680,7 @@ int main(void)
         cmocka_unit_test(test_codes_limit),    cmocka_unit_test(test_tekscan_units),
         cmocka_unit_test(test_tekscan_errors), cmocka_unit_test(test_xsensor_small),
         cmocka_unit_test(test_xsensor_errors), cmocka_unit_test(test_text_helpers),
-        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_dates),          cmocka_unit_test(test_guess_ignores_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,35 @@ def svg_size(path):
     return (float(root.get("width").rstrip("px")), float(root.get("height").rstrip("px")))
 
 
+def svg_texts(path, rotated=False):
+    """The texts of a gnuplot SVG, each once: (x, y, size, anchor, text),
+    the horizontal ones, or with rotated=True those turned by an angle
+    (x, y, size, anchor, text, degrees clockwise)."""
+    import re
+    with open(path, encoding="utf-8") as f:
+        raw = f.read()
+    pattern = (r'<g transform="translate\(([\d.]+),([\d.]+)\)( rotate\((-?[\d.]+)\))?"[^>]*'
+               r'font-size="([\d.]+)"[^>]*text-anchor="(\w+)"[^>]*>\s*<text>(.*?)</text>')
+    out = []
+    for m in re.finditer(pattern, raw, re.S):
+        x, y, rot, deg, size, anchor, text = m.groups()
+        if bool(rot) != rotated or not text.strip():
+            continue
+        t = (float(x), float(y), float(size), anchor, text.strip())
+        if rotated:
+            t += (float(deg),)
+        if t not in out:  # a boxed label is drawn twice
+            out.append(t)
+    return out
+
+
+def text_box(x, y, size, anchor, text):
+    """A generous box around a text: DejaVu Sans averages 0.6 em a glyph."""
+    w = 0.6 * size * len(text)
+    x0 = {"start": x, "middle": x - w / 2, "end": x - w}[anchor]
+    return (x0, y - size, x0 + w, y + 0.25 * size)
+
+
 class Refs(html.parser.HTMLParser):
     """Every src and href of a page, and the tags used."""
 
@@ -281,6 +310,87 @@ class PlotTest(unittest.TestCase):
             self.assertAlmostEqual(float(dur), pause["duration_s"], delta=0.01)
             self.assertEqual(bool(int(hold)), pause["hold"])
         self.assertTrue(any(p["hold"] for p in seg["pauses"]), "the plan has a 22 s hold")
+        self.assert_tmp_clean()
+
+
+    def test_heatmap_layout_any_mat_shape(self):
+        """A mat about as long as wide, and one wider than long (the panels
+        stacked): every text of the heatmap is on the canvas, both panels
+        keep their axis label, and no title or label runs into another."""
+        for rows, cols, far in ((40, 32, 300), (16, 64, 120)):
+            name = "mat%dx%d" % (rows, cols)
+            plan = os.path.join(self.dir, name + ".plan")
+            with open(plan, "w") as f:
+                f.write("mat rows=%d cols=%d\nidle 1\nmuscle calf\nat 20\n"
+                        "rolls 20 %d speed=30 count=2\npause 8\nend\nidle 1\n"
+                        % (rows, cols, far))
+            h5 = os.path.join(self.dir, name + ".h5")
+            run(["sim", "--plan", plan, "-o", h5])
+            out = os.path.join(self.dir, name)
+            run(["plot", "--format", "svg", "--out", out, h5], env=self.env)
+            svg = os.path.join(out, "calf-heatmap.svg")
+            width, height = svg_size(svg)
+            texts = svg_texts(svg)
+            self.assertEqual([t[4] for t in texts].count("across the mat (mm)"), 2, name)
+            boxes = []
+            for t in texts:
+                box = text_box(*t)
+                self.assertGreaterEqual(box[1], 0, "%s: %r above the canvas" % (name, t))
+                self.assertLessEqual(box[3], height, "%s: %r below the canvas" % (name, t))
+                # Tick labels are numbers; the words must not collide.
+                if not t[4].replace(".", "").replace("-", "").isdigit():
+                    boxes.append((box, t[4]))
+            for i, (a, ta) in enumerate(boxes):
+                for b, tb in boxes[i + 1:]:
+                    overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                    self.assertFalse(overlap, "%s: %r runs into %r" % (name, ta, tb))
+        self.assert_tmp_clean()
+
+
+    def test_overview_many_muscles(self):
+        """Twenty muscles, one with a label of the 64 bytes a recording
+        allows: every bar's score and loaded time stays legible (no text runs
+        into another) and every name is on the canvas."""
+        names = ["calf-left", "calf-right", "hamstring-left", "hamstring-right", "quad-left",
+                 "quad-right", "glute-left", "glute-right", "it-band-left", "it-band-right",
+                 "adductor-left", "adductor-right", "thoracic", "lats-left", "lats-right",
+                 "shin-left", "shin-right", "foot-left", "foot-right",
+                 "upper-back-and-shoulders-after-the-long-run-in-the-cold-mornings"]
+        self.assertEqual(len(names[-1]), 64)
+        plan = os.path.join(self.dir, "twenty.plan")
+        with open(plan, "w") as f:
+            f.write("idle 1\n")
+            for name in names:
+                f.write("muscle %s\nat 100\nrolls 100 300 speed=60 count=1\nend\nidle 3\n"
+                        % name)
+        h5 = os.path.join(self.dir, "twenty.h5")
+        run(["sim", "--plan", plan, "-o", h5])
+        out = os.path.join(self.dir, "twenty")
+        run(["plot", "--format", "svg", "--out", out, h5], env=self.env)
+        svg = os.path.join(out, "overview.svg")
+        width, height = svg_size(svg)
+        boxes = []
+        for t in svg_texts(svg):
+            box = text_box(*t)
+            self.assertTrue(box[0] >= 0 and box[2] <= width, "%r off the canvas" % (t,))
+            self.assertTrue(box[1] >= 0 and box[3] <= height, "%r off the canvas" % (t,))
+            boxes.append((box, t[4]))
+        self.assertEqual(sum(1 for b in boxes if b[1].endswith(" s loaded")), len(names))
+        for i, (a, ta) in enumerate(boxes):
+            for b, tb in boxes[i + 1:]:
+                overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                self.assertFalse(overlap, "%r runs into %r" % (ta, tb))
+        import math
+        tics = svg_texts(svg, rotated=True)
+        self.assertEqual(len(tics), len(names) + 1)  # and the y axis's label
+        for x, y, size, anchor, text, deg in tics:
+            if anchor != "start":
+                continue
+            w = 0.6 * size * len(text)
+            end_x = x + w * math.cos(math.radians(deg))
+            end_y = y + w * math.sin(math.radians(deg))
+            self.assertLessEqual(end_x, width, "%r runs off the canvas" % text)
+            self.assertLessEqual(end_y, height, "%r runs off the canvas" % text)
         self.assert_tmp_clean()
 
     def test_uncalibrated(self):

@@ -55,6 +55,9 @@ check 0 "the example plan" -- "$ROLLMAT" sim --plan "$ROLLMAT_SOURCE_DIR/tests/s
 rm -f "$tmp/e.h5"
 check 0 "load scenario to .rmw" -- "$ROLLMAT" sim --scenario load --seed 2 -o "$tmp/l.rmw"
 [ -s "$tmp/l.rmw" ] || { echo "FAIL: no capture written"; fails=$((fails + 1)); }
+# The truth written over the recording: a usage error, nothing written.
+check 2 "--truth naming the output" -- "$ROLLMAT" sim --scenario zero -o "$tmp/same.h5" --truth "$tmp/same.h5"
+[ ! -e "$tmp/same.h5" ] || { echo "FAIL: --truth over -o wrote $(file -b "$tmp/same.h5")"; fails=$((fails + 1)); }
 # Nothing but the outputs: no temporary files left behind.
 left=$(ls "$tmp" | grep -v -x -e out -e err -e bad.plan -e z.h5 -e z.json -e l.rmw)
 [ -z "$left" ] || { echo "FAIL: stray files: $left"; fails=$((fails + 1)); }

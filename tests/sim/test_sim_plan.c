@@ -129,6 +129,34 @@ static void strings_and_comments(void **state)
     rm_sim_free(sim);
 }
 
+/* A plan saved by a Windows editor: a UTF-8 byte order mark before the
+ * first command and CRLF line ends. */
+static void windows_plan_file(void **state)
+{
+    (void)state;
+    struct rm_sim_plan *plan;
+    struct rm_sim *sim;
+    rm_clear_error();
+    assert_int_equal(rm_sim_plan_parse_string(&plan,
+                                              "\xEF\xBB\xBFidle 1\r\n"
+                                              "muscle \"calf left\"\r\n"
+                                              "mark tight\r\n"
+                                              "end\r\n",
+                                              "win.plan"),
+                     0);
+    assert_int_equal(rm_sim_new(&sim, plan, 1), 0);
+    rm_sim_plan_free(plan);
+    json_t *truth = rm_sim_truth_json(sim);
+    json_t *seg = json_array_get(json_object_get(truth, "segments"), 0);
+    assert_string_equal(json_string_value(json_object_get(seg, "label")), "calf left");
+    json_t *mark = json_array_get(json_object_get(truth, "marks"), 0);
+    assert_string_equal(json_string_value(json_object_get(mark, "text")), "tight");
+    /* The idle second came first: the segment starts after it. */
+    assert_true(fabs(json_number_value(json_object_get(seg, "t_start")) - 1.0) < 1e-9);
+    json_decref(truth);
+    rm_sim_free(sim);
+}
+
 static double num(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
@@ -323,9 +351,9 @@ static void scenarios_play_their_table(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(bad_plans_name_their_line),  cmocka_unit_test(plan_file_errors),
-        cmocka_unit_test(strings_and_comments),       cmocka_unit_test(muscle_switch_and_events),
-        cmocka_unit_test(scenarios_play_their_table),
+        cmocka_unit_test(bad_plans_name_their_line), cmocka_unit_test(plan_file_errors),
+        cmocka_unit_test(strings_and_comments),      cmocka_unit_test(windows_plan_file),
+        cmocka_unit_test(muscle_switch_and_events),  cmocka_unit_test(scenarios_play_their_table),
     };
     if (argc > 1) {
         /* A name that matches nothing would run nothing and pass. */
