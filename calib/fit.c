@@ -211,8 +211,14 @@ static int fit_power(struct rm_calibration *cal, const struct fit_data *d)
     double err = power_error(d, b, &a);
     if (!(a > 0) || !isfinite(a))
         return rm_fail(RM_EFORMAT, "fit: no power curve matches these loads (a = %g)", a);
+    /* An exponent pinned at the end of its range is no fit: the loads
+     * disagree with every power curve, nearly always because a mass was
+     * entered wrong. Saving it would make every pressure wrong by as much. */
     if (b <= FIT_B_MIN * 1.01 || b >= FIT_B_MAX * 0.99)
-        rm_warn("fit: exponent b = %.3g at the end of its range: the loads disagree", b);
+        return rm_fail(RM_EFORMAT,
+                       "fit: no power curve matches these loads (exponent %.3g at the end of "
+                       "its range %g..%g): check the masses given with --load",
+                       b, FIT_B_MIN, FIT_B_MAX);
     cal->curve = RM_CURVE_POWER;
     cal->curve_a = a;
     cal->curve_b = b;

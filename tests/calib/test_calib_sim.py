@@ -274,6 +274,14 @@ def body(tmp):
         bad(["calib", "check", "--cal", cal, "--load", f"{f0}={m}"], 3, "fit0.h5", why)
     bad(["calib", "fit", "--cal", cal, "--load", f"{multi}=20,60"], 3, "multi.h5",
         "2 masses given, but 3 steady loads found")
+    # Masses that no power curve can match (the 20, 60 and 100 kg loads
+    # entered in reverse, so more counts mean less weight): the fit is
+    # refused, not saved with a warning.
+    wrong = [f"{f}={kg}" for f, kg in zip(fit_files, (100, 60, 20))]
+    before = open(cal, "rb").read()
+    bad(["calib", "fit", "--cal", cal, "--load", wrong[0], "--load", wrong[1], "--load",
+         wrong[2]], 3, "check the masses")
+    check(open(cal, "rb").read() == before, "a refused fit leaves the calibration as it was")
     saturated = sim(tmp, "saturated", mass(100, "95,95,135,135"))
     bad(["calib", "fit", "--cal", cal, "--load", f"{saturated}=100", "--load", f"{f0}=20"], 3,
         "saturated.h5", "full scale")
