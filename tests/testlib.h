@@ -17,4 +17,11 @@ const char *rm_test_path(const char *name);
 int rm_test_run(char *out, size_t out_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+struct CMUnitTest;
+
+/* Runs the cmocka tests, or with an argument only the test of that name
+ * (one ctest per behaviour); an unknown name fails rather than running
+ * nothing. Returns the process exit code. */
+int rm_test_run_selected(const struct CMUnitTest *tests, size_t n, int argc, char **argv);
+
 #endif

@@ -287,18 +287,26 @@ static struct rm_device *script_device(int scenario, int rows, int cols)
     return dev;
 }
 
+/* Records scripted scenario `scenario` of a rows x cols mat through a
+ * session whose ring holds ring_frames, and opens the recording. */
+static struct rm_rec_reader *record_script(const char *name, int scenario, int rows, int cols,
+                                           size_t ring_frames)
+{
+    const char *out = rm_test_path(name);
+    struct rm_device *dev = script_device(scenario, rows, cols);
+    struct rm_session_opts o = RM_SESSION_OPTS_DEFAULT;
+    o.ring_frames = ring_frames;
+    assert_int_equal(record_all(dev, out, &o), 0);
+    rm_device_close(dev);
+    struct rm_rec_reader *r;
+    assert_int_equal(rm_rec_reader_open(&r, out), 0);
+    return r;
+}
+
 static void test_reconnect_keeps_one_timeline(void **state)
 {
     (void)state;
-    const char *out = rm_test_path("reconnect.h5");
-    struct rm_device *dev = script_device(0, 8, 4);
-    struct rm_session_opts o = RM_SESSION_OPTS_DEFAULT;
-    o.ring_frames = 256; /* a burst of 100 fits */
-    assert_int_equal(record_all(dev, out, &o), 0);
-    rm_device_close(dev);
-
-    struct rm_rec_reader *r;
-    assert_int_equal(rm_rec_reader_open(&r, out), 0);
+    struct rm_rec_reader *r = record_script("reconnect.h5", 0, 8, 4, 256); /* a burst of 100 fits */
     assert_int_equal(rm_rec_frames(r), 200);
     const struct rm_rec_counters *c = rm_rec_counters(r);
     assert_int_equal(c->disconnects, 1);
@@ -332,15 +340,7 @@ static void test_reconnect_keeps_one_timeline(void **state)
 static void test_reconnect_events_before_the_new_frames(void **state)
 {
     (void)state;
-    const char *out = rm_test_path("reconnect-late.h5");
-    struct rm_device *dev = script_device(4, 8, 4);
-    struct rm_session_opts o = RM_SESSION_OPTS_DEFAULT;
-    o.ring_frames = 256;
-    assert_int_equal(record_all(dev, out, &o), 0);
-    rm_device_close(dev);
-
-    struct rm_rec_reader *r;
-    assert_int_equal(rm_rec_reader_open(&r, out), 0);
+    struct rm_rec_reader *r = record_script("reconnect-late.h5", 4, 8, 4, 256);
     assert_int_equal(rm_rec_frames(r), 61);
     double t[61];
     assert_int_equal(rm_rec_read_t(r, 0, 61, t), 0);
@@ -359,15 +359,7 @@ static void test_reconnect_events_before_the_new_frames(void **state)
 static void test_overflow_is_counted_never_silent(void **state)
 {
     (void)state;
-    const char *out = rm_test_path("burst.h5");
-    struct rm_device *dev = script_device(1, 64, 32);
-    struct rm_session_opts o = RM_SESSION_OPTS_DEFAULT;
-    o.ring_frames = 64;
-    assert_int_equal(record_all(dev, out, &o), 0);
-    rm_device_close(dev);
-
-    struct rm_rec_reader *r;
-    assert_int_equal(rm_rec_reader_open(&r, out), 0);
+    struct rm_rec_reader *r = record_script("burst.h5", 1, 64, 32, 64);
     int64_t n = rm_rec_frames(r);
     const struct rm_rec_counters *c = rm_rec_counters(r);
     /* 5000 frames (80 MB of work for the writer) hit a ring of 64 at once. */
@@ -385,15 +377,7 @@ static void test_overflow_is_counted_never_silent(void **state)
 static void test_bad_device_clock(void **state)
 {
     (void)state;
-    const char *out = rm_test_path("clock.h5");
-    struct rm_device *dev = script_device(2, 8, 4);
-    struct rm_session_opts o = RM_SESSION_OPTS_DEFAULT;
-    o.ring_frames = 256;
-    assert_int_equal(record_all(dev, out, &o), 0);
-    rm_device_close(dev);
-
-    struct rm_rec_reader *r;
-    assert_int_equal(rm_rec_reader_open(&r, out), 0);
+    struct rm_rec_reader *r = record_script("clock.h5", 2, 8, 4, 256);
     /* 50 good, 5 whose time went back (lost, counted), 5 good, 10 after
      * the silent restart. */
     assert_int_equal(rm_rec_frames(r), 65);

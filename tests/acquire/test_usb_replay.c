@@ -94,6 +94,16 @@ static void write_get_info(struct rm_usbmon_pcap *p)
     rm_usbmon_control_in(p, RM_USB_REQ_GET_INFO, 0, RM_INFO_BLOCK_SIZE, block, sizeof(block), 0);
 }
 
+/* The mat unplugged and plugged back: the pending bulk-IN transfer fails
+ * with -ENODEV, then the backend opens the mat again, checks it is the same
+ * mat (GET_INFO) and starts it. */
+static void write_replug(struct rm_usbmon_pcap *p)
+{
+    rm_usbmon_bulk_in(p, RM_USB_EP_FRAMES, (uint32_t)transfer_size(), NULL, 0, RM_USBMON_ENODEV);
+    write_get_info(p);
+    rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
+}
+
 /* As a firmware sending each frame as one transfer: every frame ends in a
  * short packet, which completes the URB. */
 static void write_frame_per_urb(struct rm_usbmon_pcap *p, const uint8_t *bytes, size_t len)
@@ -388,11 +398,7 @@ static void test_disconnect_and_reconnect(void **state)
     write_get_info(p);
     rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
     write_stream(p, first, len1, 3);
-    rm_usbmon_bulk_in(p, RM_USB_EP_FRAMES, (uint32_t)transfer_size(), NULL, 0, RM_USBMON_ENODEV);
-    /* The mat is back: the backend opens it again, checks it is the same
-     * mat, and starts it. */
-    write_get_info(p);
-    rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
+    write_replug(p);
     write_frame_per_urb(p, second, len2);
     rm_usbmon_control_out(p, RM_USB_REQ_STOP, 0, 0);
     pcap_load(fx, p);
@@ -562,9 +568,7 @@ static void test_session_survives_replug(void **state)
     write_get_info(p);
     rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
     write_stream(p, first, len1, 11);
-    rm_usbmon_bulk_in(p, RM_USB_EP_FRAMES, (uint32_t)transfer_size(), NULL, 0, RM_USBMON_ENODEV);
-    write_get_info(p);
-    rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
+    write_replug(p);
     write_stream(p, second, len2, 12);
     rm_usbmon_control_out(p, RM_USB_REQ_STOP, 0, 0);
     pcap_load(fx, p);
@@ -621,9 +625,7 @@ static void test_tee_session_over_replug(void **state)
     write_get_info(p);
     rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
     write_stream(p, first, len1, 21);
-    rm_usbmon_bulk_in(p, RM_USB_EP_FRAMES, (uint32_t)transfer_size(), NULL, 0, RM_USBMON_ENODEV);
-    write_get_info(p);
-    rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
+    write_replug(p);
     write_stream(p, second, len2, 22);
     rm_usbmon_control_out(p, RM_USB_REQ_STOP, 0, 0);
     pcap_load(fx, p);

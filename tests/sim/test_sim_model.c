@@ -16,6 +16,7 @@
 
 #include "rm_error.h"
 #include "rm_sim.h"
+#include "testlib.h"
 #include "rm_wire.h"
 
 static struct rm_sim *sim_of_text(const char *text, uint64_t seed)
@@ -536,16 +537,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(drops_make_seq_gaps),        cmocka_unit_test(events_follow_the_plan),
         cmocka_unit_test(saturation_at_full_scale),   cmocka_unit_test(any_grid_pitch_rate),
     };
-    if (argc > 1) {
-        /* A name that matches nothing would run nothing and pass. */
-        bool known = false;
-        for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-            known |= strcmp(tests[i].name, argv[1]) == 0;
-        if (!known) {
-            fprintf(stderr, "no test named %s\n", argv[1]);
-            return 1;
-        }
-        cmocka_set_test_filter(argv[1]);
-    }
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return rm_test_run_selected(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }

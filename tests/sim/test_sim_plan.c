@@ -15,6 +15,7 @@
 
 #include "rm_error.h"
 #include "rm_sim.h"
+#include "testlib.h"
 
 struct bad_plan {
     const char *text;
@@ -355,16 +356,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(strings_and_comments),      cmocka_unit_test(windows_plan_file),
         cmocka_unit_test(muscle_switch_and_events),  cmocka_unit_test(scenarios_play_their_table),
     };
-    if (argc > 1) {
-        /* A name that matches nothing would run nothing and pass. */
-        bool known = false;
-        for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-            known |= strcmp(tests[i].name, argv[1]) == 0;
-        if (!known) {
-            fprintf(stderr, "no test named %s\n", argv[1]);
-            return 1;
-        }
-        cmocka_set_test_filter(argv[1]);
-    }
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return rm_test_run_selected(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }

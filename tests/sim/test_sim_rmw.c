@@ -158,16 +158,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(capture_decodes_intact),
         cmocka_unit_test(same_seed_same_bytes),
     };
-    if (argc > 1) {
-        /* A name that matches nothing would run nothing and pass. */
-        bool known = false;
-        for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-            known |= strcmp(tests[i].name, argv[1]) == 0;
-        if (!known) {
-            fprintf(stderr, "no test named %s\n", argv[1]);
-            return 1;
-        }
-        cmocka_set_test_filter(argv[1]);
-    }
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return rm_test_run_selected(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }
