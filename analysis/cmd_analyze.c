@@ -133,6 +133,13 @@ static int write_json_file(const char *path, json_t *doc)
     return an_file_commit(NULL, tmp, path);
 }
 
+static void (*advice_hook)(struct rm_analysis_result *r);
+
+void rm_cmd_analyze_set_advice_hook(void (*hook)(struct rm_analysis_result *r))
+{
+    advice_hook = hook;
+}
+
 static int analyse_one(struct batch *b, size_t i)
 {
     struct rm_analysis_result *res = NULL;
@@ -140,6 +147,8 @@ static int analyse_one(struct batch *b, size_t i)
     int rc = rm_analysis_run(b->files[i], b->opts, &res);
     if (rc != 0)
         return rc;
+    if (advice_hook)
+        advice_hook(res);
     if (b->out_dir) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s.analysis.json", b->out_dir, b->names[i]);

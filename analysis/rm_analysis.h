@@ -159,4 +159,10 @@ void rm_analysis_cleanup(void);
 /* `rollmat analyze` (shared/spec/cli.md). */
 int rm_cmd_analyze(int argc, char **argv);
 
+/* A function `rollmat analyze` calls on every result before writing or
+ * printing it, to add advice that needs more than the one recording (the
+ * CLI sets history/'s rm_history_advise; analysis/ does not depend on
+ * history/). NULL, the default: none. Set it before any analysis runs. */
+void rm_cmd_analyze_set_advice_hook(void (*hook)(struct rm_analysis_result *r));
+
 #endif

@@ -10,6 +10,7 @@
 #include "rm_cmd_info.h"
 #include "rm_commands.h"
 #include "rm_control.h"
+#include "rm_history.h"
 #include "rm_import.h"
 #include "rm_log.h"
 #include "rm_plot.h"
@@ -25,6 +26,8 @@ static const struct rm_command commands[] = {
     {"analyze", "judge the rolling: speed, pauses, holds, pressure, scores, advice",
      rm_cmd_analyze},
     {"plot", "draw a recording's pictures and its HTML report with gnuplot", rm_cmd_plot},
+    {"history", "remember sessions: tender spots that come back, trends per muscle",
+     rm_cmd_history},
     {"import", "turn a Tekscan or XSENSOR ASCII export into a recording", rm_cmd_import},
     {"start", "rollmatd: start a session [and a segment LABEL]", rm_cmd_start},
     {"stop", "rollmatd: end the segment and the session", rm_cmd_stop},
@@ -81,5 +84,7 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* A recurring tender spot in the runner's history is advice too. */
+    rm_cmd_analyze_set_advice_hook(rm_history_advise);
     return finish_stdout(run(argc, argv));
 }
