@@ -125,18 +125,11 @@ static int close_vars(FILE *f, const char *vars_path)
 static int draw(struct run *run, const char *script, const char *vars_path, const char *final,
                 const char *what)
 {
-    char script_path[4096];
-    int rc = rm_plot_script_path(script, run->tmpdir, script_path, sizeof(script_path));
-    if (rc)
-        return rc;
-    rc = rm_gnuplot_run(run->gnuplot, run->tmpdir, vars_path, script_path, what);
-    if (rc)
-        return rc;
-    if (rename(run->partial, final) != 0)
-        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
-    run->partial[0] = '\0';
-    rm_info("wrote %s", final);
-    return 0;
+    int rc =
+        rm_gnuplot_draw(run->gnuplot, run->tmpdir, script, vars_path, run->partial, final, what);
+    if (!rc)
+        run->partial[0] = '\0';
+    return rc;
 }
 
 /* The partial name gnuplot writes for out_dir/name. */

@@ -44,9 +44,10 @@ def when(k):
 
 def speeds(k):
     """The commanded speed of every stroke, per muscle of session k."""
-    s = {"calf-left": 20 + (k * 7) % 21}
+    # Slower over the weeks, as a runner learning to roll slowly would be.
+    s = {"calf-left": round(42 - 20 * k / (SESSIONS - 1)) + (k * 7) % 5 - 2}
     if k % 2 == 0:
-        s["quad-right"] = 25 + (k * 11) % 16
+        s["quad-right"] = round(40 - 12 * k / (SESSIONS - 1)) + (k * 3) % 4
     return s
 
 
