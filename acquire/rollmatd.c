@@ -38,6 +38,7 @@
 #include "rm_control.h"
 #include "rm_device.h"
 #include "rm_error.h"
+#include "rm_history.h"
 #include "rm_log.h"
 #include "rm_recording.h"
 #include "rm_session.h"
@@ -63,6 +64,7 @@ struct options {
     bool realtime;
     const char *calibration;
     int compression;
+    char history[PATH_MAX]; /* the history finished sessions go to; "" none */
 };
 
 struct daemon {
@@ -70,6 +72,7 @@ struct daemon {
     bool is_usb; /* a mat comes and goes: keep looking for it */
 
     struct rm_calibration *cal;
+    struct rm_history_queue *history; /* adds finished sessions, off the recording path */
     struct rm_device *dev;
     struct rm_device_tee *tee;
     double next_open;
@@ -119,6 +122,9 @@ static void usage(FILE *out)
             "  -r, --realtime         replay a file device at the mat's own pace\n"
             "  -c, --calibration CAL  copy this calibration into every recording\n"
             "  -z, --compression N    deflate level of the frames, 0-9 (default 1)\n"
+            "  -H, --history DB       add each finished session to this history (default\n"
+            "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/history.sqlite)\n"
+            "  -N, --no-history       keep no history\n"
             "  -h, --help             this text\n");
 }
 
@@ -135,14 +141,17 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"realtime", no_argument, NULL, 'r'},
         {"calibration", required_argument, NULL, 'c'},
         {"compression", required_argument, NULL, 'z'},
+        {"history", required_argument, NULL, 'H'},
+        {"no-history", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     *o = (struct options){.device = "usb", .auto_idle_s = AUTO_IDLE_DEFAULT_S, .compression = 1};
-    const char *dir = NULL, *sock = NULL;
+    const char *dir = NULL, *sock = NULL, *history = NULL;
+    bool no_history = false;
     rm_cli_getopt_start();
     int c;
-    while ((c = getopt_long(argc, argv, ":d:D:s:ai:frc:z:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:D:s:ai:frc:z:H:Nh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->device = optarg;
@@ -173,6 +182,12 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (rm_cli_parse_int(RM_CLI_DAEMON, "--compression", optarg, 0, 9, &o->compression))
                 return RM_CLI_USAGE;
             break;
+        case 'H':
+            history = optarg;
+            break;
+        case 'N':
+            no_history = true;
+            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -190,6 +205,15 @@ static int parse_args(int argc, char **argv, struct options *o)
     } else if (rm_control_default_dir(o->dir, sizeof(o->dir)) < 0) {
         return rm_cli_usage_error(RM_CLI_DAEMON, "%s", rm_last_error(RM_EUSAGE));
     }
+    if (history && no_history)
+        return rm_cli_usage_error(RM_CLI_DAEMON, "--history and --no-history exclude each other");
+    if (history && (!history[0] || strlen(history) >= sizeof(o->history)))
+        return rm_cli_usage_error(RM_CLI_DAEMON, "--history needs a path shorter than %zu",
+                                  sizeof(o->history));
+    if (history)
+        strcpy(o->history, history);
+    else if (!no_history && rm_history_default_path(o->history, sizeof(o->history)) < 0)
+        o->history[0] = '\0'; /* no home to keep it in: recording matters more */
     if (sock) {
         if (strlen(sock) >= sizeof(o->socket))
             return rm_cli_usage_error(RM_CLI_DAEMON, "--socket path is too long for a UNIX socket");
@@ -380,6 +404,8 @@ static int end_session(struct daemon *d, const char *why)
         rc = 0;
     } else {
         snprintf(d->last_session, sizeof(d->last_session), "%s", d->session_name);
+        if (d->history) /* the file is closed: analysed and stored by the queue's thread */
+            rm_history_queue_push(d->history, d->session_path);
     }
     d->segment[0] = '\0';
     return rc;
@@ -705,6 +731,8 @@ int main(int argc, char **argv)
     int rc = sigfd < 0 ? rm_fail(RM_EIO, "signalfd: %s", strerror(errno)) : make_dir(d.o.dir);
     if (rc == 0 && d.o.calibration)
         rc = rm_calibration_load(d.o.calibration, &d.cal);
+    if (rc == 0 && d.o.history[0])
+        rc = rm_history_queue_new(&d.history, d.o.history);
     struct rm_control_server *srv = NULL;
     if (rc == 0)
         rc = rm_control_server_open(&srv, d.o.socket);
@@ -725,6 +753,7 @@ int main(int argc, char **argv)
     /* A load cut short by shutdown, not by the runner: its frames are kept. */
     d.tentative = false;
     end_session(&d, "shutting down");
+    rm_history_queue_free(d.history); /* adds what is queued first */
     close_device(&d);
     rm_control_server_close(srv);
     rm_calibration_free(d.cal);

@@ -53,6 +53,16 @@ static void *worker(void *arg)
     struct rm_history_queue *q = arg;
     /* Linux nices threads one by one. */
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+    /* Said once at the start: a history that cannot be written is worth a
+     * line before the first session, not after it. */
+    struct rm_history *h = NULL;
+    rm_clear_error();
+    int rc = rm_history_open(&h, q->db_path, RM_HISTORY_WRITE);
+    rm_history_close(h);
+    if (rc)
+        rm_warn("sessions will not be added to the history: %s", rm_last_error(rc));
+    else
+        rm_info("finished sessions go into the history %s", q->db_path);
     pthread_mutex_lock(&q->lock);
     for (;;) {
         while (!q->head && !q->stop)
