@@ -15,6 +15,8 @@ packages=(
   zlib1g-dev libdeflate-dev
   libjansson-dev
   libinih-dev
+  # the history of sessions (SQLite) and its content hash (SHA-256)
+  libsqlite3-dev libssl-dev
   gnuplot-nox
   # tests: real HDF5 from Python, libusb replay, fuzzing, unit tests
   libcmocka-dev
