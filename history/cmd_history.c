@@ -240,9 +240,9 @@ static void trend_text(const struct hi_trend_row *rows, size_t n, const struct h
     for (size_t i = 0; i < n; i++) {
         const struct hi_trend_row *r = &rows[i];
         if (i == 0 || strcmp(r->muscle, rows[i - 1].muscle) != 0)
-            printf("%s%s\n  %-10s %7s %5s %5s %7s %6s %5s\n", i ? "\n" : "", r->muscle, "date",
-                   "speed", "slow", "holds", "held", "kPa", "score");
-        printf("  %-10.10s %5.0f/s %4.0f%% %5d %6.0fs ", r->created_utc, r->speed_median_mm_s,
+            printf("%s%s\n  %-10s %5s %5s %5s %7s %6s %5s\n", i ? "\n" : "", r->muscle, "date",
+                   "mm/s", "slow", "holds", "held", "kPa", "score");
+        printf("  %-10.10s %5.0f %4.0f%% %5d %6.0fs ", r->created_utc, r->speed_median_mm_s,
                100 * r->fraction_slow, r->holds, r->hold_s_total);
         if (isfinite(r->mean_kpa))
             printf("%6.1f ", r->mean_kpa);
