@@ -99,22 +99,32 @@ static int draw(struct report *r, FILE *vars_file, const char *vars, const char 
     return rc;
 }
 
-static void muscle_words(const char *label, char *out, size_t size)
+/* The data and variables files of one picture, in the temporary
+ * directory (data: KIND.dat, vars: KIND.gp.vars), the data file opened for
+ * writing in *f. */
+static int open_data(const struct report *r, const char *kind, char *data, char *vars, size_t size,
+                     FILE **f)
 {
-    hi_muscle_words(label, out, size);
+    char name[64];
+    snprintf(name, sizeof(name), "%s.dat", kind);
+    int rc = tmp_path(r, data, size, name);
+    snprintf(name, sizeof(name), "%s.gp.vars", kind);
+    rc = rc ? rc : tmp_path(r, vars, size, name);
+    if (rc)
+        return rc;
+    if (!(*f = fopen(data, "w")))
+        return rm_fail(RM_EIO, "%s: %s", data, strerror(errno));
+    return 0;
 }
 
 static int draw_trend(struct report *r, size_t m)
 {
     char data[4200], vars[4200], name[128], title[160], words[96];
     snprintf(name, sizeof(name), "trend-%s.png", r->stems[m]);
-    int rc = tmp_path(r, data, sizeof(data), "trend.dat");
-    rc = rc ? rc : tmp_path(r, vars, sizeof(vars), "trend.gp.vars");
+    FILE *f = NULL;
+    int rc = open_data(r, "trend", data, vars, sizeof(data), &f);
     if (rc)
         return rc;
-    FILE *f = fopen(data, "w");
-    if (!f)
-        return rm_fail(RM_EIO, "%s: %s", data, strerror(errno));
     double top = SLOW_MAX * 1.5;
     size_t n = 0;
     for (size_t i = 0; i < r->nrows; i++) {
@@ -136,7 +146,7 @@ static int draw_trend(struct report *r, size_t m)
     }
     if ((rc = close_file(f, data)))
         return rc;
-    muscle_words(r->muscles[m], words, sizeof(words));
+    hi_muscle_words(r->muscles[m], words, sizeof(words));
     snprintf(title, sizeof(title), "%s: speed and score over time", words);
     char subtitle[96];
     snprintf(subtitle, sizeof(subtitle), "%zu session%s", n, n == 1 ? "" : "s");
@@ -153,13 +163,10 @@ static int draw_spots(struct report *r, size_t m)
 {
     char data[4200], vars[4200], name[128], title[160], words[96];
     snprintf(name, sizeof(name), "spots-%s.png", r->stems[m]);
-    int rc = tmp_path(r, data, sizeof(data), "spots.dat");
-    rc = rc ? rc : tmp_path(r, vars, sizeof(vars), "spots.gp.vars");
+    FILE *f = NULL;
+    int rc = open_data(r, "spots", data, vars, sizeof(data), &f);
     if (rc)
         return rc;
-    FILE *f = fopen(data, "w");
-    if (!f)
-        return rm_fail(RM_EIO, "%s: %s", data, strerror(errno));
     size_t nh = 0;
     for (size_t i = 0; i < r->nholds; i++) {
         const struct hi_hold_row *k = &r->holds[i];
@@ -188,7 +195,7 @@ static int draw_spots(struct report *r, size_t m)
         text[nb] = texts[nb];
         nb++;
     }
-    muscle_words(r->muscles[m], words, sizeof(words));
+    hi_muscle_words(r->muscles[m], words, sizeof(words));
     snprintf(title, sizeof(title), "%s: where it needed holds", words);
     char subtitle[128];
     snprintf(subtitle, sizeof(subtitle),
@@ -209,13 +216,10 @@ static int draw_spots(struct report *r, size_t m)
 static int draw_weeks(struct report *r)
 {
     char data[4200], vars[4200];
-    int rc = tmp_path(r, data, sizeof(data), "weeks.dat");
-    rc = rc ? rc : tmp_path(r, vars, sizeof(vars), "weeks.gp.vars");
+    FILE *f = NULL;
+    int rc = open_data(r, "weeks", data, vars, sizeof(data), &f);
     if (rc)
         return rc;
-    FILE *f = fopen(data, "w");
-    if (!f)
-        return rm_fail(RM_EIO, "%s: %s", data, strerror(errno));
     int top = 1;
     size_t rolled = 0;
     for (size_t i = 0; i < r->nweeks; i++) {
@@ -322,7 +326,7 @@ static void page_spots(FILE *f, const struct report *r)
 static void page_muscle(FILE *f, const struct report *r, size_t m)
 {
     char words[96];
-    muscle_words(r->muscles[m], words, sizeof(words));
+    hi_muscle_words(r->muscles[m], words, sizeof(words));
     fputs("<section><h2>", f);
     esc(f, words);
     fputs(" <small>(", f);

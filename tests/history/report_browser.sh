@@ -6,25 +6,15 @@
 set -euo pipefail
 report=$1
 
-chromium=$(command -v chromium || command -v chromium-browser || true)
-if [[ -z $chromium ]]; then
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rc=0
+bash "$(dirname "$0")/../browse_report.sh" "$report" "$work" 1200 2400 || rc=$?
+if ((rc == 77)); then
   echo "SKIP: chromium is not installed (./scripts/setup-deps.sh --browser installs it)"
   exit 0
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-browse() {
-  # Every flag that keeps Chromium from reaching the network or a profile.
-  timeout 90 "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking \
-    --no-first-run --disable-component-update --disable-sync --disable-default-apps \
-    --user-data-dir="$(mktemp -d "$work/profile.XXXXXX")" --enable-logging=stderr --v=0 \
-    --window-size=1200,2400 "$@" "file://$report"
-}
-browse --screenshot="$work/shot.png" >"$work/shot.out" 2>"$work/shot.err" || {
-  echo "FAIL: chromium failed to take a screenshot"; cat "$work/shot.err"; exit 1; }
-browse --dump-dom --virtual-time-budget=5000 >"$work/dom.html" 2>"$work/dom.err" || {
-  echo "FAIL: chromium failed to dump the DOM"; cat "$work/dom.err"; exit 1; }
+((rc == 0)) || exit 1
 
 "$ROLLMAT_PYTHON" - "$work" "$(dirname "$report")" <<'PY'
 import os, re, struct, sys
@@ -46,11 +36,6 @@ pictures = sorted(n for n in os.listdir(out) if n.endswith(".png"))
 shown = sorted(re.findall(r'<img src="([^"]+)"', dom))
 if shown != pictures:
     fail.append("pictures shown %s, made %s" % (shown, pictures))
-for name in ("shot.err", "dom.err"):
-    for line in open(work + "/" + name, encoding="utf-8", errors="replace"):
-        if "CONSOLE" in line or "Failed to load" in line or "ERR_" in line:
-            if "dbus" not in line:
-                fail.append(name + ": " + line.strip())
 if fail:
     print("FAIL:\n  " + "\n  ".join(fail))
     sys.exit(1)
