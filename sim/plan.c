@@ -394,7 +394,8 @@ static int parse_command(struct parser *ps, const struct token *tok, int ntok)
             return fail(ps, "date: the plan already has a date");
         if (rm_utc_parse(bare(tok, ntok, 0), &epoch) != 0)
             return fail(ps, "date: expected YYYY-MM-DDTHH:MM:SSZ, got %s", bare(tok, ntok, 0));
-        snprintf(ps->plan->created_utc, sizeof(ps->plan->created_utc), "%s", bare(tok, ntok, 0));
+        /* rm_utc_parse took exactly 20 characters. */
+        memcpy(ps->plan->created_utc, bare(tok, ntok, 0), 21);
         return 0;
     }
     if (strcmp(cmd, "drop") == 0) {
