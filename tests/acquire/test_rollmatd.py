@@ -80,6 +80,10 @@ class Daemon:
         self.dir = os.path.join(TMP, dirname)
         self.sock = sock or os.path.join(TMP, "ctl.sock")
         self.log = open(os.path.join(TMP, "rollmatd.log"), "ab")
+        if env is None:
+            # Only test_history keeps a history: the others must not leave
+            # sessions in the suite's default one (analyze reads it).
+            extra += ("--no-history",)
         self.proc = subprocess.Popen(
             [ROLLMATD, "--device", "file:" + capture, "--realtime", "--dir", self.dir,
              "--socket", self.sock, "--foreground", *extra],

@@ -28,7 +28,7 @@ HOLDS = {
     40: [("calf-left", 110, 25)], 50: [("calf-left", 110, 20)],
     3: [("calf-left", 170, 8)], 45: [("calf-left", 320, 9)],
     52: [("quad-right", 210, 10)], 54: [("quad-right", 210, 12)], 56: [("quad-right", 210, 9)],
-    10: [("quad-right", 90, 8)], 20: [("quad-right", 150, 7)], 35: [("quad-right", 300, 8)],
+    10: [("quad-right", 90, 8)], 20: [("quad-right", 150, 7)], 34: [("quad-right", 300, 8)],
 }
 SPOT_A = ("calf-left", 2 / 3, 5, 28)
 SPOT_B = ("calf-left", 0.2, 2)
@@ -60,6 +60,13 @@ def muscle_plan(label, lo, hi, speed, holds):
     return lines
 
 
+def _check_holds():
+    """Every planted hold is on a muscle its session rolls."""
+    for k, holds in HOLDS.items():
+        for muscle, _, _ in holds:
+            assert muscle in speeds(k), "session %d does not roll %s" % (k, muscle)
+
+
 def plan(k):
     lines = ["mat rows=40 cols=8 pitch_row_mm=10 pitch_col_mm=10 rate_hz=20",
              "date " + when(k).strftime("%Y-%m-%dT%H:%M:%SZ"), "idle 1"]
@@ -72,6 +79,7 @@ def plan(k):
 
 def make(dirpath, count=SESSIONS):
     """Writes session-NN.h5 for the first count sessions; returns the paths."""
+    _check_holds()
     paths = []
     for k in range(count):
         plan_path = os.path.join(dirpath, "session-%02d.plan" % k)
