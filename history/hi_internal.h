@@ -29,6 +29,10 @@ struct rm_history {
  * RM_EFORMAT for a corrupt or foreign file, else RM_EIO. */
 int hi_sql_fail(struct rm_history *h, const char *what);
 
+/* A text column, "" for NULL or anything else without text: a file that
+ * claims to be a history may still hold anything. */
+const char *hi_column_text(sqlite3_stmt *st, int i);
+
 /* ---- one session, typed, as the store keeps it -------------------------- */
 
 struct hi_hold {

@@ -6,6 +6,7 @@
  * relative path, every text from the database escaped. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,15 +418,21 @@ static int load(struct report *r)
         return rc;
     if (r->nrows == 0)
         return rm_fail(RM_ENOTFOUND, "%s: no history yet (no sessions)", rm_history_path(r->h));
+    if (r->nweeks == 0) /* every date is checked when added: not our file's doing */
+        return rm_fail(RM_EFORMAT, "%s: corrupt history: no session has a valid date",
+                       rm_history_path(r->h));
     r->muscles = calloc(r->nrows, sizeof(*r->muscles));
     r->stems = calloc(r->nrows, sizeof(*r->stems));
     r->has_holds = calloc(r->nrows, sizeof(*r->has_holds));
     if (!r->muscles || !r->stems || !r->has_holds)
         return RM_ENOMEM;
-    int64_t lo = r->rows[0].when, hi = lo;
+    /* The dates drawn: those that parsed (0 stands for one that did not). */
+    int64_t lo = INT64_MAX, hi = 0;
     for (size_t i = 0; i < r->nrows; i++) {
-        lo = r->rows[i].when < lo ? r->rows[i].when : lo;
-        hi = r->rows[i].when > hi ? r->rows[i].when : hi;
+        if (r->rows[i].when > 0) {
+            lo = r->rows[i].when < lo ? r->rows[i].when : lo;
+            hi = r->rows[i].when > hi ? r->rows[i].when : hi;
+        }
         if (i == 0 || strcmp(r->rows[i].muscle, r->rows[i - 1].muscle) != 0) {
             const char *taken[1024];
             size_t nt = r->nmuscles < 1024 ? r->nmuscles : 1024;
@@ -443,6 +450,8 @@ static int load(struct report *r)
     r->nsessions = 0;
     for (size_t i = 0; i < r->nweeks; i++)
         r->nsessions += (size_t)r->weeks[i].sessions;
+    if (hi == 0) /* no segment of a dated session: the weeks still have dates */
+        lo = hi = r->weeks[0].start;
     r->t0 = lo - DAY_S;
     r->t1 = hi + DAY_S;
     return 0;

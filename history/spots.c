@@ -48,9 +48,9 @@ int hi_load_holds(struct rm_history *h, struct hi_hold_row **out, size_t *n)
         }
         struct hi_hold_row *r = &(*out)[(*n)++];
         memset(r, 0, sizeof(*r));
-        snprintf(r->muscle, sizeof(r->muscle), "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(r->muscle, sizeof(r->muscle), "%s", hi_column_text(st, 0));
         r->session_id = sqlite3_column_int64(st, 1);
-        if (rm_utc_parse((const char *)sqlite3_column_text(st, 2), &r->when) != 0)
+        if (rm_utc_parse(hi_column_text(st, 2), &r->when) != 0)
             r->when = 0;
         r->relative_position = sqlite3_column_double(st, 3);
         r->duration_s = sqlite3_column_double(st, 4);

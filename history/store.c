@@ -70,6 +70,12 @@ int hi_sql_fail(struct rm_history *h, const char *what)
     return rm_fail(RM_EIO, "%s: %s: %s", h->path, what, msg);
 }
 
+const char *hi_column_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *text = sqlite3_column_text(st, i);
+    return text ? (const char *)text : "";
+}
+
 int rm_history_default_path(char *out, size_t size)
 {
     const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");

@@ -51,11 +51,11 @@ int hi_trend_rows(struct rm_history *h, const char *muscle, struct hi_trend_row 
         struct hi_trend_row *r = &(*out)[(*n)++];
         memset(r, 0, sizeof(*r));
         r->session_id = sqlite3_column_int64(st, 0);
-        snprintf(r->created_utc, sizeof(r->created_utc), "%s", sqlite3_column_text(st, 1));
+        snprintf(r->created_utc, sizeof(r->created_utc), "%s", hi_column_text(st, 1));
         if (rm_utc_parse(r->created_utc, &r->when) != 0)
             r->when = 0;
-        snprintf(r->recording, sizeof(r->recording), "%s", sqlite3_column_text(st, 2));
-        snprintf(r->muscle, sizeof(r->muscle), "%s", sqlite3_column_text(st, 3));
+        snprintf(r->recording, sizeof(r->recording), "%s", hi_column_text(st, 2));
+        snprintf(r->muscle, sizeof(r->muscle), "%s", hi_column_text(st, 3));
         r->speed_median_mm_s = column_or_nan(st, 4);
         r->fraction_slow = column_or_nan(st, 5);
         r->mean_kpa = column_or_nan(st, 6);
@@ -96,7 +96,7 @@ int hi_weeks(struct rm_history *h, struct hi_week **out, size_t *n)
     size_t cap = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t t;
-        if (rm_utc_parse((const char *)sqlite3_column_text(st, 0), &t) != 0)
+        if (rm_utc_parse(hi_column_text(st, 0), &t) != 0)
             continue;
         int64_t w = week_start(t);
         if (*n == 0)

@@ -284,6 +284,34 @@ class StoreTest(unittest.TestCase):
         c.close()
         self.assert_refused(db, "history schema 99 is newer than this rollmat knows")
 
+    def test_tampered_history_does_not_crash(self):
+        """A file with our application_id and schema version but tables of
+        another shape, holding NULLs and nonsense: one line or an answer,
+        never a crash."""
+        db = os.path.join(self.dir, "tampered.sqlite")
+        c = sqlite3.connect(db)
+        c.executescript(
+            "PRAGMA application_id = %d; PRAGMA user_version = 1;"
+            "CREATE TABLE sessions (id INTEGER PRIMARY KEY, content_sha256, recording_path,"
+            " created_utc, device_serial, device_model, analysis_version, profile, duration_s,"
+            " calibrated, complete, score_total, added_utc);"
+            "CREATE TABLE segments (id INTEGER PRIMARY KEY, session_id, idx, label, t_start,"
+            " t_end, loaded_s, speed_median_mm_s, fraction_slow, mean_kpa, score_total);"
+            "CREATE TABLE holds (id INTEGER PRIMARY KEY, segment_id, t_start, duration_s,"
+            " position_mm, relative_position, mean_force_n, peak_pressure_kpa);"
+            "INSERT INTO sessions (id, created_utc) VALUES (1, NULL), (2, 'yesterday');"
+            "INSERT INTO segments (id, session_id, label, speed_median_mm_s)"
+            " VALUES (1, 1, NULL, 'fast'), (2, 2, x'00ff', NULL);"
+            "INSERT INTO holds (segment_id, relative_position, duration_s)"
+            " VALUES (1, NULL, NULL), (2, 'x', -5), (2, 1e308, 1e308);" % 0x524d4869)
+        c.commit()
+        c.close()
+        for args in (["spots", "--json"], ["spots"], ["trend", "--json"], ["trend"],
+                     ["report", "-o", os.path.join(self.dir, "tampered-report")]):
+            p = run(["history"] + args + ["--db", db], check=False)
+            self.assertIn(p.returncode, (0, 1, 3), (args, p.stderr))
+            self.assertLessEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
     def test_missing_history(self):
         db = os.path.join(self.dir, "none", "history.sqlite")
         p = run(["history", "spots", "--db", db], check=False)
