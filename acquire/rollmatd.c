@@ -41,6 +41,7 @@
 #include "rm_log.h"
 #include "rm_recording.h"
 #include "rm_session.h"
+#include "rm_text.h"
 
 #define TICK_MS 100
 /* --auto: a session begins at the first loaded frame and is kept once the
@@ -408,15 +409,15 @@ static void status_json(struct daemon *d, char *reply, size_t reply_size)
 
     json_t *root = json_object();
     json_object_set_new(root, "state", json_string(state_name(d, &ts, &ss)));
-    json_object_set_new(root, "device", json_string(d->o.device));
-    json_object_set_new(root, "dir", json_string(d->o.dir));
+    json_object_set_new(root, "device", rm_json_text(d->o.device));
+    json_object_set_new(root, "dir", rm_json_text(d->o.dir));
     json_object_set_new(root, "auto", json_boolean(d->o.auto_mode));
     if (d->tee) {
         const struct rm_mat_info *info = rm_device_info(d->dev);
         json_t *mat = json_object();
-        json_object_set_new(mat, "model", json_string(info->model));
-        json_object_set_new(mat, "serial", json_string(info->serial));
-        json_object_set_new(mat, "firmware", json_string(info->firmware));
+        json_object_set_new(mat, "model", rm_json_text(info->model));
+        json_object_set_new(mat, "serial", rm_json_text(info->serial));
+        json_object_set_new(mat, "firmware", rm_json_text(info->firmware));
         json_object_set_new(mat, "rows", json_integer(info->rows));
         json_object_set_new(mat, "cols", json_integer(info->cols));
         json_object_set_new(mat, "rate_hz", json_integer(info->rate_hz));
@@ -428,8 +429,8 @@ static void status_json(struct daemon *d, char *reply, size_t reply_size)
     }
     if (d->session) {
         json_t *s = json_object();
-        json_object_set_new(s, "file", json_string(d->session_name));
-        json_object_set_new(s, "segment", d->segment[0] ? json_string(d->segment) : json_null());
+        json_object_set_new(s, "file", rm_json_text(d->session_name));
+        json_object_set_new(s, "segment", d->segment[0] ? rm_json_text(d->segment) : json_null());
         json_object_set_new(s, "frames", json_integer(ss.frames));
         json_object_set_new(s, "t", json_real(ss.t));
         json_object_set_new(s, "elapsed_s", json_real(ss.elapsed_s));
@@ -444,11 +445,12 @@ static void status_json(struct daemon *d, char *reply, size_t reply_size)
         json_object_set_new(root, "session", json_null());
     }
     json_object_set_new(root, "last_session",
-                        d->last_session[0] ? json_string(d->last_session) : json_null());
+                        d->last_session[0] ? rm_json_text(d->last_session) : json_null());
     if (d->o.auto_mode)
         json_object_set_new(root, "next_segment",
-                            d->next_segment[0] ? json_string(d->next_segment) : json_null());
-    json_object_set_new(root, "error", d->last_error[0] ? json_string(d->last_error) : json_null());
+                            d->next_segment[0] ? rm_json_text(d->next_segment) : json_null());
+    json_object_set_new(root, "error",
+                        d->last_error[0] ? rm_json_text(d->last_error) : json_null());
     char *text = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(9));
     json_decref(root);
     if (text && strlen(text) + 4 < reply_size)
