@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rm_stats.h"
 #include "an_run.h"
 #include "rm_error.h"
 #include "rm_log.h"
@@ -23,12 +24,6 @@ static double frame_dt(const struct an_series *s, int64_t i)
             return d;
     }
     return nominal;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* The label without its side: "calf-left" -> "calf". */
@@ -83,8 +78,8 @@ static double cadence(const struct rm_segment *g, double f_peak, bool clear)
         if (rhythm[i])
             d[n++] = g->strokes[i].t_end - g->strokes[i].t_start;
     if (n >= 2) {
-        qsort(d, n, sizeof(*d), cmp_double);
-        double med = n % 2 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
+        qsort(d, n, sizeof(*d), rm_cmp_double);
+        double med = rm_median_sorted(d, n);
         double fr = 1.0 / (2 * med);
         if (fr > f_peak / 2 && fr < f_peak * 2)
             f = fr;
@@ -174,9 +169,9 @@ static int segment_figures(const struct an_series *s, const struct an_doc_input 
             roll_p[np++] = s->p[i];
     }
     if (ns > 0) {
-        qsort(speeds, ns, sizeof(double), cmp_double);
+        qsort(speeds, ns, sizeof(double), rm_cmp_double);
         g->rolling.speed_median_mm_s = speeds[ns / 2];
-        g->rolling.speed_p90_mm_s = speeds[(size_t)floor(0.9 * (double)(ns - 1))];
+        g->rolling.speed_p90_mm_s = rm_quantile_sorted(speeds, ns, 0.9);
         g->rolling.fraction_slow = slow / g->rolling.time_s;
         g->rolling.fraction_fast = fast / g->rolling.time_s;
     } else {
