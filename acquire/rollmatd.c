@@ -68,7 +68,7 @@ struct options {
 
 struct daemon {
     struct options o;
-    bool is_usb; /* a mat comes and goes: keep looking for it */
+    bool can_reconnect; /* the device comes and goes: keep looking for it */
 
     struct rm_calibration *cal;
     struct rm_device *dev;
@@ -106,21 +106,21 @@ static void usage(FILE *out)
             "(named after the session's UTC start time), survives the mat being unplugged,\n"
             "and takes `rollmat start|stop|muscle|mark|status` over a UNIX socket.\n"
             "\n"
-            "  -d, --device SPEC      usb (default), usb:VID:PID[:SERIAL], sim[:SCENARIO],\n"
-            "                         file:PATH.rmw\n"
-            "  -D, --dir DIR          session directory (default\n"
-            "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/sessions)\n"
-            "  -s, --socket PATH      control socket (default $XDG_RUNTIME_DIR/rollmat.sock,\n"
-            "                         or DIR/rollmat.sock)\n"
-            "  -a, --auto             start a session when the roller is loaded for 1 s,\n"
-            "                         end it after --auto-idle seconds without load\n"
-            "  -i, --auto-idle S      seconds without load that end a session (default 30)\n"
-            "  -f, --foreground       run in the foreground (always the case: rollmatd never\n"
-            "                         forks; systemd or the shell puts it in the background)\n"
-            "  -r, --realtime         replay a file device at the mat's own pace\n"
-            "  -c, --calibration CAL  copy this calibration into every recording\n"
-            "  -z, --compression N    deflate level of the frames, 0-9 (default 1)\n"
-            "  -h, --help             this text\n");
+            "  -d, --device SPEC      the mat, one of:\n");
+    rm_device_print_specs(out, 25);
+    fprintf(out, "  -D, --dir DIR          session directory (default\n"
+                 "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/sessions)\n"
+                 "  -s, --socket PATH      control socket (default $XDG_RUNTIME_DIR/rollmat.sock,\n"
+                 "                         or DIR/rollmat.sock)\n"
+                 "  -a, --auto             start a session when the roller is loaded for 1 s,\n"
+                 "                         end it after --auto-idle seconds without load\n"
+                 "  -i, --auto-idle S      seconds without load that end a session (default 30)\n"
+                 "  -f, --foreground       run in the foreground (always the case: rollmatd never\n"
+                 "                         forks; systemd or the shell puts it in the background)\n"
+                 "  -r, --realtime         replay a file device at the mat's own pace\n"
+                 "  -c, --calibration CAL  copy this calibration into every recording\n"
+                 "  -z, --compression N    deflate level of the frames, 0-9 (default 1)\n"
+                 "  -h, --help             this text\n");
 }
 
 /* 0, 2 after a usage error, -1 after --help. */
@@ -299,7 +299,7 @@ static int begin_session(struct daemon *d, const char *label, bool tentative, ch
         snprintf(reply, reply_size, "error already recording %s", d->session_name);
         return RM_EUSAGE;
     }
-    if (!d->tee && d->is_usb && !d->device_done)
+    if (!d->tee && d->can_reconnect && !d->device_done)
         open_device(d);
     if (!d->tee) {
         snprintf(reply, reply_size, "error no mat connected%s%s", d->last_error[0] ? ": " : "",
@@ -626,7 +626,7 @@ static void tick(struct daemon *d)
             rm_info("the device has no more data");
         }
         close_device(d);
-        d->device_done = !d->is_usb;
+        d->device_done = !d->can_reconnect;
         d->next_open = now + REOPEN_INTERVAL_S;
         return;
     }
@@ -686,7 +686,9 @@ int main(int argc, char **argv)
     int prc = parse_args(argc, argv, &d.o);
     if (prc)
         return prc < 0 ? 0 : prc;
-    d.is_usb = strcmp(d.o.device, "usb") == 0 || strncmp(d.o.device, "usb:", 4) == 0;
+    unsigned caps = 0;
+    rm_device_spec_caps(d.o.device, &caps); /* a bad spec fails to open below */
+    d.can_reconnect = (caps & RM_DEVICE_CAN_RECONNECT) != 0;
     /* A daemon's log is its only voice: sessions starting and ending, the
      * mat coming and going are worth a line in the journal. */
     if (!getenv("ROLLMAT_LOG"))
@@ -710,12 +712,12 @@ int main(int argc, char **argv)
     struct rm_control_server *srv = NULL;
     if (rc == 0)
         rc = rm_control_server_open(&srv, d.o.socket);
-    if (strncmp(d.o.device, "file:", 5) == 0 && !d.o.realtime)
+    if ((caps & RM_DEVICE_REPLAY) && !d.o.realtime)
         rm_warn("%s replays as fast as it can be read, before any session can start: "
                 "give --realtime",
                 d.o.device);
     /* A file or the simulator is there or not: fail now rather than wait. */
-    if (rc == 0 && !d.is_usb)
+    if (rc == 0 && !d.can_reconnect)
         rc = open_device(&d);
     if (rc == 0) {
         rm_info("recording into %s; control socket %s%s", d.o.dir, d.o.socket,
