@@ -27,6 +27,11 @@ bool rm_utf8_valid(const char *s);
  * New reference; NULL only without memory. */
 json_t *rm_json_text(const char *s);
 
+/* Copies s into out (cap >= 1 bytes, NUL included) as valid UTF-8, each
+ * byte that is not UTF-8 as U+FFFD, stopping before a character that would
+ * not fit. Returns the length written. 3 * strlen(s) + 1 bytes always do. */
+size_t rm_utf8_fix(const char *s, char *out, size_t cap);
+
 /* Cleans s (a NUL-terminated string in a buffer of size bytes) in place:
  * control characters (C0, DEL and the C1 range U+0080..U+009F) are
  * dropped, bytes that are not UTF-8 become U+FFFD, and the result is cut

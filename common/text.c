@@ -69,6 +69,11 @@ static size_t sanitize(const char *s, char *out, size_t cap, bool drop_controls)
     return o;
 }
 
+size_t rm_utf8_fix(const char *s, char *out, size_t cap)
+{
+    return sanitize(s, out, cap, false);
+}
+
 json_t *rm_json_text(const char *s)
 {
     if (rm_utf8_valid(s))

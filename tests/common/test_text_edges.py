@@ -14,6 +14,7 @@ import h5py
 import numpy as np
 
 ROLLMAT = os.environ["ROLLMAT"]
+VENDOR = os.path.join(os.environ["ROLLMAT_SOURCE_DIR"], "tests", "import", "data")
 failures = []
 
 
@@ -30,6 +31,33 @@ def clean(text):
 def run(*args):
     r = subprocess.run([ROLLMAT, *args], capture_output=True)
     return r.returncode, r.stdout.decode("utf-8"), r.stderr.decode("utf-8")  # strict UTF-8
+
+
+def vendor_encodings(tmp):
+    # Tekscan: Windows-1252 bytes in the header (0xE9 e-acute, 0x80 euro).
+    with open(os.path.join(VENDOR, "iscan_test.csv"), "rb") as f:
+        data = f.read()
+    data = data.replace(b"HARDWARE 102-B578", b"HARDWARE 102-B578 caf\xe9 \x80", 1)
+    src = os.path.join(tmp, "tek.csv")
+    with open(src, "wb") as f:
+        f.write(data)
+    out = os.path.join(tmp, "tek.h5")
+    rc, _, err = run("import", "--format", "tekscan", "-o", out, src)
+    check(rc == 0, f"tekscan import: {rc} {err}")
+    rc, text, err = run("info", "--json", out)
+    serial = json.loads(text).get("device_serial") if rc == 0 else None
+    check(serial == "102-B578 caf\u00e9 \u20ac", f"tekscan serial decoded: {serial!r}")
+    # XSENSOR: UTF-8; a stray byte that is not UTF-8 becomes U+FFFD, the
+    # file's own "cm\u00b2" stays.
+    with open(os.path.join(VENDOR, "xsensor_data.csv"), "rb") as f:
+        lines = f.read().split(b"\n")
+    bad = next(i for i, l in enumerate(lines) if b"Contact Area (cm\xc2\xb2)" in l)
+    lines.insert(bad, b"Note:caf\xe9")
+    src = os.path.join(tmp, "xs.csv")
+    with open(src, "wb") as f:
+        f.write(b"\n".join(lines))
+    rc, _, err = run("import", "--format", "xsensor", "-o", os.path.join(tmp, "xs.h5"), src)
+    check(rc in (0, 3) and clean(err) and "\x1b" not in err, f"xsensor import: {rc} {err!r}")
 
 
 def main():
@@ -62,6 +90,7 @@ def main():
         check(rc == 0 and clean(out), f"analyze --json: {rc}")
         labels = [s["label"] for s in json.loads(out)["segments"]]
         check("calf[31m-left" in labels, f"analyze labels {labels}")
+        vendor_encodings(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("ok" if not failures else f"{len(failures)} failures")
