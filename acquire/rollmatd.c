@@ -57,7 +57,7 @@
 struct options {
     const char *device;
     char dir[PATH_MAX];
-    char socket[108];
+    struct rm_socket_path socket;
     bool auto_mode;
     double auto_idle_s;
     bool realtime;
@@ -109,8 +109,9 @@ static void usage(FILE *out)
             "                         file:PATH.rmw\n"
             "  -D, --dir DIR          session directory (default\n"
             "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/sessions)\n"
-            "  -s, --socket PATH      control socket (default $XDG_RUNTIME_DIR/rollmat.sock,\n"
-            "                         or DIR/rollmat.sock)\n"
+            "  -s, --socket PATH      control socket (default $ROLLMAT_SOCKET, else\n"
+            "                         $XDG_RUNTIME_DIR/rollmat/rollmat.sock, else\n"
+            "                         ${TMPDIR:-/tmp}/rollmat-UID/rollmat.sock)\n"
             "  -a, --auto             start a session when the roller is loaded for 1 s,\n"
             "                         end it after --auto-idle seconds without load\n"
             "  -i, --auto-idle S      seconds without load that end a session (default 30)\n"
@@ -119,7 +120,8 @@ static void usage(FILE *out)
             "  -r, --realtime         replay a file device at the mat's own pace\n"
             "  -c, --calibration CAL  copy this calibration into every recording\n"
             "  -z, --compression N    deflate level of the frames, 0-9 (default 1)\n"
-            "  -h, --help             this text\n");
+            "  -h, --help             this text\n"
+            "      --version          print the version\n");
 }
 
 /* 0, 2 after a usage error, -1 after --help. */
@@ -136,6 +138,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"calibration", required_argument, NULL, 'c'},
         {"compression", required_argument, NULL, 'z'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     *o = (struct options){.device = "usb", .auto_idle_s = AUTO_IDLE_DEFAULT_S, .compression = 1};
@@ -176,6 +179,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'h':
             usage(stdout);
             return -1;
+        case 'V':
+            printf("rollmatd %s\n", ROLLMAT_VERSION);
+            return -1;
         default:
             return rm_cli_bad_option(RM_CLI_DAEMON, c, argv);
         }
@@ -190,13 +196,8 @@ static int parse_args(int argc, char **argv, struct options *o)
     } else if (rm_control_default_dir(o->dir, sizeof(o->dir)) < 0) {
         return rm_cli_usage_error(RM_CLI_DAEMON, "%s", rm_last_error(RM_EUSAGE));
     }
-    if (sock) {
-        if (strlen(sock) >= sizeof(o->socket))
-            return rm_cli_usage_error(RM_CLI_DAEMON, "--socket path is too long for a UNIX socket");
-        strcpy(o->socket, sock);
-    } else if (rm_control_default_socket(o->socket, sizeof(o->socket), o->dir) < 0) {
+    if (rm_control_socket_path(sock, &o->socket) < 0)
         return rm_cli_usage_error(RM_CLI_DAEMON, "%s", rm_last_error(RM_ERANGE));
-    }
     return 0;
 }
 
@@ -707,7 +708,9 @@ int main(int argc, char **argv)
         rc = rm_calibration_load(d.o.calibration, &d.cal);
     struct rm_control_server *srv = NULL;
     if (rc == 0)
-        rc = rm_control_server_open(&srv, d.o.socket);
+        rc = rm_control_socket_dir(&d.o.socket, true);
+    if (rc == 0)
+        rc = rm_control_server_open(&srv, d.o.socket.path);
     if (strncmp(d.o.device, "file:", 5) == 0 && !d.o.realtime)
         rm_warn("%s replays as fast as it can be read, before any session can start: "
                 "give --realtime",
@@ -716,7 +719,7 @@ int main(int argc, char **argv)
     if (rc == 0 && !d.is_usb)
         rc = open_device(&d);
     if (rc == 0) {
-        rm_info("recording into %s; control socket %s%s", d.o.dir, d.o.socket,
+        rm_info("recording into %s; control socket %s%s", d.o.dir, d.o.socket.path,
                 d.o.auto_mode ? "; automatic sessions" : "");
         rc = run(&d, sigfd, srv);
     }
