@@ -27,8 +27,8 @@ static void usage(FILE *out)
             "Validates a recording and prints its summary: grid, pitch, frames, duration,\n"
             "rate, loss counters, events, calibration, and whether its writer closed it.\n"
             "\n"
-            "  --json     print the summary as one JSON object\n"
-            "  -h, --help this text\n"
+            "  --json      print the summary as one JSON object\n"
+            "  -h, --help  this text\n"
             "\n"
             "Exit status: 0 valid, 2 usage error, 3 not a valid recording, 1 other failure.\n");
 }
