@@ -155,7 +155,7 @@ static int record(const struct record_args *a, const sigset_t *sigs)
     }
     struct rm_record_feedback fb;
     if (rc == 0)
-        rm_record_feedback_init(&fb, stderr, a->out, rm_device_info(dev), a->quiet);
+        rm_record_feedback_init(&fb, a->out, rm_device_info(dev), a->quiet);
     struct rm_session_opts sopts = RM_SESSION_OPTS_DEFAULT;
     sopts.on_frame = rm_record_feedback_on_frame;
     sopts.on_frame_user = &fb;

@@ -4,19 +4,16 @@
 
 #include <stdint.h>
 #include <string.h>
-#include <unistd.h>
 
-/* Clear to the end of the line: a shorter line leaves no tail behind. */
-#define ERASE_LINE "\r\033[K"
-
-void rm_record_feedback_init(struct rm_record_feedback *fb, FILE *out, const char *path,
+void rm_record_feedback_init(struct rm_record_feedback *fb, const char *path,
                              const struct rm_mat_info *info, bool quiet)
 {
     memset(fb, 0, sizeof(*fb));
-    fb->out = out;
+    fb->out = stderr;
     fb->path = path;
     fb->quiet = quiet;
-    fb->live = !quiet && isatty(fileno(out));
+    rm_progress_start(&fb->line, "record");
+    fb->line.on = fb->line.on && !quiet;
     rm_load_detector_init(&fb->load, info->rows, info->cols, info->adc_bits);
     atomic_init(&fb->loaded, false);
 }
@@ -39,28 +36,25 @@ static double rate_hz(const struct rm_session_status *st)
 
 void rm_record_feedback_update(struct rm_record_feedback *fb, const struct rm_session_status *st)
 {
-    if (!fb->live)
+    if (!fb->line.on)
         return;
     const struct rm_rec_counters *c = &st->counters;
     const char *load = st->state == RM_SESSION_DISCONNECTED                      ? "mat unplugged"
                        : atomic_load_explicit(&fb->loaded, memory_order_relaxed) ? "roller loaded"
                                                                                  : "no load";
-    fprintf(fb->out, ERASE_LINE "recording %s  %.1f s  %lld frames  %.1f Hz  lost %lld  %s",
-            fb->path, st->t, (long long)st->frames, rate_hz(st), (long long)c->frames_dropped,
-            load);
+    char extra[96] = "";
     if (c->crc_errors || c->disconnects)
-        fprintf(fb->out, "  (%lld CRC errors, %lld disconnects)", (long long)c->crc_errors,
-                (long long)c->disconnects);
-    fflush(fb->out);
-    fb->shown = true;
+        snprintf(extra, sizeof(extra), "  (%lld CRC errors, %lld disconnects)",
+                 (long long)c->crc_errors, (long long)c->disconnects);
+    rm_progress_printf(&fb->line, "recording %s  %.1f s  %lld frames  %.1f Hz  lost %lld  %s%s",
+                       fb->path, st->t, (long long)st->frames, rate_hz(st),
+                       (long long)c->frames_dropped, load, extra);
 }
 
 void rm_record_feedback_summary(struct rm_record_feedback *fb, const struct rm_session_status *st,
                                 const char *why)
 {
-    if (fb->shown)
-        fputs(ERASE_LINE, fb->out);
-    fb->shown = false;
+    rm_progress_end(&fb->line);
     if (fb->quiet)
         return;
     const struct rm_rec_counters *c = &st->counters;

@@ -16,22 +16,23 @@
 
 #include "load_detect.h"
 #include "rm_mat.h"
+#include "rm_progress.h"
 #include "rm_session.h"
 
 struct rm_record_feedback {
-    FILE *out;
+    FILE *out; /* the summary's */
     const char *path;
-    bool quiet; /* --quiet: nothing at all */
-    bool live;  /* out is a terminal: the live line */
-    bool shown; /* a live line is on screen, to be cleared */
+    bool quiet;              /* --quiet: nothing at all */
+    struct rm_progress line; /* the live line, on a terminal only */
     /* Fed on the device thread, read by the main thread. */
     struct rm_load_detector load;
     atomic_bool loaded;
 };
 
 /* Prepares the feedback for the recording at path on a mat described by
- * info; live when out is a terminal and not quiet. */
-void rm_record_feedback_init(struct rm_record_feedback *fb, FILE *out, const char *path,
+ * info: the live line when stderr is a terminal and not quiet, the summary
+ * on stderr unless quiet. */
+void rm_record_feedback_init(struct rm_record_feedback *fb, const char *path,
                              const struct rm_mat_info *info, bool quiet);
 
 /* An rm_session_frame_cb: give it and fb in rm_session_opts. */
