@@ -6,7 +6,6 @@ summary. The simulated mat is paced in real time, so there is always a
 recording under way to interrupt."""
 import json
 import os
-import pty
 import re
 import select
 import signal
@@ -14,6 +13,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.environ["ROLLMAT_SOURCE_DIR"], "tests"))
+import terminal  # noqa: E402
 
 ROLLMAT = os.environ["ROLLMAT"]
 WAIT_S = 30.0  # an upper bound on any wait, never a measured duration
@@ -98,10 +100,7 @@ if not info(path)["complete"]:
 # 3. A terminal: the live line (time, frames, rate, losses, load), then the
 # summary on a cleared line.
 path = os.path.join(TMP, "tty.h5")
-master, slave = pty.openpty()
-p = subprocess.Popen([ROLLMAT, "record", "--device", "sim:good", "-o", path],
-                     stdout=subprocess.DEVNULL, stderr=slave)
-os.close(slave)
+p, master = terminal.start([ROLLMAT, "record", "--device", "sim:good", "-o", path])
 seen = b""
 live = re.compile(rb"\r\x1b\[Krecording " + re.escape(path.encode())
                   + rb"  [0-9.]+ s  [1-9]\d* frames  [0-9.]+ Hz  lost \d+  (no load|roller loaded)")
@@ -112,14 +111,7 @@ while not live.search(seen):
     if select.select([master], [], [], 0.1)[0]:
         seen += os.read(master, 4096)
 p.send_signal(signal.SIGINT)
-while True:
-    try:
-        chunk = os.read(master, 4096)
-    except OSError:  # EIO: the other side closed
-        break
-    if not chunk:
-        break
-    seen += chunk
+seen += terminal.read_rest(master)
 p.wait(timeout=WAIT_S)
 text = seen.decode()
 tail = text.rsplit("\r\x1b[K", 1)[-1].replace("\r\n", "\n").rstrip("\n")

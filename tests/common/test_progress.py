@@ -2,11 +2,13 @@
 `rollmat plot` show a progress line on a terminal (a real pty), cleared
 before they finish; on a pipe they print no such line at all."""
 import os
-import pty
 import re
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.environ["ROLLMAT_SOURCE_DIR"], "tests"))
+import terminal  # noqa: E402
 
 ROLLMAT = os.environ["ROLLMAT"]
 DATA = os.path.join(os.environ["ROLLMAT_SOURCE_DIR"], "tests", "import", "data")
@@ -18,26 +20,8 @@ def fail(msg):
     sys.exit(1)
 
 
-def on_pty(argv):
-    """Runs argv with stderr on a pty; returns (exit code, what it wrote)."""
-    master, slave = pty.openpty()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=slave)
-    os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: the other side closed
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
-    return p.wait(timeout=120), seen.decode()
-
-
 def check(name, argv, what):
-    rc, text = on_pty(argv)
+    rc, text = terminal.run(argv)
     if rc != 0:
         fail(f"{name} on a terminal: exit {rc}: {text!r}")
     line = re.compile("\r\x1b\\[K" + what + r": +\d+%")
