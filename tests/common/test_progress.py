@@ -37,6 +37,7 @@ def check(name, argv, what):
 check("import", [ROLLMAT, "import", "-o", os.path.join(TMP, "t.h5"),
                  os.path.join(DATA, "iscan_test.csv")], "import")
 rec = os.path.join(TMP, "s.h5")
-subprocess.run([ROLLMAT, "sim", "--scenario", "good", "-o", rec], check=True)
+plan = os.path.join(os.environ["ROLLMAT_SOURCE_DIR"], "tests", "plot", "two-muscles.plan")
+subprocess.run([ROLLMAT, "sim", "--plan", plan, "-o", rec], check=True)
 check("plot", [ROLLMAT, "plot", "--out", os.path.join(TMP, "plots"), rec], "plot")
 print("ok")
