@@ -3,17 +3,31 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #define ERASE_LINE   "\r\033[K"
 #define MIN_PERIOD_S 0.1
+/* Longest line written (then cut to the terminal's width). */
+#define PROGRESS_LINE_MAX 512
 
 static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Writes text over the line, cut to the terminal's width: a line that
+ * wrapped could not be rewritten in place. */
+static void show(struct rm_progress *p, char *text)
+{
+    struct winsize ws;
+    if (ioctl(fileno(p->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && strlen(text) >= ws.ws_col)
+        text[ws.ws_col - 1] = '\0';
+    fprintf(p->out, ERASE_LINE "%s", text);
+    fflush(p->out);
 }
 
 void rm_progress_start(struct rm_progress *p, const char *what)
@@ -35,9 +49,10 @@ void rm_progress_update(struct rm_progress *p, double done, double total, const 
     double t = now_s();
     if (permil == p->last_permil || (p->shown && t - p->last_s < MIN_PERIOD_S))
         return;
-    fprintf(p->out, ERASE_LINE "%s: %3d%%%s%.60s", p->what, permil / 10, note ? "  " : "",
-            note ? note : "");
-    fflush(p->out);
+    char text[PROGRESS_LINE_MAX];
+    snprintf(text, sizeof(text), "%s: %3d%%%s%s", p->what, permil / 10, note ? "  " : "",
+             note ? note : "");
+    show(p, text);
     p->shown = true;
     p->last_s = t;
     p->last_permil = permil;
@@ -47,12 +62,12 @@ void rm_progress_printf(struct rm_progress *p, const char *fmt, ...)
 {
     if (!p->on)
         return;
+    char text[PROGRESS_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    fputs(ERASE_LINE, p->out);
-    vfprintf(p->out, fmt, ap);
+    vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    fflush(p->out);
+    show(p, text);
     p->shown = true;
     p->last_s = now_s();
 }

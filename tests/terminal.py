@@ -1,13 +1,18 @@
 """Running a command with its stderr on a real pty, for the tests of what
 rollmat shows on a terminal (test_record_feedback.py, test_progress.py)."""
+import fcntl
 import os
 import pty
+import struct
 import subprocess
+import termios
 
 
-def start(argv):
-    """Starts argv with stderr on a new pty; returns (process, master fd)."""
+def start(argv, cols=0):
+    """Starts argv with stderr on a new pty (cols columns wide, 0: no size
+    known); returns (process, master fd)."""
     master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=slave)
     os.close(slave)
     return p, master

@@ -118,4 +118,17 @@ tail = text.rsplit("\r\x1b[K", 1)[-1].replace("\r\n", "\n").rstrip("\n")
 if p.returncode != 0 or "\n" in tail:
     fail(f"tty: exit {p.returncode}, ended with {tail!r}")
 check_summary(tail, path)
+
+# 4. A narrow terminal: the live line is cut to its width (a line that
+# wrapped could not be rewritten in place); the summary is whole.
+path = os.path.join(TMP, "narrow.h5")
+p, master = terminal.start([ROLLMAT, "record", "--device", "sim:good", "-o", path], cols=40)
+wait_for(lambda: frames_written(path) > 0 or p.poll() is not None, "the first flush")
+p.send_signal(signal.SIGINT)
+parts = terminal.read_rest(master).decode().split("\r\x1b[K")
+p.wait(timeout=WAIT_S)
+live = [x for x in parts[1:-1] if x]
+if not live or any(len(x) > 39 for x in live) or not live[0].startswith("recording "):
+    fail(f"narrow terminal: live lines {live!r}")
+check_summary(parts[-1].replace("\r\n", "\n").rstrip("\n"), path)
 print("ok")
