@@ -59,7 +59,7 @@
 struct options {
     const char *device;
     char dir[PATH_MAX];
-    char socket[108];
+    struct rm_socket_path socket;
     bool auto_mode;
     double auto_idle_s;
     bool realtime;
@@ -111,22 +111,25 @@ static void usage(FILE *out)
             "\n"
             "  -d, --device SPEC      the mat, one of:\n");
     rm_device_print_specs(out, 25);
-    fprintf(out, "  -D, --dir DIR          session directory (default\n"
-                 "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/sessions)\n"
-                 "  -s, --socket PATH      control socket (default $XDG_RUNTIME_DIR/rollmat.sock,\n"
-                 "                         or DIR/rollmat.sock)\n"
-                 "  -a, --auto             start a session when the roller is loaded for 1 s,\n"
-                 "                         end it after --auto-idle seconds without load\n"
-                 "  -i, --auto-idle S      seconds without load that end a session (default 30)\n"
-                 "  -f, --foreground       run in the foreground (always the case: rollmatd never\n"
-                 "                         forks; systemd or the shell puts it in the background)\n"
-                 "  -r, --realtime         replay a file device at the mat's own pace\n"
-                 "  -c, --calibration CAL  copy this calibration into every recording\n"
-                 "  -z, --compression N    deflate level of the frames, 0-9 (default 1)\n"
-                 "  -H, --history DB       add each finished session to this history (default\n"
-                 "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/history.sqlite)\n"
-                 "  -N, --no-history       keep no history\n"
-                 "  -h, --help             this text\n");
+    fprintf(out,
+            "  -D, --dir DIR          session directory (default\n"
+            "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/sessions)\n"
+            "  -s, --socket PATH      control socket (default $ROLLMAT_SOCKET, else\n"
+            "                         $XDG_RUNTIME_DIR/rollmat/rollmat.sock, else\n"
+            "                         ${TMPDIR:-/tmp}/rollmat-UID/rollmat.sock)\n"
+            "  -a, --auto             start a session when the roller is loaded for 1 s,\n"
+            "                         end it after --auto-idle seconds without load\n"
+            "  -i, --auto-idle S      seconds without load that end a session (default 30)\n"
+            "  -f, --foreground       run in the foreground (always the case: rollmatd never\n"
+            "                         forks; systemd or the shell puts it in the background)\n"
+            "  -r, --realtime         replay a file device at the mat's own pace\n"
+            "  -c, --calibration CAL  copy this calibration into every recording\n"
+            "  -z, --compression N    deflate level of the frames, 0-9 (default 1)\n"
+            "  -H, --history DB       add each finished session to this history (default\n"
+            "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/history.sqlite)\n"
+            "  -N, --no-history       keep no history\n"
+            "  -h, --help             this text\n"
+            "      --version          print the version\n");
 }
 
 /* 0, 2 after a usage error, -1 after --help. */
@@ -145,6 +148,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"history", required_argument, NULL, 'H'},
         {"no-history", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     *o = (struct options){.device = "usb", .auto_idle_s = AUTO_IDLE_DEFAULT_S, .compression = 1};
@@ -192,6 +196,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'h':
             usage(stdout);
             return -1;
+        case 'V':
+            printf("rollmatd %s\n", ROLLMAT_VERSION);
+            return -1;
         default:
             return rm_cli_bad_option(RM_CLI_DAEMON, c, argv);
         }
@@ -215,13 +222,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         strcpy(o->history, history);
     else if (!no_history && rm_history_default_path(o->history, sizeof(o->history)) < 0)
         o->history[0] = '\0'; /* no home to keep it in: recording matters more */
-    if (sock) {
-        if (strlen(sock) >= sizeof(o->socket))
-            return rm_cli_usage_error(RM_CLI_DAEMON, "--socket path is too long for a UNIX socket");
-        strcpy(o->socket, sock);
-    } else if (rm_control_default_socket(o->socket, sizeof(o->socket), o->dir) < 0) {
+    if (rm_control_socket_path(sock, &o->socket) < 0)
         return rm_cli_usage_error(RM_CLI_DAEMON, "%s", rm_last_error(RM_ERANGE));
-    }
     return 0;
 }
 
@@ -739,7 +741,9 @@ int main(int argc, char **argv)
         rc = rm_history_queue_new(&d.history, d.o.history);
     struct rm_control_server *srv = NULL;
     if (rc == 0)
-        rc = rm_control_server_open(&srv, d.o.socket);
+        rc = rm_control_socket_dir(&d.o.socket, true);
+    if (rc == 0)
+        rc = rm_control_server_open(&srv, d.o.socket.path);
     if ((caps & RM_DEVICE_REPLAY) && !d.o.realtime)
         rm_warn("%s replays as fast as it can be read, before any session can start: "
                 "give --realtime",
@@ -748,7 +752,7 @@ int main(int argc, char **argv)
     if (rc == 0 && !d.can_reconnect)
         rc = open_device(&d);
     if (rc == 0) {
-        rm_info("recording into %s; control socket %s%s", d.o.dir, d.o.socket,
+        rm_info("recording into %s; control socket %s%s", d.o.dir, d.o.socket.path,
                 d.o.auto_mode ? "; automatic sessions" : "");
         rc = run(&d, sigfd, srv);
     }

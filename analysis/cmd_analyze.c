@@ -46,7 +46,7 @@ static void usage(FILE *out)
             "                       for a repeated name) and DIR/summary.csv (one row per\n"
             "                       segment); a bad file is reported and skipped\n"
             "  --jobs N             files analysed at once (default: the number of cores)\n"
-            "  --help               this text\n"
+            "  -h, --help           this text\n"
             "\n"
             "Exit: 0 ok, 1 run-time failure, 2 usage, 3 a file was not a valid recording\n"
             "or a profile/calibration file was bad.\n");
@@ -235,7 +235,7 @@ int rm_cmd_analyze(int argc, char **argv)
     long jobs = 0;
     int c;
     rm_cli_getopt_start();
-    while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json_out = true;

@@ -23,6 +23,8 @@ packages=(
   umockdev libumockdev-dev gir1.2-umockdev-1.0
   python3 python3-h5py python3-numpy python3-gi
   clang
+  # packaging: bash completion (its helpers), man pages (man -l), the .deb
+  bash-completion man-db groff-base dpkg-dev
 )
 if [[ ${1:-} == --browser ]]; then
   packages+=(chromium)
