@@ -32,7 +32,7 @@ static void usage(FILE *out)
                  "replayed capture, or SIGINT/SIGTERM; the file is always left valid.\n"
                  "\n"
                  "  -d, --device SPEC       usb (default), usb:VID:PID[:SERIAL], sim[:SCENARIO],\n"
-                 "                          file:PATH.rmw\n"
+                 "                          serial:PATH[@BAUD], file:PATH.rmw\n"
                  "  -o, --output OUT.h5     the recording to write\n"
                  "  -t, --duration S        stop after S seconds of device time\n"
                  "  -c, --calibration CAL   copy this calibration into the recording\n"

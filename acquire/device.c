@@ -13,7 +13,8 @@
 
 #define LOG_PREFIX "device"
 
-#define SPEC_HELP "expected usb, usb:VID:PID[:SERIAL], sim[:SCENARIO] or file:PATH.rmw"
+#define SPEC_HELP                                                                                  \
+    "expected usb, usb:VID:PID[:SERIAL], sim[:SCENARIO], serial:PATH[@BAUD] or file:PATH.rmw"
 
 int rm_device_new(struct rm_device **out, const struct rm_device_ops *ops, void *impl,
                   const struct rm_mat_info *info, bool paced)
@@ -87,6 +88,8 @@ int rm_device_open(struct rm_device **out, const char *spec, const struct rm_dev
     if (strcmp(spec, "sim") == 0 || strncmp(spec, "sim:", 4) == 0) {
         return rm_device_sim_open(out, spec[3] == ':' ? spec + 4 : NULL, opts);
     }
+    if (strncmp(spec, "serial:", 7) == 0)
+        return rm_device_serial_open(out, spec, spec + 7, opts);
     if (strncmp(spec, "file:", 5) == 0 && spec[5])
         return rm_device_file_open(out, spec + 5, opts);
     return rm_fail(RM_EUSAGE, "device '%s': " SPEC_HELP, spec);

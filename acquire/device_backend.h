@@ -57,6 +57,9 @@ int rm_device_usb_open(struct rm_device **out, uint16_t vid, uint16_t pid, const
                        const struct rm_device_opts *opts);
 int rm_device_sim_open(struct rm_device **out, const char *scenario,
                        const struct rm_device_opts *opts);
+/* serial:ARGS, ARGS being PATH[@BAUD] (device_serial.c). */
+int rm_device_serial_open(struct rm_device **out, const char *spec, const char *args,
+                          const struct rm_device_opts *opts);
 int rm_device_file_open(struct rm_device **out, const char *path,
                         const struct rm_device_opts *opts);
 

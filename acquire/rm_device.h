@@ -36,7 +36,7 @@ struct rm_device_opts {
 struct rm_device;
 
 /* Opens a device from a spec of shared/spec/cli.md (usb, usb:VID:PID[:SERIAL],
- * sim[:SCENARIO], file:PATH.rmw) and reads its info block. Close with
+ * sim[:SCENARIO], serial:PATH[@BAUD], file:PATH.rmw) and reads its info block. Close with
  * rm_device_close(). */
 int rm_device_open(struct rm_device **out, const char *spec, const struct rm_device_opts *opts);
 const struct rm_mat_info *rm_device_info(const struct rm_device *dev);

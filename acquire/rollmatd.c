@@ -67,7 +67,7 @@ struct options {
 
 struct daemon {
     struct options o;
-    bool is_usb; /* a mat comes and goes: keep looking for it */
+    bool is_usb; /* a mat comes and goes: keep looking for it (usb and serial) */
 
     struct rm_calibration *cal;
     struct rm_device *dev;
@@ -106,7 +106,7 @@ static void usage(FILE *out)
             "and takes `rollmat start|stop|muscle|mark|status` over a UNIX socket.\n"
             "\n"
             "  -d, --device SPEC      usb (default), usb:VID:PID[:SERIAL], sim[:SCENARIO],\n"
-            "                         file:PATH.rmw\n"
+            "                         serial:PATH[@BAUD], file:PATH.rmw\n"
             "  -D, --dir DIR          session directory (default\n"
             "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/sessions)\n"
             "  -s, --socket PATH      control socket (default $XDG_RUNTIME_DIR/rollmat.sock,\n"
@@ -684,7 +684,8 @@ int main(int argc, char **argv)
     int prc = parse_args(argc, argv, &d.o);
     if (prc)
         return prc < 0 ? 0 : prc;
-    d.is_usb = strcmp(d.o.device, "usb") == 0 || strncmp(d.o.device, "usb:", 4) == 0;
+    d.is_usb = strcmp(d.o.device, "usb") == 0 || strncmp(d.o.device, "usb:", 4) == 0 ||
+               strncmp(d.o.device, "serial:", 7) == 0;
     /* A daemon's log is its only voice: sessions starting and ending, the
      * mat coming and going are worth a line in the journal. */
     if (!getenv("ROLLMAT_LOG"))

@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libusb-1.0-0-dev
+  libusb-1.0-0-dev libserialport-dev
   libhdf5-dev hdf5-tools
   libfftw3-dev
   zlib1g-dev libdeflate-dev
@@ -21,6 +21,8 @@ packages=(
   umockdev libumockdev-dev gir1.2-umockdev-1.0
   python3 python3-h5py python3-numpy python3-gi
   clang
+  # the reference firmware (firmware/avr-mat16) and its simulation in the suite
+  gcc-avr avr-libc binutils-avr simavr libsimavr-dev libelf-dev
 )
 if [[ ${1:-} == --browser ]]; then
   packages+=(chromium)
