@@ -30,8 +30,9 @@ static inline double sim_pattern_position_mm(double t)
 
 static inline unsigned sim_pattern_count(int row, int col, double t)
 {
-    double along = (row + 0.5) * SIM_PITCH_MM - sim_pattern_position_mm(t);
-    double across = (col + 0.5) * SIM_PITCH_MM - SIM_COLS * SIM_PITCH_MM / 2.0;
+    /* Positions as the analysis counts them: sensel r at r x pitch. */
+    double along = row * SIM_PITCH_MM - sim_pattern_position_mm(t);
+    double across = col * SIM_PITCH_MM - (SIM_COLS - 1) * SIM_PITCH_MM / 2.0;
     double load =
         exp(-along * along / (2.0 * 20.0 * 20.0)) * exp(-across * across / (2.0 * 110.0 * 110.0));
     double c = SIM_FLOOR + SIM_PEAK * load;
