@@ -17,7 +17,7 @@ import zlib
 
 ROWS, COLS = 16, 16
 FRAME_SIZE = 16 + 2 * ROWS * COLS + 4
-BOOT_S = 0.8  # the "bootloader": commands are ignored this long after open
+BOOT_S = 1.2  # the "bootloader": commands are ignored this long after open
 
 
 def counts(epoch, seq):

@@ -4,13 +4,20 @@ spec (X, I retried through a board's reset garbage, S), frames bit for bit,
 the loss counters of garbled and lost frames, and an unplug and replug
 (the device node disappears and comes back as another /dev/pts/N) that the
 recording survives with its disconnect and reconnect events. Also the
-spec's usage errors, a missing port, and a port where nothing answers."""
+spec's usage errors, a missing port, and a port where nothing answers.
+`daemon`: rollmatd waits for a serial mat that is not there yet, records a
+session through an unplug and replug, and keeps the mat between sessions.
+
+usage: test_serial_pty.py record|daemon"""
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+
+import json
+import socket
 
 import h5py
 import numpy as np
@@ -19,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_serial_mat as fake  # noqa: E402
 
 ROLLMAT = os.environ["ROLLMAT"]
+ROLLMATD = os.path.join(os.environ["ROLLMAT_BIN_DIR"], "rollmatd")
 
 
 def fail(msg):
@@ -127,7 +135,88 @@ def test_record(tmp):
     check("the mat went away" in err and "the mat is back" in err, "log: %s" % err)
 
 
+def status(sock):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    try:
+        s.connect(sock)
+        s.sendall(b"status\n")
+        reply = s.makefile("rb").readline().decode()
+    except OSError:
+        return None
+    finally:
+        s.close()
+    return json.loads(reply[3:]) if reply.startswith("ok {") else None
+
+
+def wait_for(sock, what, pred, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        st = status(sock)
+        if st is not None and pred(st):
+            return st
+        time.sleep(0.05)
+    fail("timed out waiting for " + what + ": " + repr(status(sock)))
+
+
+def client(sock, *args):
+    r = subprocess.run([ROLLMAT, *args, "--socket", sock], capture_output=True, text=True,
+                       timeout=30)
+    check(r.returncode == 0, "rollmat %s: %s" % (" ".join(args), r.stderr))
+    return r.stdout.strip()
+
+
+def test_daemon(tmp):
+    link, sock = os.path.join(tmp, "rollmat-mat"), os.path.join(tmp, "ctl.sock")
+    sessions = os.path.join(tmp, "sessions")
+    log = open(os.path.join(tmp, "rollmatd.log"), "w+")
+    d = subprocess.Popen([ROLLMATD, "--device", "serial:" + link, "--dir", sessions, "--socket",
+                          sock], stdout=log, stderr=log)
+    mat = None
+    try:
+        # No mat yet: the daemon waits for one, as for usb.
+        wait_for(sock, "waiting", lambda st: st["state"] == "waiting")
+        mat = fake.FakeMat(link, [{"frames": 400, "away_s": 1.5},
+                                  {"frames": 150, "away_s": None}])
+        mat.start()
+        wait_for(sock, "the mat", lambda st: st["state"] == "idle" and st["mat"]
+                 and st["mat"]["serial"] == "FAKE0001" and st["mat"]["connected"])
+        name = client(sock, "start", "calf-left")
+        wait_for(sock, "the unplug", lambda st: st["state"] == "disconnected")
+        wait_for(sock, "the replug", lambda st: st["state"] == "recording"
+                 and st["session"]["disconnects"] == 1)
+        check(mat.done.wait(30), "the fake mat never finished its plan")
+        time.sleep(0.3)
+        client(sock, "stop")
+        d.send_signal(signal.SIGTERM)
+        check(d.wait(30) == 0, "rollmatd exit %r" % d.returncode)
+    finally:
+        if d.poll() is None:
+            d.kill()
+        if mat:
+            mat.stop()
+    log.seek(0)
+    text = log.read()
+    check(mat.failed is None, "fake mat: %s" % mat.failed)
+    with h5py.File(os.path.join(sessions, os.path.basename(name)), "r") as f:
+        a = f.attrs
+        frames = f["frames"][:]
+        kinds = [e["kind"].decode() for e in f["events"][:]]
+        got = tuple(int(a[k]) for k in ("crc_errors", "frames_dropped", "bytes_skipped",
+                                        "disconnects", "complete"))
+    check(got == (0, 0, 0, 1, 1), "counters %r (%s)" % (got, text))
+    check(kinds == ["segment_start", "disconnect", "reconnect", "segment_end"],
+          "events %r" % kinds)
+    # The session ends with every frame of the replugged mat, in order.
+    want = np.array([fake.counts(1, s) for s in range(150)], dtype=np.uint16)
+    check(len(frames) > 150 and np.array_equal(frames[-150:].reshape(150, -1), want),
+          "the frames after the replug differ (%d frames)" % len(frames))
+
+
 with tempfile.TemporaryDirectory() as tmp:
-    test_errors(tmp)
-    test_record(tmp)
+    if sys.argv[1:] == ["daemon"]:
+        test_daemon(tmp)
+    else:
+        test_errors(tmp)
+        test_record(tmp)
 print("ok")
