@@ -6,7 +6,9 @@
  *
  *   sim_mat16 FIRMWARE.elf --pty [--fed FED.bin] [--serial TEXT] [--max-s S]
  *       prints "pty /dev/pts/N" on stdout, then runs paced to real time
- *       until SIGTERM/SIGINT or S simulated seconds; --fed writes what the
+ *       until SIGTERM/SIGINT or S simulated seconds; --report-s S prints
+ *       "rolled S s" once the roller has moved S simulated seconds (a test
+ *       on a slow machine waits for that, not for the wall clock); --fed writes what the
  *       ADC was fed, per frame since the last S command (u32 frames, then
  *       frames x rows x cols u16 counts, row-major by the select pins);
  *   sim_mat16 FIRMWARE.elf --selftest [--serial TEXT]
@@ -204,27 +206,26 @@ static void set_serial(struct sim_mat *s, const char *serial)
 int sim_open(struct sim_mat *s, const char *elf_path, const char *serial)
 {
     memset(s, 0, sizeof(*s));
-    elf_firmware_t fw;
-    memset(&fw, 0, sizeof(fw));
+    elf_firmware_t *fw = &s->fw;
     if (access(elf_path, R_OK) != 0) {
         printf("skipped: no firmware at %s (avr-gcc missing?)\n", elf_path);
         return SKIP_CODE;
     }
-    if (elf_read_firmware(elf_path, &fw) != 0) {
+    if (elf_read_firmware(elf_path, fw) != 0) {
         fprintf(stderr, "sim_mat16: %s: cannot read the ELF\n", elf_path);
         return 1;
     }
     /* The firmware carries no simulator section: the board is set here. */
-    snprintf(fw.mmcu, sizeof(fw.mmcu), "atmega328p");
-    fw.frequency = F_CPU_HZ;
-    fw.vcc = fw.avcc = fw.aref = VREF_MV;
-    s->avr = avr_make_mcu_by_name(fw.mmcu);
+    snprintf(fw->mmcu, sizeof(fw->mmcu), "atmega328p");
+    fw->frequency = F_CPU_HZ;
+    fw->vcc = fw->avcc = fw->aref = VREF_MV;
+    s->avr = avr_make_mcu_by_name(fw->mmcu);
     if (!s->avr) {
         fprintf(stderr, "sim_mat16: simavr has no atmega328p\n");
         return 1;
     }
     avr_init(s->avr);
-    avr_load_firmware(s->avr, &fw);
+    avr_load_firmware(s->avr, fw);
     s->avr->log = LOG_WARNING;
     if (serial)
         set_serial(s, serial);
@@ -262,6 +263,12 @@ void sim_close(struct sim_mat *s)
 {
     if (s->avr)
         avr_terminate(s->avr);
+    /* avr_load_firmware() copied the code; the symbols are only the ELF's. */
+    free(s->fw.flash);
+    free(s->fw.eeprom);
+    for (uint32_t i = 0; i < s->fw.symbolcount; i++)
+        free(s->fw.symbol[i]);
+    free(s->fw.symbol);
     free(s->out);
     free(s->fed);
 }
@@ -312,6 +319,12 @@ static int run_pty(struct sim_mat *s, const char *fed_path, double max_s)
         }
         if ((rc = sim_run_until(s, sim_time_s(s) + SLICE_US / 1e6)) < 0)
             break;
+        if (s->report_s > 0 && s->motion_started && !s->reported &&
+            sim_time_s(s) - s->motion_t0 >= s->report_s) {
+            printf("rolled %.3f s\n", sim_time_s(s) - s->motion_t0);
+            fflush(stdout);
+            s->reported = true;
+        }
         if (s->out_len) {
             ssize_t w = write(master, s->out, s->out_len);
             if (w > 0) {
@@ -338,7 +351,7 @@ int main(int argc, char **argv)
 {
     const char *elf = NULL, *fed = NULL, *serial = NULL;
     bool pty = false, selftest = false;
-    double max_s = 0;
+    double max_s = 0, report_s = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--pty") == 0)
             pty = true;
@@ -350,6 +363,8 @@ int main(int argc, char **argv)
             serial = argv[++i];
         else if (strcmp(argv[i], "--max-s") == 0 && i + 1 < argc)
             max_s = atof(argv[++i]);
+        else if (strcmp(argv[i], "--report-s") == 0 && i + 1 < argc)
+            report_s = atof(argv[++i]);
         else if (!elf && argv[i][0] != '-')
             elf = argv[i];
         else
@@ -357,11 +372,12 @@ int main(int argc, char **argv)
     }
     if (!elf || pty == selftest) {
         fprintf(stderr, "usage: sim_mat16 FIRMWARE.elf --pty [--fed FED.bin] [--serial TEXT] "
-                        "[--max-s S] | --selftest [--serial TEXT]\n");
+                        "[--max-s S] [--report-s S] | --selftest [--serial TEXT]\n");
         return 2;
     }
     struct sim_mat s;
     int rc = sim_open(&s, elf, serial);
+    s.report_s = report_s;
     if (rc == 0)
         rc = pty ? run_pty(&s, fed, max_s) : sim_selftest(&s, serial);
     sim_close(&s);

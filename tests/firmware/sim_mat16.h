@@ -8,8 +8,10 @@
 #include <stdint.h>
 
 #include <sim_avr.h>
+#include <sim_elf.h>
 
 struct sim_mat {
+    elf_firmware_t fw; /* what elf_read_firmware allocated, freed at close */
     avr_t *avr;
     avr_irq_t *uart_in, *adc_irq0;
     uint32_t row_irq0, col_irq0; /* irq numbers of PD2 and PB0 */
@@ -20,6 +22,8 @@ struct sim_mat {
     size_t fed_cap, fed_frames, conversions;
     double motion_t0; /* simulated time of the first S: the roller starts */
     bool motion_started;
+    double report_s; /* pty mode: say so on stdout once rolled this long */
+    bool reported;
 
     uint8_t *out; /* bytes the firmware sent, not yet taken */
     size_t out_len, out_cap;

@@ -42,7 +42,9 @@ if not os.path.exists(ELF):
 with tempfile.TemporaryDirectory() as tmp:
     fed_path, out = os.path.join(tmp, "fed.bin"), os.path.join(tmp, "mat.h5")
     sim = subprocess.Popen([SIM, ELF, "--pty", "--fed", fed_path, "--serial", SERIAL,
-                            "--max-s", "120"], stdout=subprocess.PIPE, text=True)
+                            "--max-s", "300", "--report-s", str(DURATION_S)],
+                           stdout=subprocess.PIPE, text=True)
+    rec = None
     try:
         pty = None
         for line in sim.stdout:
@@ -50,11 +52,20 @@ with tempfile.TemporaryDirectory() as tmp:
                 pty = line.split()[1]
                 break
         check(pty is not None and pty.startswith("/dev/pts/"), "simulated mat on %s" % pty)
-        rec = subprocess.run([ROLLMAT, "record", "--device", "serial:" + pty, "-o", out,
-                              "--duration", str(DURATION_S)],
-                             capture_output=True, text=True, timeout=300)
-        check(rec.returncode == 0, "rollmat record exit %d %s" % (rec.returncode, rec.stderr))
+        # Until the roller has rolled DURATION_S in simulated time: the
+        # simulation runs at real time at best, slower on a loaded machine
+        # (and under the sanitizers), so no wall-clock --duration here.
+        rec = subprocess.Popen([ROLLMAT, "record", "--device", "serial:" + pty, "-o", out],
+                               stderr=subprocess.PIPE, text=True)
+        for line in sim.stdout:
+            if line.startswith("rolled "):
+                break
+        rec.send_signal(signal.SIGINT)
+        _, err = rec.communicate(timeout=60)
+        check(rec.returncode == 0, "rollmat record exit %d %s" % (rec.returncode, err))
     finally:
+        if rec is not None and rec.poll() is None:
+            rec.kill()
         sim.send_signal(signal.SIGTERM)
         sim.wait(30)
     check(sim.returncode == 0, "the simulator ended cleanly")
@@ -72,7 +83,7 @@ with tempfile.TemporaryDirectory() as tmp:
     serial = a.get("device_serial", b"")
     serial = serial.decode() if isinstance(serial, bytes) else str(serial)
     check(serial == SERIAL, "the serial from EEPROM reached the file: %r" % serial)
-    check(len(seq) >= DURATION_S * 50 - 2 and np.array_equal(seq, np.arange(len(seq))),
+    check(len(seq) >= DURATION_S * 50 - 5 and np.array_equal(seq, np.arange(len(seq))),
           "%d frames, seq 0..%d without a gap" % (len(seq), len(seq) - 1))
     check(seq[-1] < n_fed, "the harness fed %d frames" % n_fed)
     diff = np.abs(frames.astype(int) - fed[seq].astype(int))
