@@ -385,7 +385,7 @@ static int reopen_and_start(struct serial_mat *m)
     struct rm_mat_info info;
     rc = handshake(m, m->info.rate_hz, &info);
     if (rc == 0 && m->info.serial[0] && strcmp(info.serial, m->info.serial) != 0)
-        rc = rm_fail(RM_ENOTFOUND, "%s: another mat (serial %s, not %s) is on the port", m->name,
+        rc = rm_fail(RM_EUSAGE, "%s: another mat (serial %s, not %s) is on the port", m->name,
                      info.serial, m->info.serial);
     if (rc == 0 && (info.rows != m->info.rows || info.cols != m->info.cols)) {
         fail_link(m, "%s: the mat came back with a %dx%d grid instead of %dx%d", m->name, info.rows,

@@ -45,7 +45,7 @@ class FakeMat(threading.Thread):
     frames (how many to stream after S), truncate {seq: bytes removed from
     the middle}, omit {seq, ...} (frames lost in the device: the next one
     carries OVERRUN), away_s (how long the device is gone after the epoch's
-    last frame; None: it stays, silent)."""
+    last frame; None: it stays, silent), serial (what its info block says)."""
 
     def __init__(self, link, plan):
         super().__init__(daemon=True)
@@ -137,7 +137,8 @@ class FakeMat(threading.Thread):
                 if booting:
                     continue
                 if cmd == b"I":
-                    self._write(b"\x13junk before the reply RMF1" + info_reply(self.rate))
+                    self._write(b"\x13junk before the reply RMF1" +
+                                info_reply(self.rate, step.get("serial", b"FAKE0001")))
                 elif cmd == b"S":
                     streaming, seq, sent, t0 = True, 0, 0, time.monotonic()
                 elif cmd == b"X":

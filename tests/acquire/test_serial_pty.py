@@ -135,6 +135,39 @@ def test_record(tmp):
     check("the mat went away" in err and "the mat is back" in err, "log: %s" % err)
 
 
+def test_other_mat(tmp):
+    """A different mat plugged in where the session's mat was: never taken
+    for it; the session stays disconnected, and says why once."""
+    link = os.path.join(tmp, "other-mat")
+    mat = fake.FakeMat(link, [{"frames": 50, "away_s": 0.5},
+                              {"frames": 50, "away_s": None, "serial": b"OTHER-9"}])
+    mat.start()
+    out, log_path = os.path.join(tmp, "other.h5"), os.path.join(tmp, "other.log")
+    with open(log_path, "w") as log:
+        rec = subprocess.Popen([ROLLMAT, "record", "--device", "serial:" + link, "-o", out],
+                               stderr=log, env=dict(os.environ, ROLLMAT_LOG="info"))
+    try:
+        deadline = time.monotonic() + 30
+        while "another mat" not in open(log_path).read():
+            check(time.monotonic() < deadline, "no word of the other mat: " +
+                  open(log_path).read())
+            time.sleep(0.1)
+        time.sleep(1.2)  # two more attempts, which stay quiet
+        rec.send_signal(signal.SIGINT)
+        rec.wait(30)
+    finally:
+        if rec.poll() is None:
+            rec.kill()
+        mat.stop()
+    text = open(log_path).read()
+    check(rec.returncode == 0, "record exit %d: %s" % (rec.returncode, text))
+    check(text.count("another mat (serial OTHER-9, not FAKE0001)") == 1, "log: " + text)
+    with h5py.File(out, "r") as f:
+        kinds = [e["kind"].decode() for e in f["events"][:]]
+        check(len(f["seq"]) == 50 and int(f.attrs["disconnects"]) == 1
+              and kinds == ["disconnect"], "%d frames, events %r" % (len(f["seq"]), kinds))
+
+
 def status(sock):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
@@ -219,4 +252,5 @@ with tempfile.TemporaryDirectory() as tmp:
     else:
         test_errors(tmp)
         test_record(tmp)
+        test_other_mat(tmp)
 print("ok")
