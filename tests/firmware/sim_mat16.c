@@ -196,7 +196,8 @@ int sim_run_until(struct sim_mat *s, double t_s)
 static void set_serial(struct sim_mat *s, const char *serial)
 {
     uint8_t ee[4 + 16] = {'R', 'M', 'S', 'N'};
-    strncpy((char *)ee + 4, serial, 16);
+    size_t n = strlen(serial);
+    memcpy(ee + 4, serial, n < 16 ? n : 16); /* NUL padded, as the firmware reads it */
     avr_eeprom_desc_t d = {.ee = ee, .offset = 0, .size = sizeof(ee)};
     /* simavr 1.6 answers -1 even when it loaded the bytes: the self-test
      * reads the serial back through the firmware instead. */
