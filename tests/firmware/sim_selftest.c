@@ -158,14 +158,27 @@ int sim_selftest(struct sim_mat *s, const char *serial)
           "R 60", "%d frames in 1 s, %.3f Hz, %d bad CRC, %d out of sequence, diff %d", st.frames,
           1e6 / st.period_us, st.bad_crc, st.bad_seq, st.max_diff);
 
-    /* X: the frame on the line is finished, then silence. */
-    cmd(s, "X", 1, 0.030);
+    /* X while a frame is on the line: that frame is finished whole (its
+     * CRC good), then silence. */
+    s->out_len = 0;
+    while (s->out_len < 100 || memcmp(s->out, "RMF1", 4) != 0) {
+        if (s->out_len > 0 && s->out[0] != 'R')
+            s->out_len = 0; /* the tail of an earlier frame: wait for a start */
+        if (sim_run_until(s, sim_time_s(s) + 20e-6) < 0)
+            return 1;
+    }
+    size_t at_x = s->out_len;
+    sim_send(s, (const uint8_t *)"X", 1);
+    if (sim_run_until(s, sim_time_s(s) + 0.030) < 0)
+        return 1;
     size_t tail = s->out_len;
+    st = read_stream(s, le32(s->out + 4), 0);
     s->out_len = 0;
     if (sim_run_until(s, sim_time_s(s) + 0.5) < 0)
         return 1;
-    check(s->out_len == 0 && tail <= FRAME_SIZE, "X",
-          "%zu bytes finished the frame on the line, %zu came after", tail, s->out_len);
+    check(tail == FRAME_SIZE && st.frames == 1 && st.bad_crc == 0 && s->out_len == 0, "X",
+          "X at byte %zu of a frame: %zu bytes ended it (%d good), %zu came after", at_x, tail,
+          st.frames, s->out_len);
 
     /* Out-of-range rates and noise are ignored; the rate stays 60. */
     uint8_t r0[3] = {'R', 0, 0}, r1000[3] = {'R', 0xe8, 0x03};
