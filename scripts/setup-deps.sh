@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libusb-1.0-0-dev
+  libusb-1.0-0-dev libserialport-dev
   libhdf5-dev hdf5-tools
   libfftw3-dev
   zlib1g-dev libdeflate-dev
@@ -25,6 +25,8 @@ packages=(
   clang
   # packaging: bash completion (its helpers), man pages (man -l), the .deb
   bash-completion man-db groff-base dpkg-dev
+  # the reference firmware (firmware/avr-mat16) and its simulation in the suite
+  gcc-avr avr-libc binutils-avr simavr libsimavr-dev libelf-dev
 )
 if [[ ${1:-} == --browser ]]; then
   packages+=(chromium)
