@@ -12,7 +12,14 @@
  *   write (50 frames/s and a file growing without bound). Only an explicit
  *   flush (timer, close) or a frame that has waited flush_interval_s writes a
  *   partial chunk; the buffer keeps it, and the completed chunk later
- *   overwrites it whole. */
+ *   overwrites it whole;
+ * - chunks are compressed outside HDF5 (rm_chunk_pipe.h: shuffle + libdeflate
+ *   on worker threads, exactly the bytes HDF5's shuffle + deflate filters
+ *   store) and written with H5Dwrite_chunk into the same shuffle + deflate
+ *   dataset, by whichever thread sinks them. So /frames, /t, /seq and the
+ *   events that travel with a chunk are written by the pipeline's sink, the
+ *   rest (flush, close) by the caller once the pipeline is idle: never two
+ *   threads at once. */
 #include <assert.h>
 #include <hdf5_hl.h>
 #include <math.h>
@@ -21,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rm_chunk_pipe.h"
 #include "rm_error.h"
 #include "rm_h5.h"
 #include "rm_log.h"
@@ -42,23 +50,36 @@ struct event_rec {
     char label[RM_EVENT_LABEL_LEN];
 };
 
+/* Events handed to the sink with a chunk: owned by the chunk. */
+struct event_batch {
+    struct event_rec *ev;
+    size_t n;
+};
+
+static void drop_events(void *payload)
+{
+    struct event_batch *b = payload;
+    if (b)
+        free(b->ev);
+    free(b);
+}
+
 struct rm_rec_writer {
     char *path;
     hid_t file, frames, t, seq, events, event_type;
+    hsize_t rows, cols;
     size_t frame_elems; /* rows * cols */
     struct rm_rec_writer_opts opts;
     int64_t chunk_frames;
 
-    /* The chunk being filled: frames [chunk_start, chunk_start + nbuf), of
-     * which the first nwritten are already in the file (a partial flush). */
-    int64_t chunk_start, nbuf, nwritten;
-    uint16_t *fbuf; /* chunk_frames * frame_elems, owned */
-    double *tbuf;   /* chunk_frames, owned */
-    uint64_t *sbuf; /* chunk_frames, owned */
+    /* The chunks: the one being filled is rm_chunk_pipe_current(). */
+    struct rm_chunk_pipe *pipe; /* owned */
+    int64_t appended;           /* frames given to append */
+    hsize_t frames_len;         /* /frames extent; the sink's */
 
-    struct event_rec *ebuf; /* events not yet written; owned */
+    struct event_rec *ebuf; /* events not yet handed on; the caller's, owned */
     size_t nev_buf, ev_cap;
-    int64_t nevents; /* events in the file */
+    int64_t nevents; /* events in the file; the sink's (and the idle caller's) */
 
     bool have_t;
     double last_t;
@@ -74,15 +95,29 @@ static int sticky_error(const struct rm_rec_writer *w)
     return rm_fail(w->error, "%s", w->error_msg);
 }
 
-static int hdf5_failure(struct rm_rec_writer *w, const char *what)
+/* An HDF5 failure with HDF5's reason, on any thread. */
+static int h5_fail(const struct rm_rec_writer *w, const char *what)
 {
     char why[256];
     rm_h5_error_text(why, sizeof(why));
+    return rm_fail(RM_EIO, "%s: %s (%s)", w->path, what, why);
+}
+
+/* The caller's thread: the first error becomes sticky. */
+static int remember(struct rm_rec_writer *w, int rc)
+{
+    if (rc && !w->error) {
+        w->error = rc;
+        snprintf(w->error_msg, sizeof(w->error_msg), "%s", rm_last_error(rc));
+    }
+    return rc;
+}
+
+static int hdf5_failure(struct rm_rec_writer *w, const char *what)
+{
     if (w->error)
         return sticky_error(w);
-    w->error = rm_fail(RM_EIO, "%s: %s (%s)", w->path, what, why);
-    snprintf(w->error_msg, sizeof(w->error_msg), "%s", rm_last_error(w->error));
-    return w->error;
+    return remember(w, h5_fail(w, what));
 }
 
 /* A chunk holds half a flush interval of frames, so that each flush finds
@@ -248,18 +283,18 @@ static void writer_free(struct rm_rec_writer *w)
 {
     if (!w)
         return;
+    rm_chunk_pipe_free(w->pipe); /* no sink runs after this */
     close_datasets(w);
     if (w->event_type >= 0)
         H5Tclose(w->event_type);
     if (w->file >= 0)
         H5Fclose(w->file);
-    free(w->fbuf);
-    free(w->tbuf);
-    free(w->sbuf);
     free(w->ebuf);
     free(w->path);
     free(w);
 }
+
+static int sink_chunk(void *user, const struct rm_chunk_slot *c);
 
 int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
                          const struct rm_rec_meta *meta, const struct rm_calibration *cal,
@@ -286,13 +321,23 @@ int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
         w->opts.flush_interval_s = 1.0;
     w->frame_elems = (size_t)meta->rows * (size_t)meta->cols;
     w->chunk_frames = default_chunk_frames(meta, opts->chunk_frames, w->opts.flush_interval_s);
+    w->rows = (hsize_t)meta->rows;
+    w->cols = (hsize_t)meta->cols;
     w->path = strdup(path);
-    w->fbuf = malloc((size_t)w->chunk_frames * w->frame_elems * sizeof(uint16_t));
-    w->tbuf = malloc((size_t)w->chunk_frames * sizeof(double));
-    w->sbuf = malloc((size_t)w->chunk_frames * sizeof(uint64_t));
-    if (!w->path || !w->fbuf || !w->tbuf || !w->sbuf) {
+    struct rm_chunk_pipe_cfg pc = {
+        .chunk_frames = (size_t)w->chunk_frames,
+        .frame_elems = w->frame_elems,
+        .level = opts->compression,
+        .nworkers =
+            opts->compress_threads > 0 ? opts->compress_threads : rm_chunk_pipe_default_workers(),
+        .sink = sink_chunk,
+        .drop = drop_events,
+        .user = w,
+    };
+    rc = w->path ? rm_chunk_pipe_new(&w->pipe, &pc) : RM_ENOMEM;
+    if (rc) {
         writer_free(w);
-        return RM_ENOMEM;
+        return rc;
     }
 
     hid_t fapl = rm_h5_fapl_v110();
@@ -321,8 +366,8 @@ int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
         remove(path); /* nothing in it yet worth keeping */
         return rc;
     }
-    rm_dbg("%s: recording %d x %d, %lld frames per chunk, deflate %d", path, meta->rows, meta->cols,
-           (long long)w->chunk_frames, w->opts.compression);
+    rm_dbg("%s: recording %d x %d, %lld frames per chunk, shuffle + deflate %d", path, meta->rows,
+           meta->cols, (long long)w->chunk_frames, w->opts.compression);
     *out = w;
     return 0;
 }
@@ -367,63 +412,84 @@ static int write_rows(hid_t d, int rank, int64_t first, int64_t n, const hsize_t
     return rc;
 }
 
-/* Writes the buffered frames of the current chunk (all of them, so that a
- * completed chunk is one whole-chunk write even after a partial flush). */
-static int write_buffered_frames(struct rm_rec_writer *w)
+static int write_event_rows(struct rm_rec_writer *w, const struct event_rec *ev, size_t n)
 {
-    if (w->error)
-        return sticky_error(w);
-    if (w->nbuf == w->nwritten)
+    if (n == 0)
         return 0;
-    hsize_t dims[3];
-    hid_t space = H5Dget_space(w->frames);
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    H5Sclose(space);
-    hsize_t grid[2] = {dims[1], dims[2]};
-    if (write_rows(w->frames, 3, w->chunk_start, w->nbuf, grid, H5T_NATIVE_UINT16, w->fbuf) < 0)
-        return hdf5_failure(w, "cannot write frames");
-    /* /t and /seq last: a reader that sees N entries there finds N frames. */
-    int64_t first = w->chunk_start + w->nwritten, n = w->nbuf - w->nwritten;
-    if (write_rows(w->seq, 1, first, n, NULL, H5T_NATIVE_UINT64, w->sbuf + w->nwritten) < 0 ||
-        write_rows(w->t, 1, first, n, NULL, H5T_NATIVE_DOUBLE, w->tbuf + w->nwritten) < 0)
-        return hdf5_failure(w, "cannot write /t or /seq");
-    w->nwritten = w->nbuf;
-    if (w->nbuf == w->chunk_frames) {
-        w->chunk_start += w->nbuf;
-        w->nbuf = w->nwritten = 0;
+    if (write_rows(w->events, 1, w->nevents, (int64_t)n, NULL, w->event_type, ev) < 0)
+        return h5_fail(w, "cannot write events");
+    w->nevents += (int64_t)n;
+    return 0;
+}
+
+/* The pipeline's sink: one encoded chunk of /frames (whole, over any
+ * partial copy written before), then the frames' /seq and /t not yet in the
+ * file, last, so that a reader that sees N times finds N frames; then the
+ * events that came with the chunk; then the flush that makes it visible.
+ * Runs on a compression thread or on the caller's: errors only in rm_fail,
+ * the pipeline keeps the first. */
+static int sink_chunk(void *user, const struct rm_chunk_slot *c)
+{
+    struct rm_rec_writer *w = user;
+    struct event_batch *batch = c->payload;
+    rm_h5_quiet(); /* HDF5's error printing is set per thread */
+    hsize_t offset[3] = {(hsize_t)c->first, 0, 0};
+    hsize_t dims[3] = {(hsize_t)(c->first + c->nframes), w->rows, w->cols};
+    int rc = 0;
+    if (dims[0] > w->frames_len) {
+        if (H5Dset_extent(w->frames, dims) < 0)
+            rc = h5_fail(w, "cannot extend /frames");
+        else
+            w->frames_len = dims[0];
     }
-    return 0;
+    if (!rc && H5Dwrite_chunk(w->frames, H5P_DEFAULT, 0, offset, c->nstored, c->stored) < 0)
+        rc = h5_fail(w, "cannot write frames");
+    int64_t first = c->first + c->nwritten, n = c->nframes - c->nwritten;
+    if (!rc &&
+        (write_rows(w->seq, 1, first, n, NULL, H5T_NATIVE_UINT64, c->seq + c->nwritten) < 0 ||
+         write_rows(w->t, 1, first, n, NULL, H5T_NATIVE_DOUBLE, c->t + c->nwritten) < 0))
+        rc = h5_fail(w, "cannot write /t or /seq");
+    if (!rc && batch)
+        rc = write_event_rows(w, batch->ev, batch->n);
+    if (!rc && H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
+        rc = h5_fail(w, "cannot flush");
+    drop_events(batch);
+    return rc;
 }
 
-static int write_events(struct rm_rec_writer *w)
+/* The caller's pending events, to travel with the chunk it submits; NULL
+ * when there are none (or no memory: they then wait for the next flush). */
+static struct event_batch *take_events(struct rm_rec_writer *w)
 {
-    if (w->error)
-        return sticky_error(w);
     if (w->nev_buf == 0)
-        return 0;
-    if (write_rows(w->events, 1, w->nevents, (int64_t)w->nev_buf, NULL, w->event_type, w->ebuf) < 0)
-        return hdf5_failure(w, "cannot write events");
-    w->nevents += (int64_t)w->nev_buf;
-    w->nev_buf = 0;
-    return 0;
-}
-
-static int flush_file(struct rm_rec_writer *w)
-{
-    if (w->error)
-        return sticky_error(w);
-    if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
-        return hdf5_failure(w, "cannot flush");
-    return 0;
+        return NULL;
+    struct event_batch *b = malloc(sizeof(*b)); /* owned by the chunk */
+    if (!b)
+        return NULL;
+    b->ev = w->ebuf;
+    b->n = w->nev_buf;
+    w->ebuf = NULL;
+    w->nev_buf = w->ev_cap = 0;
+    return b;
 }
 
 int rm_rec_writer_flush(struct rm_rec_writer *w)
 {
+    if (w->error)
+        return sticky_error(w);
     rm_h5_quiet();
-    int rc = write_buffered_frames(w);
-    rc = rc ? rc : write_events(w);
-    rc = rc ? rc : flush_file(w);
-    return rc;
+    /* Every completed chunk, then the partial one; after that no sink runs
+     * until the next submit, so the file is this thread's. */
+    int rc = remember(w, rm_chunk_pipe_flush(w->pipe));
+    if (rc)
+        return rc;
+    rc = write_event_rows(w, w->ebuf, w->nev_buf);
+    if (rc)
+        return remember(w, rc);
+    w->nev_buf = 0;
+    if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
+        return hdf5_failure(w, "cannot flush");
+    return 0;
 }
 
 int rm_rec_writer_append(struct rm_rec_writer *w, double t, uint64_t seq, const uint16_t *sensels)
@@ -433,24 +499,26 @@ int rm_rec_writer_append(struct rm_rec_writer *w, double t, uint64_t seq, const 
     if (!isfinite(t) || (w->have_t && !(t > w->last_t)))
         return rm_fail(RM_EUSAGE, "%s: frame time %.9g after %.9g is not increasing", w->path, t,
                        w->last_t);
-    assert(w->nbuf < w->chunk_frames);
-    memcpy(w->fbuf + (size_t)w->nbuf * w->frame_elems, sensels, w->frame_elems * sizeof(uint16_t));
-    w->tbuf[w->nbuf] = t;
-    w->sbuf[w->nbuf] = seq;
-    w->nbuf++;
+    struct rm_chunk_slot *c = rm_chunk_pipe_current(w->pipe);
+    assert(c->nframes < w->chunk_frames);
+    memcpy(c->frames + (size_t)c->nframes * w->frame_elems, sensels,
+           w->frame_elems * sizeof(uint16_t));
+    c->t[c->nframes] = t;
+    c->seq[c->nframes] = seq;
+    c->nframes++;
+    w->appended++;
     w->have_t = true;
     w->last_t = t;
 
-    if (w->nbuf == w->chunk_frames) {
-        /* The normal path: a whole chunk, then make it visible. */
-        rm_h5_quiet();
-        int rc = write_buffered_frames(w);
-        rc = rc ? rc : write_events(w);
-        return rc ? rc : flush_file(w);
+    if (c->nframes == w->chunk_frames) {
+        /* The normal path: a whole chunk goes to the compression threads,
+         * which write it and make it visible; this thread goes on. */
+        c->payload = take_events(w);
+        return remember(w, rm_chunk_pipe_submit(w->pipe));
     }
     /* Frames arriving slower than rate_hz (or a chunk longer than the flush
      * interval): do not let the oldest unwritten one wait any longer. */
-    if (w->nbuf > w->nwritten && t - w->tbuf[w->nwritten] >= w->opts.flush_interval_s)
+    if (c->nframes > c->nwritten && t - c->t[c->nwritten] >= w->opts.flush_interval_s)
         return rm_rec_writer_flush(w);
     return 0;
 }
@@ -491,7 +559,7 @@ void rm_rec_writer_set_counters(struct rm_rec_writer *w, const struct rm_rec_cou
 
 int64_t rm_rec_writer_frames(const struct rm_rec_writer *w)
 {
-    return w->chunk_start + w->nbuf;
+    return w->appended;
 }
 
 /* Gives the counters their final values and sets complete = 1, in a plain
@@ -530,6 +598,8 @@ int rm_rec_writer_close(struct rm_rec_writer *w)
         return 0;
     rm_h5_quiet();
     int rc = rm_rec_writer_flush(w);
+    rm_chunk_pipe_free(w->pipe);
+    w->pipe = NULL;
     hid_t file = w->file;
     w->file = -1;
     /* Close the datasets before the file so that H5Fclose really closes it
