@@ -36,6 +36,11 @@
 
 #define LOG_PREFIX "recording"
 
+/* HDF5 before 1.10.3 has the same call only in the high-level library. */
+#if !H5_VERSION_GE(1, 10, 3)
+#define H5Dwrite_chunk H5DOwrite_chunk
+#endif
+
 /* A chunk of frames stays at most this big: HDF5's default chunk cache is
  * 1 MiB, and readers decompress a chunk at a time. */
 #define MAX_CHUNK_BYTES (1u << 20)
