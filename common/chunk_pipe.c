@@ -17,6 +17,7 @@
 #include <assert.h>
 #include <libdeflate.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +256,12 @@ int rm_chunk_pipe_new(struct rm_chunk_pipe **out, const struct rm_chunk_pipe_cfg
         if (!s->pub.frames || !s->pub.t || !s->pub.seq || !s->out)
             rc = RM_ENOMEM;
     }
+    /* The workers take no signals: a SIGTERM meant for the program's own
+     * handling (rollmatd, record) must not land on one of them, whatever
+     * the caller's mask. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     for (int i = 0; rc == 0 && i < p->cfg.nworkers; i++) {
         struct worker *w = &p->workers[i];
         w->p = p;
@@ -264,6 +271,7 @@ int rm_chunk_pipe_new(struct rm_chunk_pipe **out, const struct rm_chunk_pipe_cfg
         if (rc == 0)
             p->nstarted++;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc) {
         rm_chunk_pipe_free(p);
         return rc;

@@ -32,6 +32,7 @@
 #include "rm_error.h"
 #include "rm_h5.h"
 #include "rm_log.h"
+#include "rm_rec_layout.h"
 #include "rm_recording.h"
 
 #define LOG_PREFIX "recording"
@@ -48,16 +49,9 @@
 #define SCALAR_CHUNK 1024
 #define EVENT_CHUNK  64
 
-/* One /events element in memory, NUL padded like the file's fields. */
-struct event_rec {
-    double t;
-    char kind[RM_EVENT_KIND_LEN];
-    char label[RM_EVENT_LABEL_LEN];
-};
-
 /* Events handed to the sink with a chunk: owned by the chunk. */
 struct event_batch {
-    struct event_rec *ev;
+    struct rm_rec_event_row *ev;
     size_t n;
 };
 
@@ -82,7 +76,7 @@ struct rm_rec_writer {
     int64_t appended;           /* frames given to append */
     hsize_t frames_len;         /* /frames extent; the sink's */
 
-    struct event_rec *ebuf; /* events not yet handed on; the caller's, owned */
+    struct rm_rec_event_row *ebuf; /* events not yet handed on; the caller's, owned */
     size_t nev_buf, ev_cap;
     int64_t nevents; /* events in the file; the sink's (and the idle caller's) */
 
@@ -161,85 +155,6 @@ static int check_meta(const char *path, const struct rm_rec_meta *m,
     return 0;
 }
 
-/* An extendable 1-D or 3-D chunked dataset of `type`, with shuffle+deflate
- * when level > 0. */
-static hid_t create_extendable(hid_t loc, const char *name, hid_t type, int rank,
-                               const hsize_t *chunk, const hsize_t *tail, int level)
-{
-    hsize_t dims[3] = {0, 0, 0}, maxdims[3] = {H5S_UNLIMITED, 0, 0};
-    for (int i = 1; i < rank; i++)
-        dims[i] = maxdims[i] = tail[i - 1];
-    hid_t space = H5Screate_simple(rank, dims, maxdims);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
-    hid_t d = -1;
-    if (space < 0 || dcpl < 0 || dapl < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0)
-        goto out;
-    if (level > 0 && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, (unsigned)level) < 0))
-        goto out;
-    /* No chunk cache: a whole-chunk write goes straight to the file instead
-     * of waiting dirty in the cache until the next flush. */
-    if (H5Pset_chunk_cache(dapl, 0, 0, 1.0) < 0)
-        goto out;
-    d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, dapl);
-out:
-    if (dapl >= 0)
-        H5Pclose(dapl);
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    if (space >= 0)
-        H5Sclose(space);
-    return d;
-}
-
-static hid_t make_event_type(hid_t *file_type)
-{
-    hid_t kind = H5Tcopy(H5T_C_S1), label = H5Tcopy(H5T_C_S1);
-    hid_t mem = H5Tcreate(H5T_COMPOUND, sizeof(struct event_rec));
-    H5Tset_size(kind, RM_EVENT_KIND_LEN);
-    H5Tset_strpad(kind, H5T_STR_NULLPAD);
-    H5Tset_size(label, RM_EVENT_LABEL_LEN);
-    H5Tset_strpad(label, H5T_STR_NULLPAD);
-    H5Tinsert(mem, "t", offsetof(struct event_rec, t), H5T_NATIVE_DOUBLE);
-    H5Tinsert(mem, "kind", offsetof(struct event_rec, kind), kind);
-    H5Tinsert(mem, "label", offsetof(struct event_rec, label), label);
-    /* Packed in the file: 8 + 16 + 64 bytes, the spec's field sizes. */
-    *file_type = H5Tcopy(mem);
-    H5Tpack(*file_type);
-    H5Tclose(kind);
-    H5Tclose(label);
-    return mem;
-}
-
-static int write_root_attributes(hid_t f, const struct rm_rec_meta *m)
-{
-    char now[32];
-    const char *created = m->created_utc;
-    if (!created[0]) {
-        rm_h5_utc_now(now, sizeof(now));
-        created = now;
-    }
-    int rc = rm_h5_write_str(f, "rollmat_format", "recording");
-    rc = rc ? rc : rm_h5_write_int(f, "rollmat_format_version", RM_RECORDING_FORMAT_VERSION);
-    rc = rc ? rc : rm_h5_write_str(f, "created_utc", created);
-    rc = rc ? rc : rm_h5_write_str(f, "device_model", m->device_model);
-    rc = rc ? rc : rm_h5_write_str(f, "device_serial", m->device_serial);
-    rc = rc ? rc : rm_h5_write_str(f, "device_firmware", m->device_firmware);
-    rc = rc ? rc : rm_h5_write_int(f, "rows", m->rows);
-    rc = rc ? rc : rm_h5_write_int(f, "cols", m->cols);
-    rc = rc ? rc : rm_h5_write_double(f, "pitch_row_mm", m->pitch_row_mm);
-    rc = rc ? rc : rm_h5_write_double(f, "pitch_col_mm", m->pitch_col_mm);
-    rc = rc ? rc : rm_h5_write_int(f, "adc_bits", m->adc_bits);
-    rc = rc ? rc : rm_h5_write_double(f, "rate_hz", m->rate_hz);
-    /* Final values are written at close (see the top of this file). */
-    rc = rc ? rc : rm_h5_write_i64(f, "frames_dropped", 0);
-    rc = rc ? rc : rm_h5_write_i64(f, "crc_errors", 0);
-    rc = rc ? rc : rm_h5_write_i64(f, "bytes_skipped", 0);
-    rc = rc ? rc : rm_h5_write_i64(f, "disconnects", 0);
-    rc = rc ? rc : rm_h5_write_int(f, "complete", 0);
-    return rc;
-}
-
 static int create_datasets(struct rm_rec_writer *w, const struct rm_rec_meta *m)
 {
     hsize_t fchunk[3] = {(hsize_t)w->chunk_frames, (hsize_t)m->rows, (hsize_t)m->cols};
@@ -247,13 +162,14 @@ static int create_datasets(struct rm_rec_writer *w, const struct rm_rec_meta *m)
     hsize_t schunk[1] = {SCALAR_CHUNK}, echunk[1] = {EVENT_CHUNK};
     hid_t event_file_type = -1;
 
-    w->frames =
-        create_extendable(w->file, "frames", H5T_STD_U16LE, 3, fchunk, grid, w->opts.compression);
-    w->t = create_extendable(w->file, "t", H5T_IEEE_F64LE, 1, schunk, NULL, 0);
-    w->seq = create_extendable(w->file, "seq", H5T_STD_U64LE, 1, schunk, NULL, 0);
-    w->event_type = make_event_type(&event_file_type);
+    w->frames = rm_rec_create_extendable(w->file, "frames", H5T_STD_U16LE, 3, fchunk, grid,
+                                         w->opts.compression);
+    w->t = rm_rec_create_extendable(w->file, "t", H5T_IEEE_F64LE, 1, schunk, NULL, 0);
+    w->seq = rm_rec_create_extendable(w->file, "seq", H5T_STD_U64LE, 1, schunk, NULL, 0);
+    w->event_type = rm_rec_make_event_type(&event_file_type);
     if (event_file_type >= 0)
-        w->events = create_extendable(w->file, "events", event_file_type, 1, echunk, NULL, 0);
+        w->events =
+            rm_rec_create_extendable(w->file, "events", event_file_type, 1, echunk, NULL, 0);
     if (event_file_type >= 0)
         H5Tclose(event_file_type);
     if (w->frames < 0 || w->t < 0 || w->seq < 0 || w->events < 0 || w->event_type < 0)
@@ -355,7 +271,7 @@ int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
         writer_free(w);
         return rc;
     }
-    rc = write_root_attributes(w->file, meta);
+    rc = rm_rec_write_root_attributes(w->file, meta);
     rc = rc ? rc : create_datasets(w, meta);
     if (!rc && cal) {
         hid_t g = H5Gcreate2(w->file, "calibration", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -377,51 +293,11 @@ int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
     return 0;
 }
 
-static int extend_and_select(hid_t d, int64_t new_len, int rank, const hsize_t *start,
-                             const hsize_t *count, hid_t *fspace)
-{
-    hsize_t dims[3];
-    hid_t space = H5Dget_space(d);
-    if (space < 0)
-        return -1;
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    H5Sclose(space);
-    if (dims[0] < (hsize_t)new_len) {
-        dims[0] = (hsize_t)new_len;
-        if (H5Dset_extent(d, dims) < 0)
-            return -1;
-    }
-    *fspace = H5Dget_space(d);
-    if (*fspace < 0)
-        return -1;
-    (void)rank;
-    return H5Sselect_hyperslab(*fspace, H5S_SELECT_SET, start, NULL, count, NULL);
-}
-
-static int write_rows(hid_t d, int rank, int64_t first, int64_t n, const hsize_t *tail,
-                      hid_t memtype, const void *data)
-{
-    hsize_t start[3] = {(hsize_t)first, 0, 0}, count[3] = {(hsize_t)n, 0, 0};
-    for (int i = 1; i < rank; i++)
-        count[i] = tail[i - 1];
-    hid_t fspace = -1;
-    int rc = -1;
-    hid_t mspace = H5Screate_simple(rank, count, NULL);
-    if (mspace >= 0 && extend_and_select(d, first + n, rank, start, count, &fspace) >= 0 &&
-        H5Dwrite(d, memtype, mspace, fspace, H5P_DEFAULT, data) >= 0)
-        rc = 0;
-    if (fspace >= 0)
-        H5Sclose(fspace);
-    if (mspace >= 0)
-        H5Sclose(mspace);
-    return rc;
-}
-
-static int write_event_rows(struct rm_rec_writer *w, const struct event_rec *ev, size_t n)
+static int write_event_rows(struct rm_rec_writer *w, const struct rm_rec_event_row *ev, size_t n)
 {
     if (n == 0)
         return 0;
-    if (write_rows(w->events, 1, w->nevents, (int64_t)n, NULL, w->event_type, ev) < 0)
+    if (rm_rec_write_rows(w->events, 1, w->nevents, (int64_t)n, NULL, w->event_type, ev) < 0)
         return h5_fail(w, "cannot write events");
     w->nevents += (int64_t)n;
     return 0;
@@ -451,8 +327,9 @@ static int sink_chunk(void *user, const struct rm_chunk_slot *c)
         rc = h5_fail(w, "cannot write frames");
     int64_t first = c->first + c->nwritten, n = c->nframes - c->nwritten;
     if (!rc &&
-        (write_rows(w->seq, 1, first, n, NULL, H5T_NATIVE_UINT64, c->seq + c->nwritten) < 0 ||
-         write_rows(w->t, 1, first, n, NULL, H5T_NATIVE_DOUBLE, c->t + c->nwritten) < 0))
+        (rm_rec_write_rows(w->seq, 1, first, n, NULL, H5T_NATIVE_UINT64, c->seq + c->nwritten) <
+             0 ||
+         rm_rec_write_rows(w->t, 1, first, n, NULL, H5T_NATIVE_DOUBLE, c->t + c->nwritten) < 0))
         rc = h5_fail(w, "cannot write /t or /seq");
     if (!rc && batch)
         rc = write_event_rows(w, batch->ev, batch->n);
@@ -543,13 +420,13 @@ int rm_rec_writer_event(struct rm_rec_writer *w, double t, const char *kind, con
         return rm_fail(RM_EUSAGE, "%s: event time is not finite", w->path);
     if (w->nev_buf == w->ev_cap) {
         size_t cap = w->ev_cap ? 2 * w->ev_cap : 16;
-        struct event_rec *grown = realloc(w->ebuf, cap * sizeof(*grown));
+        struct rm_rec_event_row *grown = realloc(w->ebuf, cap * sizeof(*grown));
         if (!grown)
             return RM_ENOMEM;
         w->ebuf = grown;
         w->ev_cap = cap;
     }
-    struct event_rec *e = &w->ebuf[w->nev_buf++];
+    struct rm_rec_event_row *e = &w->ebuf[w->nev_buf++];
     memset(e, 0, sizeof(*e));
     e->t = t;
     memcpy(e->kind, kind, klen);
@@ -567,36 +444,6 @@ int64_t rm_rec_writer_frames(const struct rm_rec_writer *w)
     return w->appended;
 }
 
-/* Gives the counters their final values and sets complete = 1, in a plain
- * (non-SWMR) session: SWMR forbids new attributes and does not promise
- * readers a consistent view of rewritten ones. A crash before this leaves
- * a valid file with complete = 0. */
-static int finalize(const char *path, const struct rm_rec_counters *c)
-{
-    hid_t fapl = rm_h5_fapl_v110();
-    /* A live viewer (h5py with swmr=True, `rollmat info`) may still hold the
-     * file through SWMR read, and its lock would refuse this open. SWMR
-     * readers retry metadata whose checksum changes under them, so the
-     * in-place rewrite of five fixed-size values is safe for them. */
-    if (fapl >= 0 && H5Pset_file_locking(fapl, 0, 1) < 0) {
-        H5Pclose(fapl);
-        fapl = -1;
-    }
-    hid_t f = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (f < 0)
-        return RM_EHDF5;
-    int rc = rm_h5_rewrite_i64(f, "frames_dropped", c->frames_dropped);
-    rc = rc ? rc : rm_h5_rewrite_i64(f, "crc_errors", c->crc_errors);
-    rc = rc ? rc : rm_h5_rewrite_i64(f, "bytes_skipped", c->bytes_skipped);
-    rc = rc ? rc : rm_h5_rewrite_i64(f, "disconnects", c->disconnects);
-    rc = rc ? rc : rm_h5_rewrite_int(f, "complete", 1);
-    if (H5Fclose(f) < 0 && !rc)
-        rc = RM_EHDF5;
-    return rc;
-}
-
 int rm_rec_writer_close(struct rm_rec_writer *w)
 {
     if (!w)
@@ -612,7 +459,7 @@ int rm_rec_writer_close(struct rm_rec_writer *w)
     close_datasets(w);
     if (H5Fclose(file) < 0 && !rc)
         rc = hdf5_failure(w, "cannot close the recording");
-    if (!rc && finalize(w->path, &w->counters) != 0)
+    if (!rc && rm_rec_finalize(w->path, &w->counters) != 0)
         rc = hdf5_failure(w, "cannot mark the recording complete");
     if (rc)
         rm_warn("%s: left incomplete (complete = 0) after a write error", w->path);
