@@ -367,6 +367,29 @@ int rm_h5_dims(hid_t dset, const char *where, const char *obj, int rank, hsize_t
     return rc;
 }
 
+/* Reads of a file a SWMR writer is extending may catch metadata mid-write
+ * and fail their checksum; HDF5 retries them with a growing back-off (100
+ * attempts by default for SWMR, hours on a damaged file). A few attempts
+ * cover a live writer's flush; a damaged file fails at once. */
+#define SWMR_READ_ATTEMPTS 4
+
+static herr_t note_open_for_write(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    if (e->desc && strstr(e->desc, "already open for write"))
+        *(bool *)data = true;
+    return 0;
+}
+
+/* True when the last H5Fopen failed only because the superblock marks the
+ * file open by a (SWMR) writer: the one case a SWMR reader can open. */
+static bool failed_as_open_for_write(void)
+{
+    bool found = false;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, note_open_for_write, &found);
+    return found;
+}
+
 int rm_h5_open_file(const char *path, bool allow_swmr, hid_t *out, bool *swmr_out)
 {
     *out = -1;
@@ -401,8 +424,11 @@ int rm_h5_open_file(const char *path, bool allow_swmr, hid_t *out, bool *swmr_ou
         rm_h5_error_text(why, sizeof(why));
         /* A SWMR writer marks the superblock "open for writing" until it
          * closes the file; only a SWMR reader may open it until then. */
-        if (allow_swmr) {
+        if (allow_swmr && failed_as_open_for_write() &&
+            H5Pset_metadata_read_attempts(fapl, SWMR_READ_ATTEMPTS) >= 0) {
             f = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+            if (f < 0)
+                rm_h5_error_text(why, sizeof(why));
             if (f >= 0 && swmr_out)
                 *swmr_out = true;
         }

@@ -8,11 +8,13 @@
 #include <assert.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rm_error.h"
 #include "rm_h5.h"
+#include "rm_limits.h"
 #include "rm_log.h"
 #include "rm_recording.h"
 
@@ -76,11 +78,11 @@ static int read_meta(struct rm_rec_reader *r)
     rc = rc ? rc : rm_h5_read_double(f, p, "/", "rate_hz", &m->rate_hz);
     if (rc)
         return rc;
-    if (!(m->pitch_row_mm > 0) || !(m->pitch_col_mm > 0))
-        return rm_fail(RM_EFORMAT, "%s:/: pitch %g x %g mm is not positive", p, m->pitch_row_mm,
-                       m->pitch_col_mm);
-    if (!(m->rate_hz > 0))
-        return rm_fail(RM_EFORMAT, "%s:/: rate_hz %g is not positive", p, m->rate_hz);
+    char where[4096];
+    snprintf(where, sizeof(where), "%s:/", p);
+    rc = rm_rec_meta_check(m, where);
+    if (rc)
+        return rc;
 
     struct rm_rec_counters *c = &r->counters;
     rc = rm_h5_read_i64(f, p, "/", "frames_dropped", 0, INT64_MAX, &c->frames_dropped);
@@ -194,6 +196,9 @@ static int check_t(struct rm_rec_reader *r)
             if (!isfinite(block[i]))
                 rc = rm_fail(RM_EFORMAT, "%s:/t: value %lld is not finite", r->path,
                              (long long)(start + i));
+            else if (!rm_time_ok(block[i]))
+                rc = rm_fail(RM_EFORMAT, "%s:/t: value %lld (%g s) is outside +-%g s", r->path,
+                             (long long)(start + i), block[i], RM_TIME_S_MAX);
             else if (!(block[i] > prev))
                 rc = rm_fail(RM_EFORMAT,
                              "%s:/t: not strictly increasing at index %lld (%.9g after %.9g)",
@@ -353,9 +358,9 @@ static int read_events(struct rm_rec_reader *r)
             e->t = buf[i].t;
             copy_field(e->kind, sizeof(e->kind), buf[i].kind, buf[i].kind_v, kv);
             copy_field(e->label, sizeof(e->label), buf[i].label, buf[i].label_v, lv);
-            if (!isfinite(e->t))
-                rc = rm_fail(RM_EFORMAT, "%s:/events: time of event %llu is not finite", p,
-                             (unsigned long long)i);
+            if (!rm_time_ok(e->t))
+                rc = rm_fail(RM_EFORMAT, "%s:/events: time of event %llu (%g s) is outside +-%g s",
+                             p, (unsigned long long)i, e->t, RM_TIME_S_MAX);
         }
         r->nevents = (size_t)n;
         if (buf && space >= 0)

@@ -1,0 +1,178 @@
+"""Issue 12 items 1 and 3: damaged and out-of-range recordings never hang or
+crash a reader. Every truncation of a recording's first bytes (the
+superblock), byte flips in a plain and in a killed-writer (SWMR) file, and
+attributes outside physical ranges are refused with exit 3 and one line by
+`info`, `analyze`, `plot` and `calib zero`.
+
+The subprocess timeout only catches a hang (before the fix a 47-byte file
+made every reader retry for hours); it is no timing assertion."""
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+ROLLMAT = os.environ["ROLLMAT"]
+MAKE = os.path.join(os.environ["ROLLMAT_BIN_DIR"], "rm_test_make_recording")
+HANG = int(os.environ.get("RM_HANG_S", "60"))
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(args, tmp):
+    try:
+        p = subprocess.run([ROLLMAT, *args], capture_output=True, text=True, timeout=HANG,
+                           cwd=tmp, errors="replace")
+    except subprocess.TimeoutExpired:
+        return None, "", "hang"
+    return p.returncode, p.stdout, p.stderr
+
+
+def refused(args, tmp, path, needle=""):
+    rc, out, err = run(args, tmp)
+    what = f"{' '.join(args[:1])} {os.path.basename(path)}"
+    lines = err.strip().splitlines()
+    check(rc == 3, f"{what}: exit {rc}, expected 3 ({err.strip()[:300]})")
+    check(len(lines) == 1 and lines[0].startswith(f"rollmat: {path}"),
+          f"{what}: one line naming the file: {lines[:4]}")
+    check(needle in err, f"{what}: '{needle}' not in {err.strip()!r}")
+
+
+def commands(path, tmp):
+    out = os.path.join(tmp, "out")
+    return [["info", path], ["analyze", path], ["plot", "--out", out, path],
+            ["calib", "zero", "-o", os.path.join(tmp, "cal.h5"), path]]
+
+
+def survives(args, tmp, what):
+    """A byte flip may land in unused space: exit 0 or 3, never a crash,
+    a hang, or more than one line."""
+    rc, out, err = run(args, tmp)
+    check(rc in (0, 3), f"{what}: exit {rc} ({err.strip()[:300]})")
+    if rc == 3:
+        check(len(err.strip().splitlines()) == 1, f"{what}: one line: {err.strip()!r}")
+    return rc
+
+
+def make_killed(path):
+    proc = subprocess.Popen([MAKE, path, "100000", "1", "10", "2000"])
+    try:
+        for _ in range(600):
+            try:
+                with h5py.File(path, "r", libver="latest", swmr=True) as f:
+                    if f["frames"].shape[0] >= 30:
+                        break
+            except Exception:  # not created yet, or caught between writes
+                pass
+            subprocess.run(["sleep", "0.05"])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def truncations(good, killed, tmp):
+    data = open(good, "rb").read()
+    kdata = open(killed, "rb").read()
+    for src, tag in ((data, "good"), (kdata, "killed")):
+        for n in list(range(1, 130)) + [200, 512, 1024, 2048, len(src) - 1]:
+            path = os.path.join(tmp, f"{tag}-trunc-{n}.h5")
+            with open(path, "wb") as f:
+                f.write(src[:n])
+            refused(["info", path], tmp, path)
+            os.remove(path)
+    # The 47-byte file of the issue, through every reader.
+    path = os.path.join(tmp, "t47.h5")
+    with open(path, "wb") as f:
+        f.write(data[:47])
+    for args in commands(path, tmp):
+        refused(args, tmp, path)
+
+
+def flips(good, killed, tmp):
+    rng = random.Random(12)
+    counts = {}
+    for src, tag in ((good, "good"), (killed, "killed")):
+        data = bytearray(open(src, "rb").read())
+        for i in range(60):
+            pos = rng.randrange(0, min(len(data), 4096))
+            bad = bytearray(data)
+            bad[pos] ^= 1 << rng.randrange(8)
+            path = os.path.join(tmp, f"{tag}-flip.h5")
+            with open(path, "wb") as f:
+                f.write(bad)
+            rc = survives(["info", path], tmp, f"{tag} flip at byte {pos}")
+            counts[rc] = counts.get(rc, 0) + 1
+    print("byte flips:", counts)
+
+
+def set_attr(good, tmp, name, value, obj="/"):
+    path = os.path.join(tmp, f"attr-{name}-{value}.h5".replace("/", "_"))
+    shutil.copy(good, path)
+    with h5py.File(path, "r+") as f:
+        f[obj].attrs[name] = value
+    return path
+
+
+def out_of_range(good, tmp):
+    """Attributes a reader turns into sizes or loop counts are bounded to
+    physical ranges (issue 12 item 3)."""
+    cases = [
+        ("rate_hz", 1e308, "rate_hz"),
+        ("rate_hz", 1e-300, "rate_hz"),
+        ("rate_hz", 1e6, "rate_hz"),
+        ("pitch_row_mm", 1e300, "pitch"),
+        ("pitch_col_mm", 1e-300, "pitch"),
+        ("adc_bits", np.int32(17), "adc_bits"),
+        ("rows", np.int32(5000), "rows"),
+    ]
+    for name, value, needle in cases:
+        path = set_attr(good, tmp, name, value)
+        for args in commands(path, tmp):
+            refused(args, tmp, path, needle)
+    # /t beyond any session: seconds since the first frame.
+    path = os.path.join(tmp, "t-huge.h5")
+    shutil.copy(good, path)
+    with h5py.File(path, "r+") as f:
+        t = f["t"][:]
+        t[50:] += 1e300
+        f["t"][:] = t
+    refused(["analyze", path], tmp, path, "/t")
+    path = os.path.join(tmp, "event-huge.h5")
+    shutil.copy(good, path)
+    with h5py.File(path, "r+") as f:
+        ev = f["events"][:]
+        ev["t"][0] = -1e300
+        f["events"][:] = ev
+    refused(["analyze", path], tmp, path, "/events")
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="rollmat-damaged-")
+    try:
+        good = os.path.join(tmp, "good.h5")
+        subprocess.run([MAKE, good, "100", "1", "30"], check=True)
+        killed = os.path.join(tmp, "killed.h5")
+        make_killed(killed)
+        truncations(good, killed, tmp)
+        flips(good, killed, tmp)
+        out_of_range(good, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if failures:
+        print(f"{len(failures)} failure(s)")
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
