@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rm_calibration.h"
 #include "rm_cli.h"
 #include "rm_device.h"
 #include "rm_error.h"
 #include "rm_log.h"
+#include "rm_output.h"
 #include "rm_session.h"
 
 #define LOG_PREFIX "record"
@@ -27,6 +29,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: rollmat record [--device SPEC] -o OUT.h5 [--duration S]\n"
                  "                      [--calibration CAL.h5] [--realtime] [--compression 0-9]\n"
+                 "                      [--force]\n"
                  "\n"
                  "Records one session from a mat into OUT.h5 until --duration, the end of a\n"
                  "replayed capture, or SIGINT/SIGTERM; the file is always left valid.\n"
@@ -38,13 +41,14 @@ static void usage(FILE *out)
                  "  -c, --calibration CAL   copy this calibration into the recording\n"
                  "  -r, --realtime          replay a file: capture at the mat's own pace\n"
                  "  -z, --compression N     deflate level of the frames, 0-9 (default 1)\n"
+                 "  -f, --force             replace OUT.h5 if it exists (never a symbolic link)\n"
                  "  -h, --help              this text\n");
 }
 
 struct record_args {
     const char *device, *out, *calibration;
     double duration_s;
-    bool realtime;
+    bool realtime, force;
     int compression;
 };
 
@@ -52,15 +56,20 @@ struct record_args {
 static int parse_args(int argc, char **argv, struct record_args *a)
 {
     static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},   {"output", required_argument, NULL, 'o'},
-        {"duration", required_argument, NULL, 't'}, {"calibration", required_argument, NULL, 'c'},
-        {"realtime", no_argument, NULL, 'r'},       {"compression", required_argument, NULL, 'z'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"device", required_argument, NULL, 'd'},
+        {"output", required_argument, NULL, 'o'},
+        {"duration", required_argument, NULL, 't'},
+        {"calibration", required_argument, NULL, 'c'},
+        {"realtime", no_argument, NULL, 'r'},
+        {"compression", required_argument, NULL, 'z'},
+        {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     *a = (struct record_args){.device = "usb", .compression = 1};
     rm_cli_getopt_start();
     int c;
-    while ((c = getopt_long(argc, argv, ":d:o:t:c:rz:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:o:t:c:rz:fh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             a->device = optarg;
@@ -82,6 +91,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
         case 'z':
             if (rm_cli_parse_int(COMMAND, "--compression", optarg, 0, 9, &a->compression))
                 return RM_CLI_USAGE;
+            break;
+        case 'f':
+            a->force = true;
             break;
         case 'h':
             usage(stdout);
@@ -117,7 +129,9 @@ static int record(const struct record_args *a, const sigset_t *sigs)
     struct rm_session *s = NULL;
     struct rm_device_opts dopts = {.realtime = a->realtime, .duration_s = a->duration_s};
 
-    int rc = rm_device_open(&dev, a->device, &dopts);
+    bool created = false;
+    int rc = rm_output_claim(a->out, a->force, &created);
+    rc = rc ? rc : rm_device_open(&dev, a->device, &dopts);
     if (rc == 0 && a->calibration) {
         rc = rm_calibration_load(a->calibration, &cal);
         const struct rm_mat_info *info = rc == 0 ? rm_device_info(dev) : NULL;
@@ -148,6 +162,8 @@ static int record(const struct record_args *a, const sigset_t *sigs)
     /* The message of the first failure, before cleanup can replace it. */
     if (rc)
         rm_log_error_line(rm_last_error(rc));
+    if (rc && !s && created)
+        unlink(a->out); /* claimed, never written: no empty file left as if recorded */
     rm_session_free(s);
     rm_calibration_free(cal);
     rm_device_close(dev);

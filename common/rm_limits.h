@@ -19,7 +19,7 @@
 #define RM_PITCH_MM_MIN 0.01
 #define RM_PITCH_MM_MAX 1000.0
 /* Grid and converter, as the wire protocol can carry them. */
-#define RM_GRID_MAX 4096
+#define RM_GRID_MAX     4096
 #define RM_ADC_BITS_MAX 16
 /* Times of frames and events, in seconds since the first frame: within
  * about 115 days either way. */

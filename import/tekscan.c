@@ -116,8 +116,8 @@ static int header_line(struct tekscan *k, char *line)
         if (!rm_text_number(value, &v) || !(v > 0))
             return fail(k, "SECONDS_PER_FRAME: '%s' is not a positive number", value);
         if (!(v >= 1 / RM_RATE_HZ_MAX && v <= 1 / RM_RATE_HZ_MIN))
-            return fail(k, "SECONDS_PER_FRAME: '%s' is outside %g-%g s", value,
-                        1 / RM_RATE_HZ_MAX, 1 / RM_RATE_HZ_MIN);
+            return fail(k, "SECONDS_PER_FRAME: '%s' is outside %g-%g s", value, 1 / RM_RATE_HZ_MAX,
+                        1 / RM_RATE_HZ_MIN);
         k->h.seconds_per_frame = v;
         return 0;
     }
