@@ -139,7 +139,9 @@ static void fail(struct rm_session *s, int err, const char *msg)
     if (!s->error) {
         s->error = err;
         snprintf(s->error_msg, sizeof(s->error_msg), "%s", msg);
-        rm_err("%s", msg);
+        /* Info, not error: the owner reports it (record's last line,
+         * rollmatd's status and journal); an error here made a second line. */
+        rm_info("%s", msg);
     }
     set_state(s, RM_SESSION_FAILED);
 }

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -235,7 +236,7 @@ int rm_calibration_save(const char *path, const struct rm_calibration *cal)
         H5Pclose(fapl);
     char why[256];
     if (f < 0)
-        return rm_fail(RM_EIO, "%s: cannot create (%s)", tmp, rm_h5_error_text(why, sizeof(why)));
+        return rm_fail(RM_EIO, "%s: cannot create (%s)", path, rm_h5_error_text(why, sizeof(why)));
     rc = rm_h5_write_str(f, "rollmat_format", "calibration");
     rc = rc ? rc : rm_h5_write_int(f, "rollmat_format_version", 1);
     rc = rc ? rc : rm_calibration_h5_write(f, cal);
@@ -246,7 +247,7 @@ int rm_calibration_save(const char *path, const struct rm_calibration *cal)
         rm_h5_error_text(why, sizeof(why));
     }
     if (!rc && rename(tmp, path) != 0) {
-        snprintf(why, sizeof(why), "rename failed");
+        snprintf(why, sizeof(why), "rename failed: %s", strerror(errno));
         rc = RM_EIO;
     }
     if (rc) {

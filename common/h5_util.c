@@ -40,6 +40,22 @@ static herr_t keep_deepest(unsigned n, const H5E_error2_t *e, void *data)
     return 0;
 }
 
+/* HDF5's file driver reports a failed system call as "file write failed:
+ * time = <ctime, with its newline>, filename = ..., errno = 28, error
+ * message = '...', buf = 0x..."; users need the system's reason only. */
+static void condense_system_error(char *buf, size_t size)
+{
+    const char *e = strstr(buf, "errno = ");
+    if (!e)
+        return;
+    int err = atoi(e + strlen("errno = "));
+    const char *colon = strstr(buf, " failed");
+    int head = colon ? (int)(colon - buf) + (int)strlen(" failed") : 0;
+    char out[256];
+    snprintf(out, sizeof(out), "%.*s%s%s", head, buf, head ? ": " : "", strerror(err));
+    snprintf(buf, size, "%s", out);
+}
+
 const char *rm_h5_error_text(char *buf, size_t size)
 {
     struct walk_state s = {buf, size, false};
@@ -47,9 +63,27 @@ const char *rm_h5_error_text(char *buf, size_t size)
         return buf;
     buf[0] = '\0';
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_deepest, &s);
-    if (!s.found)
-        snprintf(buf, size, "unknown HDF5 error");
+    if (!s.found) {
+        /* No HDF5 description, but a system call may have failed (a
+         * read-only folder makes H5Fcreate fail with EACCES). */
+        snprintf(buf, size, "%s", errno ? strerror(errno) : "unknown HDF5 error");
+        return buf;
+    }
+    condense_system_error(buf, size);
+    for (char *c = buf; *c; c++)
+        if ((unsigned char)*c < 0x20)
+            *c = ' ';
     return buf;
+}
+
+/* HDF5 closes what is still open when the process exits; after a write
+ * error (a full disk) that close crashed inside the library (H5F__close_cb
+ * from H5_term_library). rollmat closes every file it opens itself, so
+ * the library's exit handler is not needed. Runs before main(), before any
+ * other HDF5 call, in every program that links this file. */
+__attribute__((constructor)) static void no_hdf5_exit_handler(void)
+{
+    H5dont_atexit();
 }
 
 void rm_h5_utc_now(char *buf, size_t size)

@@ -540,7 +540,7 @@ int rm_rec_writer_close(struct rm_rec_writer *w)
     if (!rc && finalize(w->path, &w->counters) != 0)
         rc = hdf5_failure(w, "cannot mark the recording complete");
     if (rc)
-        rm_warn("%s: left incomplete (complete = 0) after a write error", w->path);
+        rm_info("%s: left incomplete (complete = 0) after a write error", w->path);
     writer_free(w);
     return rc;
 }
