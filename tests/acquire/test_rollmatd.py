@@ -372,7 +372,33 @@ def test_socket():
           and r.stderr.count("\n") == 1, "client without daemon: %r" % r.stderr)
 
 
-TESTS = {"control": test_control, "sigterm": test_sigterm, "sigkill": test_sigkill,
+def test_idle_clients():
+    """Clients that connect and say nothing (or half a line) never starve
+    the others (issue 12 item 7): with every slot and more taken by idle
+    connections, `rollmat status` still gets its answer at once."""
+    frames = make_frames(300)
+    cap = os.path.join(TMP, "mat.rmw")
+    write_capture(cap, frames)
+    d = Daemon(cap)
+    idle = []
+    for i in range(3 * 8):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(d.sock)
+        if i % 2:
+            s.sendall(b"sta")  # half a command, never finished
+        idle.append(s)
+    for _ in range(3):
+        rc, out, err = d.client("status")
+        check(rc == 0 and "idle" in out and err == "",
+              "status among idle clients: %d %r %r" % (rc, out, err))
+    # The daemon still answers the raw protocol too.
+    check(d.raw("status").startswith("ok {"), "raw status among idle clients")
+    for s in idle:
+        s.close()
+    check(d.signal(signal.SIGINT) == 0, "exit code after SIGINT")
+
+
+TESTS = {"idle_clients": test_idle_clients, "control": test_control, "sigterm": test_sigterm, "sigkill": test_sigkill,
          "auto": test_auto, "auto_stop": test_auto_stop,
          "auto_sigterm": test_auto_sigterm,
          "auto_fail": test_auto_fail, "socket": test_socket}
