@@ -8,6 +8,7 @@
  *   plot_maps.c     the per-segment maps, accumulated frame by frame
  *   plot_names.c    file names from segment labels
  *   plot_html.c     report.html
+ *   plot_stage.c    the staging folder moved into place on success
  *   plot_run.c      all of it for one recording */
 #ifndef RM_PLOT_INTERNAL_H
 #define RM_PLOT_INTERNAL_H
@@ -40,6 +41,17 @@ void rm_plot_signals_restore(const struct rm_plot_signals *saved);
 bool rm_plot_interrupted(void);
 /* The child process a signal must stop (0: none). */
 void rm_plot_signals_set_child(pid_t pid);
+
+/* ---- the output folder, written whole or not at all -------------------- */
+
+/* Creates dir and its parents (mode 0755). */
+int rm_plot_make_dirs(const char *dir);
+/* A fresh hidden folder beside out_dir (".NAME.partial-XXXXXX", its parents
+ * created) to draw into; removed with rm_plot_tmpdir_remove() on failure. */
+int rm_plot_stage_create(const char *out_dir, char *stage, size_t size);
+/* Moves the finished stage into place: renamed as out_dir when that does
+ * not exist, else its files moved into out_dir, report.html last. */
+int rm_plot_stage_commit(const char *stage, const char *out_dir);
 
 /* ---- gnuplot ------------------------------------------------------------ */
 
