@@ -204,9 +204,13 @@ int rm_calibration_load(const char *path, struct rm_calibration **out)
 {
     *out = NULL;
     hid_t f;
+    struct rm_h5_watchdog w; /* all of it is metadata: under the deadline */
+    rm_h5_watchdog_arm(&w, path);
     int rc = rm_h5_open_file(path, false, &f, NULL);
-    if (rc)
+    if (rc) {
+        rm_h5_watchdog_disarm(&w);
         return rc;
+    }
     char format[32];
     rc = rm_h5_read_str(f, path, "/", "rollmat_format", format, sizeof(format));
     if (rc == 0 && strcmp(format, "calibration") != 0)
@@ -215,6 +219,7 @@ int rm_calibration_load(const char *path, struct rm_calibration **out)
     if (rc == 0)
         rc = rm_calibration_h5_read(f, path, "/", out);
     H5Fclose(f);
+    rm_h5_watchdog_disarm(&w);
     return rc;
 }
 

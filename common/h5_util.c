@@ -49,8 +49,13 @@ static void condense_system_error(char *buf, size_t size)
     if (!e)
         return;
     int err = atoi(e + strlen("errno = "));
-    const char *colon = strstr(buf, " failed");
-    int head = colon ? (int)(colon - buf) + (int)strlen(" failed") : 0;
+    /* "file write failed: time = ..." keeps "file write failed", "unable to
+     * lock file, errno = 11, ..." keeps "unable to lock file". */
+    const char *failed = strstr(buf, " failed");
+    const char *comma = strchr(buf, ',');
+    int head = failed  ? (int)(failed - buf) + (int)strlen(" failed")
+               : comma ? (int)(comma - buf)
+                       : 0;
     char out[256];
     snprintf(out, sizeof(out), "%.*s%s%s", head, buf, head ? ": " : "", strerror(err));
     snprintf(buf, size, "%s", out);

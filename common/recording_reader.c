@@ -416,12 +416,19 @@ static int reader_new(struct rm_rec_reader **out, const char *path)
 /* Everything after opening the file; closes r on failure. */
 static int validate(struct rm_rec_reader **out, struct rm_rec_reader *r)
 {
+    /* Metadata reads run under a deadline (HDF5 can loop on a damaged
+     * heap); /t, bulk data of any length, does not. */
+    struct rm_h5_watchdog w;
+    rm_h5_watchdog_arm(&w, r->path);
     int rc = read_meta(r);
     rc = rc ? rc : open_datasets(r);
+    rm_h5_watchdog_disarm(&w);
     rc = rc ? rc : check_t(r);
+    rm_h5_watchdog_arm(&w, r->path);
     rc = rc ? rc : read_events(r);
     rc = rc ? rc : sort_events(r);
     rc = rc ? rc : read_calibration(r);
+    rm_h5_watchdog_disarm(&w);
     if (rc) {
         rm_rec_reader_close(r);
         return rc;
@@ -438,7 +445,10 @@ int rm_rec_reader_open(struct rm_rec_reader **out, const char *path)
     int rc = reader_new(&r, path);
     if (rc)
         return rc;
+    struct rm_h5_watchdog w;
+    rm_h5_watchdog_arm(&w, path);
     rc = rm_h5_open_file(path, true, &r->file, &r->swmr);
+    rm_h5_watchdog_disarm(&w);
     if (rc) {
         rm_rec_reader_close(r);
         return rc;
