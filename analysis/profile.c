@@ -276,8 +276,8 @@ static int load_file(const char *path, struct rm_profile *out)
     memset(&st, 0, sizeof(st));
     st.path = path;
     snprintf(st.base, sizeof(st.base), "default");
-    char *text;
-    size_t len;
+    char *text = NULL;
+    size_t len = 0;
     int rc = read_text(path, &text, &len);
     if (rc)
         return rc;

@@ -24,19 +24,22 @@ static int split(const char *out_dir, char *parent, size_t psize, char *base, si
         buf[--n] = '\0';
     char *slash = strrchr(buf, '/');
     const char *b = slash ? slash + 1 : buf;
+    int np;
     if (!slash)
-        snprintf(parent, psize, ".");
+        np = snprintf(parent, psize, ".");
     else if (slash == buf)
-        snprintf(parent, psize, "/");
+        np = snprintf(parent, psize, "/");
     else
-        snprintf(parent, psize, "%.*s", (int)(slash - buf), buf);
-    snprintf(base, bsize, "%s", b[0] ? b : ".");
+        np = snprintf(parent, psize, "%.*s", (int)(slash - buf), buf);
+    int nb = snprintf(base, bsize, "%s", b[0] ? b : ".");
+    if (np < 0 || (size_t)np >= psize || nb < 0 || (size_t)nb >= bsize)
+        return rm_fail(RM_EUSAGE, "%s: path too long", out_dir);
     return 0;
 }
 
 int rm_plot_stage_create(const char *out_dir, char *stage, size_t size)
 {
-    char parent[4096], base[256];
+    char parent[4096], base[4096];
     int rc = split(out_dir, parent, sizeof(parent), base, sizeof(base));
     if (rc)
         return rc;
