@@ -4,23 +4,15 @@ past it fails. `record` exits 1 with one line naming the file and the
 system's reason, no HDF5 dump and no crash; `calib zero` and `import` the same."""
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rmcheck import check, finish, scratch  # noqa: E402
 
 ROLLMAT = os.environ["ROLLMAT"]
 MAKE = os.path.join(os.environ["ROLLMAT_BIN_DIR"], "rm_test_make_recording")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
 def limited(limit):
     def pre():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -67,8 +59,7 @@ def read_only_folder(tmp, rec):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="rollmat-full-")
-    try:
+    with scratch("rollmat-full-") as tmp:
         out = os.path.join(tmp, "full.h5")
         one_line_failure(["record", "-d", "sim", "-t", "20", "-o", out], 200000, out,
                          "record", tmp)
@@ -80,12 +71,7 @@ def main():
         check(not [f for f in os.listdir(tmp) if f.startswith(".")],
               f"no temporary file left: {os.listdir(tmp)}")
         read_only_folder(tmp, rec)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failure(s)")
-        sys.exit(1)
-    print("ok")
+    finish()
 
 
 if __name__ == "__main__":

@@ -4,21 +4,13 @@ unless --force; a symbolic link is refused even with --force, its target
 untouched; a recording that fails to start leaves no file behind."""
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rmcheck import check, finish, scratch  # noqa: E402
 
 ROLLMAT = os.environ["ROLLMAT"]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
 def record(*args):
     return subprocess.run([ROLLMAT, "record", "-d", "sim", "-t", "0.3", *args],
                           capture_output=True, text=True, timeout=120)
@@ -36,8 +28,7 @@ def refused(p, path, needle, what):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="rollmat-record-out-")
-    try:
+    with scratch("rollmat-record-out-") as tmp:
         out = os.path.join(tmp, "out.h5")
         p = record("-o", out)
         check(p.returncode == 0 and os.path.getsize(out) > 0, f"first record: {p.stderr}")
@@ -74,12 +65,7 @@ def main():
         gone = os.path.join(tmp, "no-dir", "x.h5")
         p = record("-o", gone)
         refused(p, gone, "No such file", "missing directory")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failure(s)")
-        sys.exit(1)
-    print("ok")
+    finish()
 
 
 if __name__ == "__main__":

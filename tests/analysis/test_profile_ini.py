@@ -3,22 +3,14 @@ file, line, key, value and what is allowed (issue 12 item 8, issue 18):
 hex and NUL-cut numbers, inconsistent pairs (both lines named), binary
 files (no raw bytes echoed), directories."""
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rmcheck import check, finish, scratch  # noqa: E402
 
 ROLLMAT = os.environ["ROLLMAT"]
 MAKE = os.path.join(os.environ["ROLLMAT_BIN_DIR"], "rm_test_make_recording")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
 def analyze(profile, rec):
     p = subprocess.run([ROLLMAT, "analyze", "--json", "--profile", profile, rec],
                        capture_output=True, timeout=120)
@@ -43,8 +35,7 @@ def refused(tmp, rec, content, want_line, needles, code=3):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="rollmat-profile-")
-    try:
+    with scratch("rollmat-profile-") as tmp:
         rec = os.path.join(tmp, "a.h5")
         subprocess.run([MAKE, rec, "100", "1", "30"], check=True)
         good = os.path.join(tmp, "good.ini")
@@ -74,12 +65,7 @@ def main():
         rc, out, err = analyze(tmp, rec)
         check(rc == 2 and b"not a regular file" in err and len(err.splitlines()) == 1,
               f"directory: exit {rc}, {err!r}")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failure(s)")
-        sys.exit(1)
-    print("ok")
+    finish()
 
 
 if __name__ == "__main__":

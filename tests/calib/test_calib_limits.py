@@ -5,25 +5,17 @@ naming the file and the memory it would need, never by asking for 27 GB
 from fewer than 50 frames is refused."""
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rmcheck import check, finish, scratch  # noqa: E402
+
 ROLLMAT = os.environ["ROLLMAT"]
 MAKE = os.path.join(os.environ["ROLLMAT_BIN_DIR"], "rm_test_make_recording")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
 def sanitized():
     """ASan reserves terabytes of address space: no RLIMIT_AS under it."""
     with open(ROLLMAT, "rb") as f:
@@ -56,8 +48,7 @@ def huge_mat(path, frames=60, side=4096):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="rollmat-calib-limits-")
-    try:
+    with scratch("rollmat-calib-limits-") as tmp:
         big = os.path.join(tmp, "big.h5")
         huge_mat(big)
         limit = None if sanitized() else 1536 << 20
@@ -83,12 +74,7 @@ def main():
               and "at least 50 frames" in lines[0],
               f"30 frames: exit {p.returncode}, {lines}")
         check(not os.path.exists(cal), "30 frames: no calibration written")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failure(s)")
-        sys.exit(1)
-    print("ok")
+    finish()
 
 
 if __name__ == "__main__":

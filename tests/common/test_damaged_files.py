@@ -11,23 +11,16 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rmcheck import check, finish, make_killed, scratch  # noqa: E402
+
 ROLLMAT = os.environ["ROLLMAT"]
 MAKE = os.path.join(os.environ["ROLLMAT_BIN_DIR"], "rm_test_make_recording")
 HANG = int(os.environ.get("RM_HANG_S", "60"))
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
 
 def run(args, tmp):
     try:
@@ -63,22 +56,6 @@ def survives(args, tmp, what):
     if rc == 3:
         check(len(err.strip().splitlines()) == 1, f"{what}: one line: {err.strip()!r}")
     return rc
-
-
-def make_killed(path):
-    proc = subprocess.Popen([MAKE, path, "100000", "1", "10", "2000"])
-    try:
-        for _ in range(600):
-            try:
-                with h5py.File(path, "r", libver="latest", swmr=True) as f:
-                    if f["frames"].shape[0] >= 30:
-                        break
-            except Exception:  # not created yet, or caught between writes
-                pass
-            subprocess.run(["sleep", "0.05"])
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def truncations(good, killed, tmp):
@@ -181,22 +158,16 @@ def out_of_range(good, tmp):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="rollmat-damaged-")
-    try:
+    with scratch("rollmat-damaged-") as tmp:
         good = os.path.join(tmp, "good.h5")
         subprocess.run([MAKE, good, "100", "1", "30"], check=True)
         killed = os.path.join(tmp, "killed.h5")
-        make_killed(killed)
+        make_killed(MAKE, killed)
         truncations(good, killed, tmp)
         flips(good, killed, tmp)
         heap_flips(good, tmp)
         out_of_range(good, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failure(s)")
-        sys.exit(1)
-    print("ok")
+    finish()
 
 
 if __name__ == "__main__":

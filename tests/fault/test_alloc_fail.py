@@ -5,24 +5,16 @@ cleanly: exit 1 with one line "rollmat: ...", no crash, no more blocks left
 unfreed than the run without failure, no output claimed complete after a
 failure. Prints how many failure points each command has."""
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rmcheck import check, finish, scratch  # noqa: E402
 
 ROLLMAT = os.environ["ROLLMAT"]
 MAKE = os.path.join(os.environ["ROLLMAT_BIN_DIR"], "rm_test_make_recording")
 SHIM = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
 def run(args, tmp, n):
     report = os.path.join(tmp, "alloc-report")
     env = dict(os.environ, LD_PRELOAD=SHIM, RM_ALLOC_FAIL_AT=str(n),
@@ -76,8 +68,7 @@ def campaign(name, args, tmp, output=None):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="rollmat-alloc-")
-    try:
+    with scratch("rollmat-alloc-") as tmp:
         rec = os.path.join(tmp, "rec.h5")
         subprocess.run([MAKE, rec, "100", "1", "30"], check=True)
         zero = os.path.join(tmp, "zero.h5")
@@ -95,12 +86,7 @@ def main():
                  os.path.join(tmp, "cal.h5"))
         campaign("record", ["record", "-d", "sim", "-t", "0.2", "--force", "-o",
                             os.path.join(tmp, "r.h5")], tmp, os.path.join(tmp, "r.h5"))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failure(s)")
-        sys.exit(1)
-    print("ok")
+    finish()
 
 
 if __name__ == "__main__":

@@ -15,17 +15,14 @@
  * shapes. */
 #include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_reader.h"
 #include "rm_calibration.h"
 #include "rm_error.h"
 #include "rm_h5.h"
 #include "rm_recording.h"
-
-/* Keeps the reader's results alive so that -O1 cannot drop the work. */
-volatile int64_t rm_fuzz_sink;
 
 struct bytes {
     const uint8_t *p;
@@ -126,23 +123,9 @@ static void root_attributes(hid_t f, struct bytes *b, int rows, int cols)
 {
     static const double rates[] = {100, 1e308, 1e-300, 1e6, 0.05, 10000};
     static const double pitches[] = {10, 1e300, 1e-300, 0.001, 1000, 5e-3};
-    rm_h5_write_str(f, "rollmat_format", "recording");
-    rm_h5_write_int(f, "rollmat_format_version", 1);
-    rm_h5_write_str(f, "created_utc", "2026-11-23T07:15:02Z");
-    rm_h5_write_str(f, "device_model", "simulated");
-    rm_h5_write_str(f, "device_serial", "S");
-    rm_h5_write_str(f, "device_firmware", "1");
-    rm_h5_write_int(f, "rows", rows);
-    rm_h5_write_int(f, "cols", cols);
-    rm_h5_write_double(f, "pitch_row_mm", pitches[take(b, 6)]);
-    rm_h5_write_double(f, "pitch_col_mm", pitches[take(b, 6)]);
-    rm_h5_write_int(f, "adc_bits", 12);
-    rm_h5_write_double(f, "rate_hz", rates[take(b, 6)]);
-    rm_h5_write_i64(f, "frames_dropped", 0);
-    rm_h5_write_i64(f, "crc_errors", 0);
-    rm_h5_write_i64(f, "bytes_skipped", 0);
-    rm_h5_write_i64(f, "disconnects", 0);
-    rm_h5_write_int(f, "complete", (int)(1 - take(b, 2)));
+    double pitch_row = pitches[take(b, 6)], pitch_col = pitches[take(b, 6)];
+    double rate = rates[take(b, 6)];
+    rm_fuzz_write_root(f, rows, cols, pitch_row, pitch_col, rate, (int)(1 - take(b, 2)));
 }
 
 static void put_frames(hid_t f, struct bytes *b, int rows, int cols, hsize_t n)
@@ -271,14 +254,7 @@ static void put_calibration(hid_t f, struct bytes *b, int rows, int cols)
 
 static hid_t generate(struct bytes *b)
 {
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_core(fapl, 64 * 1024, 0);
-    H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
-    /* The same name every time is fine: each iteration closes its file. */
-    hid_t f = H5Fcreate("fuzz-recording-data.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
-    if (f < 0)
-        abort();
+    hid_t f = rm_fuzz_core_file("fuzz-recording-data.h5");
     int rows = 1 + (int)take(b, 5), cols = 1 + (int)take(b, 5);
     hsize_t n = 3 + take(b, 10);
     root_attributes(f, b, rows, cols);
@@ -329,17 +305,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    rm_h5_quiet();
-    /* The empty input must be a valid recording, or the fuzzer would only
-     * ever explore the first refusal. */
+    /* Zero picks every valid choice: the empty input is a valid recording. */
     struct bytes none = {NULL, 0};
-    struct rm_rec_reader *r;
-    int rc = rm_rec_reader_open_file(&r, generate(&none), "fuzz.h5");
-    if (rc != 0) {
-        fprintf(stderr, "the empty input is no valid recording: %s\n", rm_last_error(rc));
-        abort();
-    }
-    rm_rec_reader_close(r);
+    rm_fuzz_require_valid(generate(&none));
     return 0;
 }
 
@@ -348,18 +316,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     rm_h5_quiet();
     struct bytes b = {data, size};
-    hid_t f = generate(&b);
-    struct rm_rec_reader *r;
-    rm_clear_error();
-    int rc = rm_rec_reader_open_file(&r, f, "fuzz.h5");
-    if (rc == 0) {
-        consume(r);
-        rm_rec_reader_close(r);
-    } else {
-        /* A refusal always comes with the one-line message. */
-        if (rc != RM_EFORMAT || strncmp(rm_last_error(rc), "fuzz.h5:", 8) != 0)
-            abort();
-        rm_fuzz_sink = (int64_t)strlen(rm_last_error(rc));
-    }
+    rm_fuzz_read(generate(&b), consume);
     return 0;
 }

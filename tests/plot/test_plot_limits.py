@@ -8,22 +8,15 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rmcheck import check, finish, scratch  # noqa: E402
+
 ROLLMAT = os.environ["ROLLMAT"]
 HERE = os.path.dirname(os.path.abspath(__file__))
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
 def plot(out, rec, env=None):
     return subprocess.run([ROLLMAT, "plot", "--out", out, rec], capture_output=True, text=True,
                           timeout=600, env=dict(os.environ, **(env or {})))
@@ -52,8 +45,7 @@ def main():
     if not shutil.which("gnuplot"):
         print("SKIP: gnuplot is not installed (apt-get install gnuplot-nox)")
         sys.exit(77)
-    tmp = tempfile.mkdtemp(prefix="rollmat-plot-limits-")
-    try:
+    with scratch("rollmat-plot-limits-") as tmp:
         rec = os.path.join(tmp, "two.h5")
         subprocess.run([ROLLMAT, "sim", "--plan", os.path.join(HERE, "two-muscles.plan"),
                         "-o", rec], check=True, capture_output=True)
@@ -75,7 +67,7 @@ def main():
         fresh = os.path.join(tmp, "fresh")
         p = plot(fresh, rec, {"ROLLMAT_SCRIPTS_DIR": bad})
         check(p.returncode == 1, f"gnuplot failing: exit {p.returncode}")
-        check(not os.path.exists(fresh), f"gnuplot failing: a partial folder was left")
+        check(not os.path.exists(fresh), "gnuplot failing: a partial folder was left")
 
         good = os.path.join(tmp, "good")
         p = plot(good, rec)
@@ -91,12 +83,7 @@ def main():
         check(f"{good}/report.html" in p.stdout, f"replotting names the report: {p.stdout!r}")
         left = [n for n in os.listdir(tmp) if n.startswith(".")]
         check(left == [], f"staging folders left beside the output: {left}")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failure(s)")
-        sys.exit(1)
-    print("ok")
+    finish()
 
 
 if __name__ == "__main__":
