@@ -82,22 +82,24 @@ int rm_calib_frames_read(const char *path, size_t max_frames, struct rm_calib_fr
     if (keep > fit) {
         size_t least = (size_t)total < CALIB_MIN_FRAMES ? (size_t)total : CALIB_MIN_FRAMES;
         if (fit < least) {
-            rm_rec_reader_close(r);
-            return rm_fail(RM_ENOMEM,
-                           "%s: a %d x %d mat needs %zu MiB for the %zu frames a calibration step "
-                           "needs; calibration works within %zu MiB",
-                           path, meta->rows, meta->cols, (least * frame_bytes) >> 20, least,
-                           (size_t)CALIB_MEMORY_BYTES >> 20);
+            rc = rm_fail(RM_ENOMEM,
+                         "%s: a %d x %d mat needs %zu MiB for the %zu frames a calibration step "
+                         "needs; calibration works within %zu MiB",
+                         path, meta->rows, meta->cols, (least * frame_bytes) >> 20, least,
+                         (size_t)CALIB_MEMORY_BYTES >> 20);
+            rm_rec_reader_close(r); /* meta is the reader's: after the message */
+            return rc;
         }
         keep = fit;
     }
     struct rm_calib_frames *fr;
     rc = rm_calib_frames_new(&fr, path, meta->rows, meta->cols, keep);
     if (rc) {
+        if (rc == RM_ENOMEM)
+            rm_fail(rc, "%s: out of memory for %zu frames of %d x %d", path, keep, meta->rows,
+                    meta->cols);
         rm_rec_reader_close(r);
-        return rc == RM_ENOMEM ? rm_fail(rc, "%s: out of memory for %zu frames of %d x %d", path,
-                                         keep, meta->rows, meta->cols)
-                               : rc;
+        return rc;
     }
     fr->adc_bits = meta->adc_bits;
     fr->pitch_row_mm = meta->pitch_row_mm;

@@ -256,6 +256,8 @@ int rm_calibration_save(const char *path, const struct rm_calibration *cal)
         rc = RM_EIO;
     }
     if (rc) {
+        if (rc == RM_EHDF5)
+            rm_h5_write_failed();
         unlink(tmp);
         return rm_fail(rc == RM_EHDF5 ? RM_EIO : rc, "%s: cannot write calibration (%s)", path,
                        why);

@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rm_error.h"
 
@@ -81,14 +83,22 @@ const char *rm_h5_error_text(char *buf, size_t size)
     return buf;
 }
 
-/* HDF5 closes what is still open when the process exits; after a write
- * error (a full disk) that close crashed inside the library (H5F__close_cb
- * from H5_term_library). rollmat closes every file it opens itself, so
- * the library's exit handler is not needed. Runs before main(), before any
- * other HDF5 call, in every program that links this file. */
-__attribute__((constructor)) static void no_hdf5_exit_handler(void)
+/* HDF5 closes what is still open when the process exits; after a failed
+ * write (a full disk) that close crashed inside the library (H5F__close_cb
+ * from H5_term_library). Once a write has failed, the process leaves
+ * without HDF5's exit handler: ours, registered after HDF5's, runs first.
+ * The exit code is 1, the code of every write failure (shared/spec/cli.md). */
+static void leave_without_hdf5(void)
 {
-    H5dont_atexit();
+    fflush(NULL);
+    _exit(1);
+}
+
+void rm_h5_write_failed(void)
+{
+    static atomic_flag once = ATOMIC_FLAG_INIT;
+    if (!atomic_flag_test_and_set(&once))
+        atexit(leave_without_hdf5);
 }
 
 void rm_h5_utc_now(char *buf, size_t size)

@@ -78,6 +78,8 @@ static int hdf5_failure(struct rm_rec_writer *w, const char *what)
 {
     char why[256];
     rm_h5_error_text(why, sizeof(why));
+    if (w->file >= 0)
+        rm_h5_write_failed(); /* an open file HDF5 could not write */
     if (w->error)
         return sticky_error(w);
     w->error = rm_fail(RM_EIO, "%s: %s (%s)", w->path, what, why);

@@ -102,6 +102,11 @@ int rm_calibration_h5_write(hid_t loc, const struct rm_calibration *cal);
 int rm_calibration_h5_read(hid_t loc, const char *where, const char *obj,
                            struct rm_calibration **out);
 
+/* Call once a write to an HDF5 file has failed: the process then exits
+ * (with code 1) without running HDF5's exit handler, which crashes on a file
+ * whose close failed. */
+void rm_h5_write_failed(void);
+
 /* A deadline for the metadata reads of one file: when the watchdog is not
  * disarmed in time (HDF5 stuck on a damaged heap), the process prints
  * "rollmat: <path>: damaged HDF5 file ..." and exits 3. 5 s, or
