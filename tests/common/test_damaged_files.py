@@ -26,11 +26,13 @@ LSAN = "print_suppressions=0:suppressions=" + os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "lsan-hdf5.supp")
 
 
-def run(args, tmp):
+def run(args, tmp, asan_extra=""):
+    env = dict(os.environ, ROLLMAT_H5_DEADLINE_S="1", LSAN_OPTIONS=LSAN)
+    if asan_extra:
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":" + asan_extra
     try:
         p = subprocess.run([ROLLMAT, *args], capture_output=True, text=True, timeout=HANG,
-                           cwd=tmp, errors="replace",
-                           env=dict(os.environ, ROLLMAT_H5_DEADLINE_S="1", LSAN_OPTIONS=LSAN))
+                           cwd=tmp, errors="replace", env=env)
     except subprocess.TimeoutExpired:
         return None, "", "hang"
     return p.returncode, p.stdout, p.stderr
@@ -113,7 +115,9 @@ def heap_flips(good, tmp):
             path = os.path.join(tmp, "heap-flip.h5")
             with open(path, "wb") as f:
                 f.write(bad)
-            rc, out, err = run(["info", path], tmp)
+            # Under ASan, HDF5's own overlapping memcpy on these heaps
+            # would stop the run before it crashes: let it crash.
+            rc, out, err = run(["info", path], tmp, "replace_intrin=0")
             check(rc in (0, 3) and len(err.strip().splitlines()) <= 1,
                   f"heap flip at +{pos - heap} bit {bit}: exit {rc}, {err.strip()!r}")
             stuck += "did not read within" in err
