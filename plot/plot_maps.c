@@ -49,8 +49,11 @@ int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, double t0, d
     m->kyn = calloc((size_t)m->nbins, sizeof(int64_t));
     m->spsum = calloc((size_t)m->nbins, sizeof(double));
     m->spn = calloc((size_t)m->nbins, sizeof(int64_t));
-    if (!m->integral || !m->peak || !m->kymo || !m->speed || !m->sum || !m->kysum || !m->kyn ||
-        !m->spsum || !m->spn) {
+    m->above = calloc(cells, sizeof(float));
+    m->above_sum = calloc(cells, sizeof(double));
+    m->above_threshold = INFINITY;
+    if (!m->above || !m->above_sum || !m->integral || !m->peak || !m->kymo || !m->speed ||
+        !m->sum || !m->kysum || !m->kyn || !m->spsum || !m->spn) {
         rm_plot_maps_free(m);
         return RM_ENOMEM;
     }
@@ -73,6 +76,8 @@ void rm_plot_maps_free(struct rm_plot_maps *m)
     free(m->kyn);
     free(m->spsum);
     free(m->spn);
+    free(m->above);
+    free(m->above_sum);
     free(m);
 }
 
@@ -99,6 +104,10 @@ void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, doub
             m->sum[base + c] += (double)x * dt;
             if (x > m->peak[base + c])
                 m->peak[base + c] = x;
+            /* Not linear in the value: the baseline comes off here. */
+            double zero = m->baseline ? m->baseline[base + c] : 0.0;
+            if ((double)x - zero >= m->above_threshold)
+                m->above_sum[base + c] += dt;
             row_sum += x;
         }
         krow[(size_t)r * (size_t)m->nbins + (size_t)b] += row_sum;
@@ -115,7 +124,7 @@ void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, doub
 void rm_plot_maps_finish(struct rm_plot_maps *m)
 {
     size_t cells = (size_t)m->rows * (size_t)m->cols;
-    m->integral_max = m->peak_max = m->kymo_max = MIN_SCALE;
+    m->integral_max = m->peak_max = m->kymo_max = m->above_max = MIN_SCALE;
     m->speed_max = 0;
     for (size_t i = 0; i < cells; i++) {
         double b = (m->baseline && m->frames) ? m->baseline[i] : 0.0;
@@ -127,6 +136,9 @@ void rm_plot_maps_finish(struct rm_plot_maps *m)
             m->integral_max = m->integral[i];
         if (m->peak[i] > m->peak_max)
             m->peak_max = m->peak[i];
+        m->above[i] = (float)m->above_sum[i];
+        if (m->above[i] > m->above_max)
+            m->above_max = m->above[i];
     }
     for (int r = 0; r < m->rows; r++) {
         double row_base = 0;
