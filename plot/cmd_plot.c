@@ -3,11 +3,13 @@
  * names one file: several and --jobs are this version's addition). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "plot_internal.h"
 #include "rm_cli.h"
 #include "rm_error.h"
 #include "rm_log.h"
@@ -20,6 +22,7 @@ static void usage(FILE *out)
 {
     fputs("usage: rollmat plot [--out DIR] [--format png|svg] [--calibration CAL.h5]\n"
           "                    [--profile NAME|FILE] [--jobs N] FILE.h5 ...\n"
+          "       rollmat plot --compare [--out DIR] [...] A.h5 B.h5\n"
           "\n"
           "Draws the pictures of each recording with gnuplot and writes report.html\n"
           "beside them: per segment LABEL-heatmap (seconds at a pressure, and peak\n"
@@ -35,6 +38,9 @@ static void usage(FILE *out)
           "  -c, --calibration CAL  use this calibration instead of the recording's own\n"
           "  -p, --profile P        guidance profile: default, short, long, or an INI file\n"
           "  -j, --jobs N           recordings drawn at once (default 1)\n"
+          "      --compare          two sessions: the muscles both rolled side by side with\n"
+          "                         a difference map, DIR/compare.html (default DIR:\n"
+          "                         A-vs-B-plots beside A.h5)\n"
           "  -h, --help             this help\n"
           "\n"
           "The last line on stdout for each recording is the path of its report.html.\n"
@@ -141,6 +147,42 @@ static int plot_many(char **paths, int n, const struct rm_plot_opts *base, const
     return worst;
 }
 
+/* --compare A.h5 B.h5: into `out`, or A-vs-B-plots beside A. */
+static int plot_compare(int argc, char **argv, struct rm_plot_opts *opts, const char *out)
+{
+    if (rm_cli_operands(COMMAND, argc, argv, 2, 2, "A.h5 B.h5"))
+        return RM_CLI_USAGE;
+    const char *a = argv[optind], *b = argv[optind + 1];
+    char dir[4096], name[4096];
+    if (!out) {
+        const char *slash = strrchr(b, '/');
+        const char *base = slash ? slash + 1 : b;
+        size_t len = strlen(base);
+        if (len > 3 && strcmp(base + len - 3, ".h5") == 0)
+            len -= 3;
+        /* "A.h5" with "-vs-B" appended before its extension names the pair. */
+        const char *ext = strlen(a) > 3 && strcmp(a + strlen(a) - 3, ".h5") == 0 ? ".h5" : "";
+        snprintf(name, sizeof(name), "%.*s-vs-%.*s%s", (int)(strlen(a) - strlen(ext)), a, (int)len,
+                 base, ext);
+        rm_clear_error();
+        if (out_dir_for(name, NULL, dir, sizeof(dir))) {
+            rm_log_error_line(rm_last_error(RM_EUSAGE));
+            return RM_CLI_USAGE;
+        }
+        out = dir;
+    }
+    opts->out_dir = out;
+    rm_clear_error();
+    char report[4096];
+    int rc = rm_plot_compare(a, b, opts, report, sizeof(report));
+    if (rc) {
+        rm_log_error_line(rm_last_error(rc));
+        return rm_exit_code(rc);
+    }
+    printf("%s\n", report);
+    return 0;
+}
+
 int rm_cmd_plot(int argc, char **argv)
 {
     static const struct option long_opts[] = {
@@ -149,6 +191,7 @@ int rm_cmd_plot(int argc, char **argv)
         {"calibration", required_argument, NULL, 'c'},
         {"profile", required_argument, NULL, 'p'},
         {"jobs", required_argument, NULL, 'j'},
+        {"compare", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -156,6 +199,7 @@ int rm_cmd_plot(int argc, char **argv)
     opts.format = RM_PLOT_PNG;
     const char *out = NULL;
     int jobs = 1;
+    bool compare = false;
     rm_cli_getopt_start();
     int ch;
     while ((ch = getopt_long(argc, argv, ":o:f:c:p:j:h", long_opts, NULL)) != -1) {
@@ -182,6 +226,9 @@ int rm_cmd_plot(int argc, char **argv)
             if (rm_cli_parse_int(COMMAND, "--jobs", optarg, 1, 256, &jobs))
                 return RM_CLI_USAGE;
             break;
+        case 'C':
+            compare = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -189,6 +236,8 @@ int rm_cmd_plot(int argc, char **argv)
             return rm_cli_bad_option(COMMAND, ch, argv);
         }
     }
+    if (compare)
+        return plot_compare(argc, argv, &opts, out);
     if (rm_cli_operands(COMMAND, argc, argv, 1, -1, "FILE.h5"))
         return RM_CLI_USAGE;
     int n = argc - optind;

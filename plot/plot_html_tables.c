@@ -12,7 +12,7 @@
 
 /* A table cell: v with `decimals` decimals and a suffix, or a dash for
  * NAN. */
-static void put_cell(FILE *f, int decimals, const char *suffix, double v)
+void rm_html_num_cell(FILE *f, int decimals, const char *suffix, double v)
 {
     if (isfinite(v))
         fprintf(f, "<td>%.*f%s</td>", decimals, v, suffix);
@@ -55,18 +55,18 @@ void rm_html_holds_table(FILE *f, const struct rm_analysis_result *r)
             fprintf(f, "<tr data-segment=\"%zu\"><td>", i);
             rm_html_escape(f, s->label);
             fputs("</td>", f);
-            put_cell(f, 0, "", p->position_mm);
-            put_cell(f, 2, "", p->relative_position);
-            put_cell(f, 1, "", p->t_start);
-            put_cell(f, 1, "", p->duration_s);
+            rm_html_num_cell(f, 0, "", p->position_mm);
+            rm_html_num_cell(f, 2, "", p->relative_position);
+            rm_html_num_cell(f, 1, "", p->t_start);
+            rm_html_num_cell(f, 1, "", p->duration_s);
             const char *judged = p->duration_s < pf->hold_target_min_s   ? "short"
                                  : p->duration_s > pf->hold_target_max_s ? "long"
                                                                          : "on target";
             fprintf(f, "<td class=\"%s\">%s</td>", strcmp(judged, "on target") == 0 ? "ok" : "off",
                     judged);
-            put_cell(f, 0, "", r->calibrated ? p->mean_force_n : NAN);
-            put_cell(f, 0, "", rm_plot_hold_mean_pressure(&r->trace, p));
-            put_cell(f, 0, "", r->calibrated ? p->peak_pressure_kpa : NAN);
+            rm_html_num_cell(f, 0, "", r->calibrated ? p->mean_force_n : NAN);
+            rm_html_num_cell(f, 0, "", rm_plot_hold_mean_pressure(&r->trace, p));
+            rm_html_num_cell(f, 0, "", r->calibrated ? p->peak_pressure_kpa : NAN);
             fputs("</tr>\n", f);
         }
     }
@@ -111,7 +111,7 @@ double rm_plot_symmetry_index(double left, double right)
     return 100.0 * fabs(left - right) / (0.5 * fabs(left + right));
 }
 
-static double hold_seconds(const struct rm_segment *s, size_t *count)
+double rm_plot_hold_seconds(const struct rm_segment *s, size_t *count)
 {
     double sum = 0;
     *count = 0;
@@ -128,9 +128,9 @@ static void pair_row(FILE *f, const char *what, int decimals, double left, doubl
     fputs("<tr><th>", f);
     rm_html_escape(f, what);
     fputs("</th>", f);
-    put_cell(f, decimals, "", left);
-    put_cell(f, decimals, "", right);
-    put_cell(f, 0, " %", rm_plot_symmetry_index(left, right));
+    rm_html_num_cell(f, decimals, "", left);
+    rm_html_num_cell(f, decimals, "", right);
+    rm_html_num_cell(f, 0, " %", rm_plot_symmetry_index(left, right));
     fputs("</tr>\n", f);
 }
 
@@ -159,7 +159,7 @@ static void put_pair(FILE *f, const struct rm_plot_report *rep, size_t li, size_
     pair_row(f, "median speed (mm/s)", 0, L->rolling.speed_median_mm_s,
              R->rolling.speed_median_mm_s);
     size_t nl, nr;
-    double hl = hold_seconds(L, &nl), hr = hold_seconds(R, &nr);
+    double hl = rm_plot_hold_seconds(L, &nl), hr = rm_plot_hold_seconds(R, &nr);
     pair_row(f, "holds", 0, (double)nl, (double)nr);
     pair_row(f, "time in holds (s)", 0, hl, hr);
     snprintf(buf, sizeof(buf), "contact-mean pressure (%s)", unit);

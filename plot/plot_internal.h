@@ -27,6 +27,9 @@
 /* A fresh directory $TMPDIR/rollmat-plot-XXXXXX (or under /tmp), mode 0700,
  * its path in out. The caller removes it with rm_plot_tmpdir_remove(). */
 int rm_plot_tmpdir_create(char *out, size_t size);
+/* Creates dir and its missing parents (mode 0755); RM_EIO when it cannot
+ * or when dir is not a directory. */
+int rm_plot_make_dirs(const char *dir);
 /* Removes dir and everything in it (never follows symlinks). */
 void rm_plot_tmpdir_remove(const char *dir);
 
@@ -83,6 +86,9 @@ void rm_gp_num(FILE *f, const char *name, double value);
 void rm_gp_int(FILE *f, const char *name, long value);
 void rm_gp_num_array(FILE *f, const char *name, const double *values, size_t n);
 void rm_gp_str_array(FILE *f, const char *name, const char *const *values, size_t n);
+/* v rounded up to a round colour-bar or axis top (1, 1.2, 1.5 ... 8 times
+ * a power of ten); 1 for v <= 0. */
+double rm_plot_nice_top(double v);
 
 /* ---- per-segment maps --------------------------------------------------- */
 
@@ -128,6 +134,11 @@ void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, doub
 /* Computes the results and their maxima (never below a small positive
  * value, so colour bars always have a range). */
 void rm_plot_maps_finish(struct rm_plot_maps *m);
+/* Adds segment s's frames read through reader, converted as r's analysis
+ * did (r needs its trace), then finishes the maps. RM_EINTR when a signal
+ * asks to stop. */
+int rm_plot_maps_fill(struct rm_plot_maps *m, struct rm_rec_reader *reader,
+                      const struct rm_analysis_result *r, const struct rm_segment *s);
 void rm_plot_maps_free(struct rm_plot_maps *m);
 
 /* ---- curves from the trace (plot_series.c) ----------------------------- */
@@ -201,11 +212,24 @@ void rm_html_heatmap_figure(FILE *f, const struct rm_plot_report *rep, size_t i,
 /* The label of label's right side ("calf-left" -> "calf-right", "Left
  * Calf" -> "Right Calf"): false when label names no left side. */
 bool rm_plot_pair_label(const char *label, char *out, size_t size);
+/* The seconds of s's holds, their number in *count. */
+double rm_plot_hold_seconds(const struct rm_segment *s, size_t *count);
+/* <td>v</td> with `decimals` decimals and a suffix, or a dash for NAN. */
+void rm_html_num_cell(FILE *f, int decimals, const char *suffix, double v);
 /* 100 |L - R| / ((L + R) / 2) in %; NAN when undefined. */
 double rm_plot_symmetry_index(double left, double right);
 
 /* The page's own script (plot/report.js, embedded at build time). */
 extern const char rm_plot_report_js[];
+
+/* ---- two sessions (plot_compare.c) -------------------------------------- */
+
+/* `plot --compare A B`: the muscles both sessions rolled, side by side
+ * with a difference map, into opts->out_dir/compare.html (its path in
+ * report_path). Errors as rm_plot_run's; RM_EFORMAT for two different
+ * mats. */
+int rm_plot_compare(const char *a, const char *b, const struct rm_plot_opts *opts,
+                    char *report_path, size_t report_path_size);
 
 /* ---- movie (plot_movie.c) ----------------------------------------------- */
 

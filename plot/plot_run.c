@@ -19,8 +19,6 @@
 
 /* The kymograph needs no more time columns than a picture has pixels. */
 #define KYMO_MAX_BINS 1200
-/* Frames read (and converted) at a time. */
-#define READ_BLOCK_MAX 1024
 
 /* Points of the force/pressure curves and of the centre-of-pressure track
  * per segment: more than a picture's width shows. */
@@ -63,28 +61,6 @@ static int join(char *out, size_t size, const char *dir, const char *name)
     int n = snprintf(out, size, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= size)
         return rm_fail(RM_EUSAGE, "%s/%s: path too long", dir, name);
-    return 0;
-}
-
-static int make_dirs(const char *dir)
-{
-    char buf[4096];
-    int n = snprintf(buf, sizeof(buf), "%s", dir);
-    if (n < 0 || (size_t)n >= sizeof(buf))
-        return rm_fail(RM_EUSAGE, "%s: path too long", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return rm_fail(RM_EIO, "%s: cannot create: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return rm_fail(RM_EIO, "%s: cannot create: %s", buf, strerror(errno));
-    struct stat st;
-    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
-        return rm_fail(RM_EIO, "%s: not a directory", buf);
     return 0;
 }
 
@@ -283,73 +259,6 @@ static void write_marks(FILE *f, const struct run *run, double t0, double t1)
     free(t);
 }
 
-/* Streams the segment's frames into maps. */
-static int accumulate(struct run *run, const struct rm_segment *s, struct rm_plot_maps *m)
-{
-    const struct rm_analysis_result *r = run->result;
-    const struct rm_trace *tr = &r->trace;
-    int rows = r->mat.rows, cols = r->mat.cols;
-    size_t cells = (size_t)rows * (size_t)cols;
-    double period = r->mat.rate_hz > 0 ? 1.0 / r->mat.rate_hz : 0.01;
-    int64_t block = rm_rec_chunk_frames(run->reader);
-    if (block < 1)
-        block = 1;
-    if (block > READ_BLOCK_MAX)
-        block = READ_BLOCK_MAX;
-    uint16_t *raw = malloc((size_t)block * cells * sizeof(uint16_t)); /* owned here */
-    float *val = malloc((size_t)block * cells * sizeof(float));       /* owned here */
-    int rc = 0;
-    if (!raw || !val) {
-        rc = RM_ENOMEM;
-        goto out;
-    }
-    for (int64_t start = s->frame_start; start < s->frame_end; start += block) {
-        if (rm_plot_interrupted()) {
-            rc = rm_fail(RM_EINTR, "interrupted");
-            goto out;
-        }
-        int64_t count = s->frame_end - start < block ? s->frame_end - start : block;
-        rc = rm_rec_read_frames(run->reader, start, count, raw);
-        if (rc)
-            goto out;
-        if (run->cal) {
-            rm_calibration_apply(run->cal, raw, val, (size_t)count);
-        } else {
-            for (size_t i = 0; i < (size_t)count * cells; i++)
-                val[i] = raw[i];
-        }
-        for (int64_t k = 0; k < count; k++) {
-            int64_t i = start + k;
-            double dt = period;
-            /* A frame stands for the time to the next one, but a gap (lost
-             * frames, a disconnect) is not time under pressure. */
-            if (i + 1 < tr->n)
-                dt = fmin(tr->t[i + 1] - tr->t[i], 2.0 * period);
-            double speed = (tr->loaded[i] && isfinite(tr->speed_mm_s[i])) ? tr->speed_mm_s[i] : NAN;
-            rm_plot_maps_add(m, val + (size_t)k * cells, tr->t[i], dt, speed);
-        }
-    }
-    rm_plot_maps_finish(m);
-out:
-    free(raw);
-    free(val);
-    return rc;
-}
-
-static double nice_top(double v)
-{
-    /* Round a colour-bar or axis top up to a round number (1, 1.2, 1.5 ...
-     * 8 times a power of ten): round tick labels, little wasted range. */
-    if (!(v > 0))
-        return 1;
-    double p = pow(10, floor(log10(v)));
-    static const double steps[] = {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10};
-    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-        if (v <= steps[i] * p * (1 + 1e-9))
-            return steps[i] * p;
-    return 10 * p;
-}
-
 /* What the pictures of one segment need once its frames are reduced: the
  * data files in the temporary directory and the maxima of the maps. */
 struct seg_data {
@@ -393,7 +302,7 @@ static int prepare_segment(struct run *run, size_t index, struct seg_data *sd)
     if (rc)
         return rc;
     m->above_threshold = rm_plot_above_threshold(r);
-    if ((rc = accumulate(run, s, m)))
+    if ((rc = rm_plot_maps_fill(m, run->reader, r, s)))
         goto out;
     char path[4096];
     size_t cells = (size_t)rows * (size_t)cols;
@@ -488,10 +397,10 @@ static int draw_heatmap(struct run *run, size_t index, const struct seg_data *sd
     rm_gp_num(f, "pitch_col", r->mat.pitch_col_mm);
     rm_gp_str(f, "above_file", above_path);
     rm_gp_str(f, "above_title", above_title);
-    rm_gp_num(f, "above_max", nice_top(scale->above_max));
+    rm_gp_num(f, "above_max", rm_plot_nice_top(scale->above_max));
     rm_gp_str(f, "peak_file", peak_path);
     rm_gp_str(f, "peak_unit", calibrated ? "kPa" : "counts");
-    rm_gp_num(f, "peak_max", nice_top(scale->peak_max));
+    rm_gp_num(f, "peak_max", rm_plot_nice_top(scale->peak_max));
     rm_gp_num(f, "limit", limit);
     rm_gp_str(f, "limit_note", limit_note);
     rm_gp_str(f, "cop_file", cop_path);
@@ -583,13 +492,13 @@ static int draw_segment(struct run *run, size_t index, const struct seg_data *sd
     rm_gp_num(f, "bin_s", sd->bin_s);
     rm_gp_str(f, "kymo_file", kymo_path);
     rm_gp_str(f, "kymo_unit", calibrated ? "N" : "counts");
-    rm_gp_num(f, "kymo_max", nice_top(scale->kymo_max));
+    rm_gp_num(f, "kymo_max", rm_plot_nice_top(scale->kymo_max));
     rm_gp_str(f, "speed_file", speed_path);
     rm_gp_num(f, "speed_slow", prof->speed_slow_max_mm_s);
     rm_gp_num(f, "speed_fast", prof->speed_fast_mm_s);
     /* Room above the fast threshold, but a spike does not flatten the rest. */
     double top = fmax(1.5 * prof->speed_fast_mm_s, 1.1 * scale->speed_max);
-    rm_gp_num(f, "speed_max", nice_top(fmin(top, 4.0 * prof->speed_fast_mm_s)));
+    rm_gp_num(f, "speed_max", rm_plot_nice_top(fmin(top, 4.0 * prof->speed_fast_mm_s)));
     write_pauses(f, s, true);
     write_marks(f, run, sd->t0, sd->t0 + sd->span);
     if ((rc = close_vars(f, vars_path)))
@@ -839,7 +748,7 @@ int rm_plot_run(const char *path, const struct rm_plot_opts *opts, char *report_
     rm_plot_signals_catch(&saved);
     if ((rc = open_inputs(&run)))
         goto out;
-    if ((rc = make_dirs(opts->out_dir)))
+    if ((rc = rm_plot_make_dirs(opts->out_dir)))
         goto out;
     /* An old report would describe pictures this run is about to replace;
      * its absence until the end says the set is incomplete. */
