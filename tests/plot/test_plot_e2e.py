@@ -425,6 +425,56 @@ class PlotTest(unittest.TestCase):
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         self.assert_tmp_clean()
 
+    def test_many_recordings_beside_each(self):
+        """plot A B --jobs 2 draws each beside its recording (NAME-plots next
+        to NAME.h5); a bad file among them does not stop the others and
+        gives exit 3; two inputs of one name into one --out are refused."""
+        sub = os.path.join(self.dir, "many")
+        os.makedirs(os.path.join(sub, "b"), exist_ok=True)
+        a = os.path.join(sub, "first.h5")
+        b = os.path.join(sub, "b", "second.h5")
+        bad = os.path.join(sub, "bad.h5")
+        shutil.copy(self.h5, a)
+        shutil.copy(self.h5, b)
+        with open(bad, "w") as f:
+            f.write("not a recording\n")
+        p = run(["plot", "--jobs", "2", a, bad, b], env=self.env, check=False)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn("bad.h5", p.stderr)
+        reports = sorted(p.stdout.split())
+        want = sorted([os.path.join(sub, "first-plots", "report.html"),
+                       os.path.join(sub, "b", "second-plots", "report.html")])
+        self.assertEqual(reports, want)
+        for r in want:
+            self.assertTrue(os.path.isfile(r), r)
+        self.assertFalse(os.path.exists(os.path.join(sub, "bad-plots", "report.html")))
+        out = os.path.join(sub, "out")
+        p = run(["plot", "--out", out, a, b], env=self.env)
+        self.assertEqual(sorted(os.listdir(out)), ["first-plots", "second-plots"])
+        p = run(["plot", "--out", out, a, os.path.join(sub, "first.h5")], env=self.env,
+                check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assert_tmp_clean()
+
+    def test_compare_two_sessions(self):
+        """--compare shows the muscles both sessions rolled, with the
+        difference map; a muscle in one session only is left out."""
+        other = os.path.join(self.dir, "other.h5")
+        run(["sim", "--plan", os.path.join(HERE, "left-right.plan"), "-o", other])
+        p = run(["plot", "--compare", self.h5, other], env=self.env)
+        out = os.path.join(self.dir, "two-vs-other-plots")
+        self.assertEqual(p.stdout.strip(), os.path.join(out, "compare.html"))
+        page, raw = parse_report(os.path.join(out, "compare.html"))
+        self.assertEqual(raw.count('<section class="compare">'), 1)
+        self.assertIn("<h2>calf-left</h2>", raw)
+        self.assertNotIn("quad", raw.split("</p>", 1)[1])
+        self.assertEqual(page.refs, ["calf-left-compare.png"])
+        w, h = png_size(os.path.join(out, "calf-left-compare.png"))
+        self.assertGreaterEqual(w, 1000)
+        self.assertEqual(run(["plot", "--compare", self.h5], check=False).returncode, 2)
+        self.assert_tmp_clean()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
