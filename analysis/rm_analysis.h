@@ -249,4 +249,8 @@ void rm_analysis_cleanup(void);
 /* `rollmat analyze` (shared/spec/cli.md). */
 int rm_cmd_analyze(int argc, char **argv);
 
+/* `rollmat export FILE.h5 ...`: the per-frame series beside each recording
+ * (cmd_export.c, docs/recording.md). */
+int rm_cmd_export(int argc, char **argv);
+
 #endif

@@ -24,6 +24,8 @@ static const struct rm_command commands[] = {
      rm_cmd_calib},
     {"analyze", "judge the rolling: speed, pauses, holds, pressure, scores, advice",
      rm_cmd_analyze},
+    {"export", "write a recording's per-frame force, pressure, contact and position series",
+     rm_cmd_export},
     {"plot", "draw a recording's pictures and its HTML report with gnuplot", rm_cmd_plot},
     {"import", "turn a Tekscan or XSENSOR ASCII export into a recording", rm_cmd_import},
     {"start", "rollmatd: start a session [and a segment LABEL]", rm_cmd_start},

@@ -21,6 +21,8 @@ packages=(
   umockdev libumockdev-dev gir1.2-umockdev-1.0
   python3 python3-h5py python3-numpy python3-gi
   clang
+  # the reading examples of docs/examples/, run by the suite: Python and R
+  python3-matplotlib r-base-core r-cran-hdf5r
 )
 if [[ ${1:-} == --browser ]]; then
   packages+=(chromium)
