@@ -62,17 +62,6 @@ static long find_label(const struct rm_analysis_result *r, const char *label)
     return -1;
 }
 
-static int write_map(const char *path, const float *v, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return rm_fail(RM_EIO, "%s: %s", path, strerror(errno));
-    bool ok = fwrite(v, sizeof(float), n, f) == n;
-    if (fclose(f) != 0 || !ok)
-        return rm_fail(RM_EIO, "%s: cannot write: %s", path, strerror(errno));
-    return 0;
-}
-
 /* The "seconds at or above" map of one segment into tmpdir/NAME.f32. */
 static int seconds_map(const struct session *s, size_t seg, double threshold, float *out)
 {
@@ -133,8 +122,9 @@ static int draw_muscle(const struct picture_job *job, size_t ia, size_t ib, cons
         rc = rm_fail(RM_EUSAGE, "%s: path too long", job->out_dir);
         goto out;
     }
-    if ((rc = write_map(pa, va, cells)) || (rc = write_map(pb, vb, cells)) ||
-        (rc = write_map(pd, diff, cells)))
+    if ((rc = rm_plot_write_floats(pa, va, cells, 1)) ||
+        (rc = rm_plot_write_floats(pb, vb, cells, 1)) ||
+        (rc = rm_plot_write_floats(pd, diff, cells, 1)))
         goto out;
     FILE *f = fopen(vars, "w");
     if (!f) {

@@ -151,6 +151,9 @@ double rm_plot_above_threshold(const struct rm_analysis_result *r);
  * NAN when there is none. */
 double rm_plot_hold_mean_pressure(const struct rm_trace *tr, const struct rm_pause *p);
 
+/* Writes n records of `width` native float32 values to path (the binary
+ * data files gnuplot reads). */
+int rm_plot_write_floats(const char *path, const float *v, size_t n, size_t width);
 /* Records (t, force, contact-mean, peak, contact area) as float32, frames
  * [start, end) of tr averaged over loaded frames in at most max_points
  * bins (NaN for a bin with none); *npoints receives their number. */

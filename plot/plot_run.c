@@ -64,17 +64,6 @@ static int join(char *out, size_t size, const char *dir, const char *name)
     return 0;
 }
 
-static int write_floats(const char *path, const float *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return rm_fail(RM_EIO, "%s: %s", path, strerror(errno));
-    bool ok = fwrite(data, sizeof(float), n, f) == n;
-    if (fclose(f) != 0 || !ok)
-        return rm_fail(RM_EIO, "%s: cannot write: %s", path, strerror(errno));
-    return 0;
-}
-
 /* Common head of every variables file: terminal, size, output, titles. */
 static FILE *open_vars(struct run *run, const char *vars_path, const char *out_path, int width,
                        int height, const char *title, const char *subtitle)
@@ -307,13 +296,13 @@ static int prepare_segment(struct run *run, size_t index, struct seg_data *sd)
     char path[4096];
     size_t cells = (size_t)rows * (size_t)cols;
     if ((rc = data_path(run, sd->stem, "peak", path, sizeof(path))) ||
-        (rc = write_floats(path, m->peak, cells)) ||
+        (rc = rm_plot_write_floats(path, m->peak, cells, 1)) ||
         (rc = data_path(run, sd->stem, "kymo", path, sizeof(path))) ||
-        (rc = write_floats(path, m->kymo, (size_t)rows * (size_t)m->nbins)) ||
+        (rc = rm_plot_write_floats(path, m->kymo, (size_t)rows * (size_t)m->nbins, 1)) ||
         (rc = data_path(run, sd->stem, "speed", path, sizeof(path))) ||
-        (rc = write_floats(path, m->speed, 2 * (size_t)m->nbins)) ||
+        (rc = rm_plot_write_floats(path, m->speed, 2 * (size_t)m->nbins, 1)) ||
         (rc = data_path(run, sd->stem, "above", path, sizeof(path))) ||
-        (rc = write_floats(path, m->above, cells)) ||
+        (rc = rm_plot_write_floats(path, m->above, cells, 1)) ||
         (rc = data_path(run, sd->stem, "cop", path, sizeof(path))) ||
         (rc = rm_plot_write_cop(path, tr, s->frame_start, s->frame_end, COP_MAX_POINTS,
                                 &sd->ncop)) ||

@@ -38,8 +38,7 @@ double rm_plot_hold_mean_pressure(const struct rm_trace *tr, const struct rm_pau
     return n ? sum / (double)n : NAN;
 }
 
-/* Writes n float32 records of `width` values to path. */
-static int write_records(const char *path, const float *v, size_t n, size_t width)
+int rm_plot_write_floats(const char *path, const float *v, size_t n, size_t width)
 {
     FILE *f = fopen(path, "wb");
     if (!f)
@@ -85,7 +84,7 @@ int rm_plot_write_series(const char *path, const struct rm_trace *tr, int64_t st
             rec[k] = used ? (float)(acc[k] / (double)used) : NAN; /* a gap while unloaded */
         n++;
     }
-    int rc = write_records(path, v, n, RM_PLOT_SERIES_WIDTH);
+    int rc = rm_plot_write_floats(path, v, n, RM_PLOT_SERIES_WIDTH);
     free(v);
     if (npoints)
         *npoints = n;
@@ -109,7 +108,7 @@ int rm_plot_write_cop(const char *path, const struct rm_trace *tr, int64_t start
         v[2 * n + 1] = on ? (float)tr->cop_row_mm[i] : NAN;
         n++;
     }
-    int rc = write_records(path, v, n, 2);
+    int rc = rm_plot_write_floats(path, v, n, 2);
     free(v);
     if (npoints)
         *npoints = n;
