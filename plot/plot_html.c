@@ -88,6 +88,12 @@ static const char CSS[] =
     ".scrub-marks{position:relative;height:8px;background:#eee}"
     ".hold-mark{position:absolute;top:0;height:8px;background:#2166ac}"
     ".movie-info{font-variant-numeric:tabular-nums;margin:.3em 0}"
+    ".scale{position:relative;width:18px;margin-right:9em;border:1px solid #ccc;background:"
+    "linear-gradient(to top,#fff 0%,#ffffcc 3%,#ffeda0 15%,#fed976 28%,#feb24c 41%,#fd8d3c 54%,"
+    "#fc4e2a 67%,#e31a1c 80%,#bd0026 90%,#800026 100%)}"
+    ".scale span{position:absolute;left:24px;white-space:nowrap;font-size:.85em}"
+    ".scale .top{top:-.6em}.scale .zero{bottom:-.6em}"
+    ".scale .limit{transform:translateY(50%);border-top:2px solid #000;left:-4px;padding-left:28px}"
     ".print-only{display:none}"
     "@page{size:A4;margin:12mm}"
     "@media print{body{background:#fff;font-size:10pt}header{background:#fff;color:#000;"
@@ -286,12 +292,22 @@ static void put_movie(FILE *f, const struct rm_plot_report *rep)
     fputs("<section id=\"movie\" class=\"movie\">\n<h2>The session, as it happened</h2>\n", f);
     fprintf(f,
             "<div class=\"player\"><canvas width=\"%d\" height=\"%d\" aria-label=\"pressure "
-            "map\"></canvas><div class=\"note\" style=\"max-width:28em\">The pressure on the "
-            "mat (%s, white none, dark red %.0f %s or more), the roll axis upward. Frames "
-            "are sampled at most 10 a second. Blue marks under the scrubber are holds.</div>"
-            "</div>\n",
-            (int)lround(w * k), (int)lround(h * k), r->calibrated ? "kPa" : "raw counts",
-            rm_plot_movie_scale(r), r->calibrated ? "kPa" : "counts");
+            "map\"></canvas>",
+            (int)lround(w * k), (int)lround(h * k));
+    /* The colour scale beside the map, the limit marked on it. */
+    double top = rm_plot_movie_scale(r);
+    const char *unit = r->calibrated ? "kPa" : "counts";
+    fprintf(f, "<div class=\"scale\" style=\"height:%dpx\"><span class=\"top\">%.0f %s</span>",
+            (int)lround(h * k), top, unit);
+    double limit = r->profile.pressure_max_kpa;
+    if (r->calibrated && limit < top)
+        fprintf(f, "<span class=\"limit\" style=\"bottom:%.1f%%\">limit %.0f (contact mean)</span>",
+                100.0 * limit / top, limit);
+    fprintf(f,
+            "<span class=\"zero\">0</span></div><div class=\"note\" style=\"max-width:28em\">The "
+            "pressure on the mat (%s), the roll axis upward. Frames are sampled at most 10 a "
+            "second. Blue marks under the scrubber are holds.</div></div>\n",
+            r->calibrated ? "kPa" : "raw counts");
     fputs("<div class=\"scrub\"><div class=\"controls\"><button class=\"play\" "
           "type=\"button\">▶ play</button><label>speed <select class=\"speed\"><option "
           "value=\"1\">1×</option><option value=\"2\">2×</option><option value=\"4\" "
