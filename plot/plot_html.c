@@ -88,7 +88,7 @@ static const char CSS[] =
     ".scrub-marks{position:relative;height:8px;background:#eee}"
     ".hold-mark{position:absolute;top:0;height:8px;background:#2166ac}"
     ".movie-info{font-variant-numeric:tabular-nums;margin:.3em 0}"
-    ".scale{position:relative;width:18px;margin-right:9em;border:1px solid #ccc;background:"
+    ".scale{position:relative;width:18px;margin-right:11em;border:1px solid #ccc;background:"
     "linear-gradient(to top,#fff 0%,#ffffcc 3%,#ffeda0 15%,#fed976 28%,#feb24c 41%,#fd8d3c 54%,"
     "#fc4e2a 67%,#e31a1c 80%,#bd0026 90%,#800026 100%)}"
     ".scale span{position:absolute;left:24px;white-space:nowrap;font-size:.85em}"
