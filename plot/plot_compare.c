@@ -174,24 +174,9 @@ out:
     return rc;
 }
 
-static double score_or_nan(int score)
-{
-    return score == RM_SCORE_NONE ? NAN : score;
-}
-
 static void compare_row(FILE *f, const char *what, int decimals, double a, double b)
 {
-    fputs("<tr><th>", f);
-    rm_html_escape(f, what);
-    fputs("</th>", f);
-    rm_html_num_cell(f, decimals, "", a);
-    rm_html_num_cell(f, decimals, "", b);
-    fprintf(f, "<td>%s", isfinite(b - a) && b - a > 0 ? "+" : "");
-    if (isfinite(b - a))
-        fprintf(f, "%.*f", decimals, b - a);
-    else
-        fputs("–", f);
-    fputs("</td></tr>\n", f);
+    rm_html_two_sides_row(f, what, decimals, a, b, true);
 }
 
 static void muscle_table(FILE *f, const struct rm_segment *a, const struct rm_segment *b,
@@ -203,7 +188,8 @@ static void muscle_table(FILE *f, const struct rm_segment *a, const struct rm_se
     fputs("<table class=\"grid\"><thead><tr><th></th><th>A</th><th>B</th><th>change</th></tr>"
           "</thead><tbody>\n",
           f);
-    compare_row(f, "score", 0, score_or_nan(a->score.total), score_or_nan(b->score.total));
+    compare_row(f, "score", 0, rm_plot_score_value(a->score.total),
+                rm_plot_score_value(b->score.total));
     compare_row(f, "time rolled (s)", 0, a->loaded_s, b->loaded_s);
     compare_row(f, "median speed (mm/s)", 0, a->rolling.speed_median_mm_s,
                 b->rolling.speed_median_mm_s);

@@ -123,18 +123,28 @@ double rm_plot_hold_seconds(const struct rm_segment *s, size_t *count)
     return sum;
 }
 
-static void pair_row(FILE *f, const char *what, int decimals, double left, double right)
+void rm_html_two_sides_row(FILE *f, const char *what, int decimals, double a, double b, bool change)
 {
     fputs("<tr><th>", f);
     rm_html_escape(f, what);
     fputs("</th>", f);
-    rm_html_num_cell(f, decimals, "", left);
-    rm_html_num_cell(f, decimals, "", right);
-    rm_html_num_cell(f, 0, " %", rm_plot_symmetry_index(left, right));
+    rm_html_num_cell(f, decimals, "", a);
+    rm_html_num_cell(f, decimals, "", b);
+    if (!change)
+        rm_html_num_cell(f, 0, " %", rm_plot_symmetry_index(a, b));
+    else if (isfinite(b - a))
+        fprintf(f, "<td>%+.*f</td>", decimals, b - a); /* the change, signed */
+    else
+        fputs("<td>–</td>", f);
     fputs("</tr>\n", f);
 }
 
-static double score_value(int score)
+static void pair_row(FILE *f, const char *what, int decimals, double left, double right)
+{
+    rm_html_two_sides_row(f, what, decimals, left, right, false);
+}
+
+double rm_plot_score_value(int score)
 {
     return score == RM_SCORE_NONE ? NAN : score;
 }
@@ -154,7 +164,8 @@ static void put_pair(FILE *f, const struct rm_plot_report *rep, size_t li, size_
     fputs("</th><th>", f);
     rm_html_escape(f, R->label);
     fputs("</th><th>symmetry index</th></tr></thead>\n<tbody>\n", f);
-    pair_row(f, "score", 0, score_value(L->score.total), score_value(R->score.total));
+    pair_row(f, "score", 0, rm_plot_score_value(L->score.total),
+             rm_plot_score_value(R->score.total));
     pair_row(f, "time rolled (s)", 0, L->loaded_s, R->loaded_s);
     pair_row(f, "median speed (mm/s)", 0, L->rolling.speed_median_mm_s,
              R->rolling.speed_median_mm_s);

@@ -146,6 +146,12 @@ bool rm_plot_pair_label(const char *label, char *out, size_t size);
 double rm_plot_hold_seconds(const struct rm_segment *s, size_t *count);
 /* <td>v</td> with `decimals` decimals and a suffix, or a dash for NAN. */
 void rm_html_num_cell(FILE *f, int decimals, const char *suffix, double v);
+/* A table row: what, a and b, then the symmetry index of a and b, or with
+ * `change` the change b - a. */
+void rm_html_two_sides_row(FILE *f, const char *what, int decimals, double a, double b,
+                           bool change);
+/* A score as a number, NAN for RM_SCORE_NONE. */
+double rm_plot_score_value(int score);
 /* 100 |L - R| / ((L + R) / 2) in %; NAN when undefined. */
 double rm_plot_symmetry_index(double left, double right);
 
