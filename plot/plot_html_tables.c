@@ -132,6 +132,8 @@ void rm_html_two_sides_row(FILE *f, const char *what, int decimals, double a, do
     rm_html_num_cell(f, decimals, "", b);
     if (!change)
         rm_html_num_cell(f, 0, " %", rm_plot_symmetry_index(a, b));
+    else if (fabs(b - a) < 0.5 * pow(10, -decimals))
+        fprintf(f, "<td>%.*f</td>", decimals, 0.0); /* no change: no sign */
     else if (isfinite(b - a))
         fprintf(f, "<td>%+.*f</td>", decimals, b - a); /* the change, signed */
     else
