@@ -28,6 +28,7 @@ rm -f "$art"/*.png "$art"/*.pdf
 "$ROLLMAT" plot --out "$work/lr" "$work/lr.h5" >/dev/null
 "$ROLLMAT" sim --plan "$here/two-muscles.plan" -o "$work/two.h5"
 "$ROLLMAT" plot --out "$work/two" "$work/two.h5" >/dev/null
+"$ROLLMAT" plot --compare --out "$work/compare" "$work/two.h5" "$work/lr.h5" >/dev/null
 
 n=0
 browse() {
@@ -49,6 +50,9 @@ for part in movie holds pair segment-1; do
 done
 browse --window-size=1280,1400 --screenshot="$art/segment-1-runner.png" "$lr#runner,only=segment-1" \
   >/dev/null
+browse --window-size=1280,1400 --screenshot="$art/compare.png" "file://$work/compare/compare.html" \
+  >/dev/null
+browse --dump-dom "file://$work/compare/compare.html" >"$work/compare.html"
 cp "$work/report.pdf" "$art/report.pdf"
 pdftoppm -r 40 -png "$work/report.pdf" "$art/print-page"
 pages=$(pdfinfo "$work/report.pdf" | awk '/^Pages:/ {print $2}')
@@ -124,6 +128,11 @@ si = 100 * abs(L["rolling"]["speed_median_mm_s"] - R["rolling"]["speed_median_mm
 speed_row = re.search(r"<th>median speed \(mm/s\)</th><td>(\d+)</td><td>(\d+)</td><td>(\d+) %</td>", pair)
 if not speed_row or abs(int(speed_row.group(3)) - si) > 1:
     fail.append("speed symmetry index %s, expected %.0f %%" % (speed_row and speed_row.groups(), si))
+
+# ---- two sessions side by side ----------------------------------------------
+cmp = open(work + "/compare.html", encoding="utf-8").read()
+if re.findall(r"<h2>(.*?)</h2>", cmp) != ["calf-left"] or "calf-left-compare.png" not in cmp:
+    fail.append("compare.html: %s" % re.findall(r"<h2>(.*?)</h2>", cmp))
 
 # ---- nothing else goes wrong ----------------------------------------------
 import glob
