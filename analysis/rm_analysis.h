@@ -254,6 +254,10 @@ void rm_analysis_cleanup(void);
 /* `rollmat analyze` (shared/spec/cli.md). */
 int rm_cmd_analyze(int argc, char **argv);
 
+/* `rollmat export FILE.h5 ...`: the per-frame series beside each recording
+ * (cmd_export.c, docs/recording.md). */
+int rm_cmd_export(int argc, char **argv);
+
 /* A function `rollmat analyze` calls on every result before writing or
  * printing it, to add advice that needs more than the one recording (the
  * CLI sets history/'s rm_history_advise; analysis/ does not depend on

@@ -26,6 +26,8 @@ static const struct rm_command commands[] = {
      rm_cmd_calib},
     {"analyze", "judge the rolling: speed, pauses, holds, pressure, scores, advice",
      rm_cmd_analyze},
+    {"export", "write a recording's per-frame force, pressure, contact and position series",
+     rm_cmd_export},
     {"plot", "draw a recording's pictures and its HTML report with gnuplot", rm_cmd_plot},
     {"history", "remember sessions: tender spots that come back, trends per muscle",
      rm_cmd_history},

@@ -73,7 +73,7 @@ _rollmat_option_value()
     -o | --output | --out)
         case $cmd in
         sim) _filedir '@(h5|rmw)' ;;
-        analyze | plot) _filedir -d ;;
+        analyze | plot | export) _filedir -d ;;
         *) _filedir h5 ;;
         esac
         ;;
@@ -90,7 +90,7 @@ _rollmat_option_value()
         esac
         ;;
     --curve) COMPREPLY=($(compgen -W "power table" -- "$cur")) ;;
-    -t | --duration | --seed | --jobs | -J | -z | --compression | --sensor | --tolerance | \
+    -t | --duration | --seed | --jobs | -J | -j | -z | --compression | --sensor | --tolerance | \
         -i | --auto-idle) ;; # a number: nothing to offer
     *) return 1 ;;
     esac
