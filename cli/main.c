@@ -15,6 +15,7 @@
 #include "rm_plot.h"
 #include "rm_session.h"
 #include "rm_sim.h"
+#include "rm_summary.h"
 
 static const struct rm_command commands[] = {
     {"info", "validate a recording and print its summary", rm_cmd_info},
@@ -24,6 +25,8 @@ static const struct rm_command commands[] = {
      rm_cmd_calib},
     {"analyze", "judge the rolling: speed, pauses, holds, pressure, scores, advice",
      rm_cmd_analyze},
+    {"summary", "summary.csv and holds.csv of a batch folder (after a cluster job array)",
+     rm_cmd_summary},
     {"plot", "draw a recording's pictures and its HTML report with gnuplot", rm_cmd_plot},
     {"import", "turn a Tekscan or XSENSOR ASCII export into a recording", rm_cmd_import},
     {"start", "rollmatd: start a session [and a segment LABEL]", rm_cmd_start},
