@@ -38,7 +38,7 @@ static double now_s(void)
 
 /* In the child: run the item, send rc and message, leave without running
  * the parent's exit handlers or flushing its stdio a second time. */
-static void _Noreturn child(const struct rm_pool_opts *o, size_t item, int fd)
+static _Noreturn void child(const struct rm_pool_opts *o, size_t item, int fd)
 {
     rm_clear_error();
     int rc = o->work(item, o->arg);
