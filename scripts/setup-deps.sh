@@ -21,6 +21,8 @@ packages=(
   umockdev libumockdev-dev gir1.2-umockdev-1.0
   python3 python3-h5py python3-numpy python3-gi
   clang
+  # tests: a one-node Slurm for the batch job array (tests/slurm/)
+  slurm-wlm munge
 )
 if [[ ${1:-} == --browser ]]; then
   packages+=(chromium)
