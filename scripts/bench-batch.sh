@@ -60,56 +60,63 @@ mkdir "$work/in"
 seq 1 "$nfiles" | xargs -P 2 -I{} "$rollmat" sim --plan "$work/session.plan" --seed {} \
   -o "$work/in/session-{}.h5"
 files=("$work"/in/session-*.h5)
+printf '%s\n' "${files[@]}" >"$work/list"
 frames=$("$rollmat" info --json "${files[0]}" | grep -o '"frames": *[0-9]*' | grep -o '[0-9]*$')
 size=$(du -sm "$work/in" | cut -f1)
 
 now() { date +%s.%N; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-# Runs "$@" repeat times; prints the median wall time in seconds.
+# Runs "$@" repeat times; prints the median wall time and the median CPU
+# time (user + sys of every process of the run) in seconds. On a machine
+# others are using, wall time measures the share of the cores a contender
+# got; CPU time what its work cost.
 timed() {
-  local i t0 t1
+  local i
   for ((i = 0; i < repeat; i++)); do
     rm -rf "$work/out"
-    t0=$(now)
-    "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
-    t1=$(now)
-    echo "$t1 - $t0" | bc -l
-  done | median
+    /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
+      { cat "$work/err" >&2; return 1; }
+    awk '{ print $1, $2 + $3 }' "$work/time"
+  done >"$work/runs"
+  echo "$(cut -d' ' -f1 "$work/runs" | median) $(cut -d' ' -f2 "$work/runs" | median)"
 }
 
-single_runs() {
-  printf '%s\n' "${files[@]}" | xargs -P 2 -n 1 "$rollmat" analyze --json
-}
+
 cat "${files[@]}" >/dev/null # warm the page cache
-t_j1=$(timed "$rollmat" analyze --quiet --out "$work/out" --jobs 1 "${files[@]}")
-t_j2=$(timed "$rollmat" analyze --quiet --out "$work/out" --jobs 2 "${files[@]}")
-t_x2=$(timed single_runs)
+read -r t_j1 c_j1 < <(timed "$rollmat" analyze --quiet --out "$work/out" --jobs 1 "${files[@]}")
+read -r t_j2 c_j2 < <(timed "$rollmat" analyze --quiet --out "$work/out" --jobs 2 "${files[@]}")
+read -r t_x2 c_x2 < <(timed xargs -a "$work/list" -P 2 -n 1 "$rollmat" analyze --json)
 
-slurm_array() {
-  "$src/packaging/slurm/rollmat-submit.sh" --tasks 2 --rollmat "$rollmat" --wait \
-    "$work/out" "${files[@]}"
-}
-t_sl="" why=""
+t_sl="" c_sl="" why=""
 if why=$("$src/tests/slurm/one-node.sh" start "$work/slurm" 2>&1); then
   export SLURM_CONF=$work/slurm/slurm.conf
-  t_sl=$(timed slurm_array)
+  # The jobs run under slurmd, not as children of the timed command: wall
+  # time only.
+  read -r t_sl c_sl < <(timed "$src/packaging/slurm/rollmat-submit.sh" --tasks 2 \
+    --rollmat "$rollmat" --wait "$work/out" "${files[@]}")
+  c_sl=""
 fi
 
 echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores;" \
   "$(date -u '+%Y-%m-%d %H:%M UTC'); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$nfiles recordings of $frames frames (64 x 32 @ 100 Hz), $size MB; median of $repeat"
 echo
-echo "| contender | wall s | recordings/s | throughput vs --jobs 1 |"
-echo "|---|---:|---:|---:|"
-row() { # name seconds
-  printf '| %s | %.2f | %.2f | %.2f x |\n' "$1" "$2" "$(echo "$nfiles / $2" | bc -l)" \
+echo "| contender | wall s | recordings/s | throughput vs --jobs 1 | CPU s | cores busy |"
+echo "|---|---:|---:|---:|---:|---:|"
+row() { # name wall cpu
+  printf '| %s | %.2f | %.2f | %.2f x |' "$1" "$2" "$(echo "$nfiles / $2" | bc -l)" \
     "$(echo "$t_j1 / $2" | bc -l)"
+  if [[ -n $3 ]]; then
+    printf ' %.2f | %.2f |\n' "$3" "$(echo "$3 / $2" | bc -l)"
+  else
+    printf ' | |\n'
+  fi
 }
-row "\`analyze --out D --jobs 1\` (baseline)" "$t_j1"
-row "**\`analyze --out D --jobs 2\`**" "$t_j2"
-row "\`xargs -P2\` of single \`analyze --json\`" "$t_x2"
+row "\`analyze --out D --jobs 1\` (baseline)" "$t_j1" "$c_j1"
+row "**\`analyze --out D --jobs 2\`**" "$t_j2" "$c_j2"
+row "\`xargs -P2\` of single \`analyze --json\`" "$t_x2" "$c_x2"
 if [[ -n $t_sl ]]; then
-  row "Slurm job array, 2 tasks + summary job (one-node Slurm)" "$t_sl"
+  row "Slurm job array, 2 tasks + summary job (one-node Slurm)" "$t_sl" ""
 else
   echo "| Slurm job array | skipped: ${why//$'\n'/ } | | |"
 fi
