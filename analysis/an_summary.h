@@ -7,18 +7,19 @@
 #ifndef AN_SUMMARY_H
 #define AN_SUMMARY_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 
-/* Builds DIR/<csv_name> from every result file in DIR. */
-int an_summary_build(const char *dir, const char *csv_name);
+/* Builds DIR/summary.csv and DIR/holds.csv from every result file in DIR. */
+int an_summary_build(const char *dir);
 
-/* Writes DIR/<csv_name> from the result files records[0..n), in that order,
- * through a temporary file renamed into place. */
-int an_summary_write(const char *dir, const char *csv_name, char **records, size_t n);
+/* Writes DIR/<summary_name> and DIR/<holds_name> from the result files
+ * records[0..n), in that order, each through a temporary file renamed into
+ * place. */
+int an_summary_write(const char *dir, const char *summary_name, const char *holds_name,
+                     char **records, size_t n);
 
-/* The human summary of one document (cmd_analyze.c). */
-void an_print_summary(FILE *out, json_t *doc);
+/* Reads a batch error record (an_batch.h): its recording and error. */
+int an_error_record_load(const char *path, char *recording, size_t rlen, char *error, size_t elen);
 
 #endif

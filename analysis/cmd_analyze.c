@@ -62,46 +62,6 @@ static void usage(FILE *out)
             "or a profile/calibration file was bad.\n");
 }
 
-/* The human summary of one document. */
-void an_print_summary(FILE *out, json_t *doc)
-{
-    json_t *segs = json_object_get(doc, "segments"), *seg;
-    json_t *total = json_object_get(json_object_get(doc, "score"), "total");
-    fprintf(out, "%s: %.1f s, %zu segment%s, ",
-            json_string_value(json_object_get(doc, "recording")),
-            json_real_value(json_object_get(doc, "duration_s")), json_array_size(segs),
-            json_array_size(segs) == 1 ? "" : "s");
-    if (json_is_integer(total))
-        fprintf(out, "score %lld", (long long)json_integer_value(total));
-    else
-        fprintf(out, "no score (never loaded)");
-    fprintf(out, " (profile %s%s)\n",
-            json_string_value(json_object_get(json_object_get(doc, "profile"), "name")),
-            json_is_true(json_object_get(doc, "calibrated")) ? "" : ", uncalibrated");
-    size_t k;
-    json_array_foreach(segs, k, seg)
-    {
-        json_t *rol = json_object_get(seg, "rolling"), *sc = json_object_get(seg, "score");
-        json_t *pauses = json_object_get(seg, "pauses"), *p;
-        size_t nh = 0, j;
-        json_array_foreach(pauses, j, p) nh += json_is_true(json_object_get(p, "hold"));
-        json_t *med = json_object_get(rol, "speed_median_mm_s");
-        fprintf(out, "  %-18s %7.1f-%7.1f s  score %3lld  speed ",
-                json_string_value(json_object_get(seg, "label")),
-                json_real_value(json_object_get(seg, "t_start")),
-                json_real_value(json_object_get(seg, "t_end")),
-                (long long)json_integer_value(json_object_get(sc, "total")));
-        if (json_is_real(med))
-            fprintf(out, "%.0f mm/s", json_real_value(med));
-        else
-            fprintf(out, "-");
-        fprintf(out, "  pauses %zu  holds %zu\n", json_array_size(pauses), nh);
-        json_t *a;
-        json_array_foreach(json_object_get(seg, "advice"), j, a)
-            fprintf(out, "      - %s\n", json_string_value(a));
-    }
-}
-
 /* "K/N", 1 <= K <= N, whole decimal numbers only. 0, or -1 when malformed. */
 static int parse_shard(const char *arg, int *k, int *n)
 {
@@ -243,10 +203,13 @@ int rm_cmd_analyze(int argc, char **argv)
     if (rc != 0) {
         rm_log_error_line(rm_last_error(rc));
     } else if (json_out) {
-        json_dumpf(res->doc, stdout, JSON_FLAGS);
+        json_t *doc = rm_analysis_to_json(res);
+        if (!doc || json_dumpf(doc, stdout, JSON_FLAGS) != 0)
+            rc = rm_fail(RM_ENOMEM, "analyze: out of memory");
+        json_decref(doc);
         fputc('\n', stdout);
     } else {
-        an_print_summary(stdout, res->doc);
+        rm_analysis_print_summary(stdout, res);
     }
     rm_analysis_result_free(res);
     rm_analysis_cleanup();

@@ -146,8 +146,8 @@ static const char *const axis_names[] = {
     [RM_AXIS_ROWS] = "rows", [RM_AXIS_COLS] = "cols", [RM_AXIS_2D] = "2d"};
 
 /* The index of v's string in names[0..n), or none for null/missing. */
-static int named(struct loader *ld, json_t *o, const char *key, const char *const *names,
-                 int n, int none)
+static int named(struct loader *ld, json_t *o, const char *key, const char *const *names, int n,
+                 int none)
 {
     json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v))

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rm_stats.h"
 #include "an_internal.h"
 #include "rm_error.h"
 
@@ -70,12 +71,6 @@ static double crossing(const struct an_series *s, int64_t i, int64_t lo, double 
     return s->t[i - 1] + w * (s->t[i] - s->t[i - 1]);
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-    double u = *(const double *)x, w = *(const double *)y;
-    return (u > w) - (u < w);
-}
-
 /* Trims the frames of run [*ra, *rb) where the person is still getting on
  * (the run starts at the first loaded frame) or already getting off (it ends
  * at the last): those whose force is below AN_SETTLED_SHARE of the run's
@@ -89,7 +84,7 @@ static void trim_settling(const struct an_series *s, int64_t a, int64_t b, int64
         return;
     size_t len = (size_t)(*rb - *ra);
     memcpy(buf, s->force + *ra, len * sizeof(*buf));
-    qsort(buf, len, sizeof(*buf), cmp_double);
+    qsort(buf, len, sizeof(*buf), rm_cmp_double);
     double settled = AN_SETTLED_SHARE * buf[len / 2];
     if (on_edge)
         while (*rb - *ra > 1 && s->force[*ra] < settled)
@@ -176,16 +171,21 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
         p->position_mm = mean;
         p->relative_position = NAN;
         p->hold = p->duration_s >= pf->hold_min_s;
-        double fsum = 0, peak = 0;
-        int64_t cnt = 0;
+        double fsum = 0, msum = 0, peak = 0;
+        int64_t cnt = 0, mcnt = 0;
         for (int64_t i = ra; i < rb; i++) {
             fsum += s->force[i];
+            if (isfinite(s->mean[i])) { /* contact-mean: frames with contact */
+                msum += s->mean[i];
+                mcnt++;
+            }
             if (s->peak[i] > peak)
                 peak = s->peak[i];
             cnt++;
         }
         p->mean_force_n = calibrated && cnt ? fsum / (double)cnt : NAN;
         p->peak_pressure_kpa = calibrated ? peak : NAN;
+        p->mean_pressure_kpa = calibrated && mcnt ? msum / (double)mcnt : NAN;
     }
     free(buf);
     free(runs);

@@ -19,6 +19,24 @@
 
 #define COMMAND "summary"
 
+int an_error_record_load(const char *path, char *recording, size_t rlen, char *error, size_t elen)
+{
+    json_error_t jerr;
+    json_t *rec = json_load_file(path, 0, &jerr);
+    if (!rec)
+        return rm_fail(RM_EFORMAT, "%s:%d: %s", path, jerr.line, jerr.text);
+    const char *r = json_string_value(json_object_get(rec, "recording"));
+    const char *e = json_string_value(json_object_get(rec, "error"));
+    if (r && e) {
+        snprintf(recording, rlen, "%s", r);
+        snprintf(error, elen, "%s", e);
+    }
+    json_decref(rec);
+    if (!r || !e)
+        return rm_fail(RM_EFORMAT, "%s: not a batch error record (\"recording\", \"error\")", path);
+    return 0;
+}
+
 static bool ends_with(const char *s, const char *tail)
 {
     size_t a = strlen(s), b = strlen(tail);
@@ -76,126 +94,74 @@ static void free_records(char **v, size_t n)
     free(v);
 }
 
-static void csv_num(FILE *f, json_t *v)
+/* The rows of one result file in both tables. */
+static int add_record(FILE *summary, FILE *holds, const char *path)
 {
-    if (json_is_integer(v))
-        fprintf(f, ",%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v))
-        fprintf(f, ",%.10g", json_real_value(v));
-    else
-        fprintf(f, ",");
-}
-
-/* A label or path as one CSV field (quoted when it needs to be). */
-static void csv_text(FILE *f, const char *s, bool first)
-{
-    if (!first)
-        fputc(',', f);
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
+    if (ends_with(path, AN_ERROR_EXT)) {
+        char recording[4096], error[2048];
+        int rc = an_error_record_load(path, recording, sizeof(recording), error, sizeof(error));
+        if (rc == 0)
+            rm_analysis_csv_error_row(summary, recording, error);
+        return rc;
     }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    struct rm_analysis_result *r;
+    int rc = rm_analysis_load(path, &r);
+    if (rc != 0)
+        return rc;
+    rm_analysis_csv_rows(summary, r->recording, r);
+    rm_analysis_holds_rows(holds, r->recording, r);
+    rm_analysis_result_free(r);
+    return 0;
 }
 
-#define SUMMARY_COLUMNS                                                                            \
-    "recording,label,source,t_start,t_end,loaded_s,range_start_mm,range_end_mm,"                   \
-    "coverage,rolling_s,speed_median_mm_s,speed_p90_mm_s,fraction_slow,strokes,"                   \
-    "cadence_hz,pauses,holds,mean_kpa,peak_kpa,mean_force_n,score_total,score_speed,"              \
-    "score_holds,score_pressure,score_coverage,session_score,error\n"
-#define SUMMARY_NCOLUMNS 27
-
-static void segment_rows(FILE *f, json_t *doc)
+static FILE *open_tmp(const char *dir, const char *name, char *path, char *tmp, size_t len)
 {
-    json_t *segs = json_object_get(doc, "segments"), *seg;
-    size_t k;
-    json_array_foreach(segs, k, seg)
-    {
-        json_t *rol = json_object_get(seg, "rolling"), *pr = json_object_get(seg, "pressure"),
-               *sc = json_object_get(seg, "score"), *pauses = json_object_get(seg, "pauses");
-        csv_text(f, json_string_value(json_object_get(doc, "recording")), true);
-        csv_text(f, json_string_value(json_object_get(seg, "label")), false);
-        csv_text(f, json_string_value(json_object_get(seg, "source")), false);
-        csv_num(f, json_object_get(seg, "t_start"));
-        csv_num(f, json_object_get(seg, "t_end"));
-        csv_num(f, json_object_get(seg, "loaded_s"));
-        csv_num(f, json_array_get(json_object_get(seg, "range_mm"), 0));
-        csv_num(f, json_array_get(json_object_get(seg, "range_mm"), 1));
-        csv_num(f, json_object_get(seg, "coverage"));
-        csv_num(f, json_object_get(rol, "time_s"));
-        csv_num(f, json_object_get(rol, "speed_median_mm_s"));
-        csv_num(f, json_object_get(rol, "speed_p90_mm_s"));
-        csv_num(f, json_object_get(rol, "fraction_slow"));
-        csv_num(f, json_object_get(rol, "strokes"));
-        csv_num(f, json_object_get(rol, "cadence_hz"));
-        size_t np = json_array_size(pauses), nh = 0, j;
-        json_t *p;
-        json_array_foreach(pauses, j, p) nh += json_is_true(json_object_get(p, "hold"));
-        fprintf(f, ",%zu,%zu", np, nh);
-        csv_num(f, json_object_get(pr, "mean_kpa"));
-        csv_num(f, json_object_get(pr, "peak_kpa"));
-        csv_num(f, json_object_get(pr, "mean_force_n"));
-        csv_num(f, json_object_get(sc, "total"));
-        csv_num(f, json_object_get(sc, "speed"));
-        csv_num(f, json_object_get(sc, "holds"));
-        csv_num(f, json_object_get(sc, "pressure"));
-        csv_num(f, json_object_get(sc, "coverage"));
-        csv_num(f, json_object_get(json_object_get(doc, "score"), "total"));
-        fputs(",\n", f);
-    }
-}
-
-/* A recording that could not be analysed: its path, its error, nothing else. */
-static void error_row(FILE *f, json_t *rec)
-{
-    csv_text(f, json_string_value(json_object_get(rec, "recording")), true);
-    for (int c = 2; c < SUMMARY_NCOLUMNS; c++)
-        fputc(',', f);
-    csv_text(f, json_string_value(json_object_get(rec, "error")), false);
-    fputc('\n', f);
-}
-
-int an_summary_write(const char *dir, const char *csv_name, char **records, size_t n)
-{
-    char path[4200], tmp[4300];
-    snprintf(path, sizeof(path), "%s/%s", dir, csv_name);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    snprintf(path, len, "%s/%s", dir, name);
+    snprintf(tmp, len, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f)
-        return rm_fail(RM_EIO, "%s: cannot write: %s", path, strerror(errno));
-    fputs(SUMMARY_COLUMNS, f);
-    for (size_t i = 0; i < n; i++) {
-        json_error_t jerr;
-        json_t *doc = json_load_file(records[i], 0, &jerr);
-        if (!doc) {
-            fclose(f);
-            remove(tmp);
-            return rm_fail(RM_EFORMAT, "%s:%d: %s", records[i], jerr.line, jerr.text);
-        }
-        if (ends_with(records[i], AN_ERROR_EXT))
-            error_row(f, doc);
-        else
-            segment_rows(f, doc);
-        json_decref(doc);
-    }
-    return an_file_commit(f, tmp, path);
+        rm_fail(RM_EIO, "%s: cannot write: %s", path, strerror(errno));
+    return f;
 }
 
-int an_summary_build(const char *dir, const char *csv_name)
+int an_summary_write(const char *dir, const char *summary_name, const char *holds_name,
+                     char **records, size_t n)
+{
+    char spath[4200], stmp[4200], hpath[4200], htmp[4200];
+    FILE *s = open_tmp(dir, summary_name, spath, stmp, sizeof(spath));
+    if (!s)
+        return RM_EIO;
+    FILE *h = open_tmp(dir, holds_name, hpath, htmp, sizeof(hpath));
+    if (!h) {
+        fclose(s);
+        remove(stmp);
+        return RM_EIO;
+    }
+    rm_analysis_csv_header(s);
+    rm_analysis_holds_header(h);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = add_record(s, h, records[i]);
+    if (rc != 0) {
+        fclose(s);
+        fclose(h);
+        remove(stmp);
+        remove(htmp);
+        return rc;
+    }
+    /* holds.csv first: summary.csv in place says both are. */
+    rc = an_file_commit(h, htmp, hpath);
+    int rc2 = an_file_commit(s, stmp, spath);
+    return rc ? rc : rc2;
+}
+
+int an_summary_build(const char *dir)
 {
     char **records;
     size_t n;
     int rc = list_records(dir, &records, &n);
     if (rc == 0)
-        rc = an_summary_write(dir, csv_name, records, n);
+        rc = an_summary_write(dir, "summary.csv", "holds.csv", records, n);
     free_records(records, n);
     return rc;
 }
@@ -237,7 +203,7 @@ int rm_cmd_summary(int argc, char **argv)
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return rm_cli_usage_error(COMMAND, "%s: not a directory", dir);
-    int rc = an_summary_build(dir, "summary.csv");
+    int rc = an_summary_build(dir);
     if (rc != 0) {
         rm_log_error_line(rm_last_error(rc));
         return rm_exit_code(rc);

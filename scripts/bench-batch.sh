@@ -128,7 +128,7 @@ printf -- '--jobs 2 against xargs -P2: %.2f x the time\n' "$(echo "$t_j2 / $t_x2
 # 20 simulated sessions, distinct paths.
 mkdir "$work/many"
 for i in $(seq 1 20); do
-  "$rollmat" sim --plan "$src/tests/analysis/plans/batch-short.plan" --seed "$i" \
+  "$rollmat" sim --plan "$src/tests/analysis/batch-short.plan" --seed "$i" \
     -o "$work/many/base-$i.h5"
 done
 parent_peak() { # count -> "kB seconds"

@@ -29,17 +29,17 @@ static mode_t mode_arg(int flags, va_list ap)
     return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
 }
 
-#define FORWARD(name)                                                                          \
-    int name(const char *path, int flags, ...)                                                 \
-    {                                                                                          \
-        va_list ap;                                                                            \
-        va_start(ap, flags);                                                                   \
-        mode_t mode = mode_arg(flags, ap);                                                     \
-        va_end(ap);                                                                            \
-        misbehave(path);                                                                       \
-        int (*real)(const char *, int, ...) =                                                  \
-            (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, #name);                          \
-        return real(path, flags, mode);                                                        \
+#define FORWARD(name)                                                                              \
+    int name(const char *path, int flags, ...)                                                     \
+    {                                                                                              \
+        va_list ap;                                                                                \
+        va_start(ap, flags);                                                                       \
+        mode_t mode = mode_arg(flags, ap);                                                         \
+        va_end(ap);                                                                                \
+        misbehave(path);                                                                           \
+        int (*real)(const char *, int, ...) =                                                      \
+            (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, #name);                              \
+        return real(path, flags, mode);                                                            \
     }
 
 FORWARD(open)

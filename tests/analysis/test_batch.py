@@ -19,7 +19,7 @@ import tempfile
 
 ROLLMAT = os.environ["ROLLMAT"]
 HERE = os.path.dirname(os.path.abspath(__file__))
-PLAN = os.path.join(HERE, "plans", "batch-short.plan")
+PLAN = os.path.join(HERE, "batch-short.plan")
 SHIM = sys.argv[1]
 failures = []
 

@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rm_analysis_from_json("fuzz.json", doc, &r) == 0) {
         FILE *null = fopen("/dev/null", "w");
         if (null) {
-            rm_analysis_csv_rows(null, r);
-            rm_analysis_holds_rows(null, r);
+            rm_analysis_csv_rows(null, r->recording, r);
+            rm_analysis_holds_rows(null, r->recording, r);
             fclose(null);
         }
         json_decref(rm_analysis_to_json(r));

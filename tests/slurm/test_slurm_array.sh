@@ -44,7 +44,7 @@ mkdir "$tmp/in"
 files=()
 for i in $(seq 1 40); do
   f=$tmp/in/session-$(printf %02d "$i").h5
-  "$rollmat" sim --plan "$src/tests/analysis/plans/batch-short.plan" --seed "$i" -o "$f" ||
+  "$rollmat" sim --plan "$src/tests/analysis/batch-short.plan" --seed "$i" -o "$f" ||
     { echo "FAIL: sim $i" >&2; exit 1; }
   files+=("$f")
 done
