@@ -117,6 +117,33 @@ def main():
                   f"stall: stopped at its limit: {by_rec.get(bad[0])}")
             check("signal 6" in by_rec.get(bad[1], [{}])[0].get("error", ""),
                   f"crash: reported: {by_rec.get(bad[1])}")
+        # The columns issue 13 added, and holds.csv: one row per hold, with
+        # the figures of the recording's document.
+        with open(p("one", "s0.analysis.json")) as f:
+            doc = json.load(f)
+        if rows:
+            row = by_rec[good[0]][0]
+            check((row["created_utc"], row["device_serial"], row["calibrated"], row["profile"],
+                   row["frames_dropped"], row["tool"], row["axis"])
+                  == (doc["created_utc"], doc["device_serial"], "true", "default", "0", "", ""),
+                  f"added columns: {row}")
+        want_holds = [(f, seg["label"], p_) for f in good
+                      for seg in json.load(open(p("one", os.path.basename(f)[:-3]
+                                                  + ".analysis.json")))["segments"]
+                      for p_ in seg["pauses"] if p_["hold"]]
+        holds = rows_of(p("one", "holds.csv"))
+        check(len(holds) == len(want_holds) == len(good),
+              f"holds.csv: one row per hold ({len(holds)} rows, {len(want_holds)} holds)")
+        for h, (f, label, pause) in zip(holds, want_holds):
+            got = (h["recording"], h["muscle"], float(h["t_start"]), float(h["duration_s"]),
+                   float(h["position_mm"]), float(h["relative_position"]),
+                   float(h["mean_force_n"]), float(h["peak_kpa"]), float(h["mean_kpa"]))
+            want = (f, label, pause["t_start"], pause["duration_s"], pause["position_mm"],
+                    pause["relative_position"], pause["mean_force_n"],
+                    pause["peak_pressure_kpa"], pause["mean_pressure_kpa"])
+            check(got == want, f"holds.csv row {got} != {want}")
+            check(0 < pause["mean_pressure_kpa"] < pause["peak_pressure_kpa"],
+                  f"contact-mean below the peak: {pause}")
         with open(p("one", "junk.error.json")) as f:
             rec = json.load(f)
         check(rec["recording"] == bad[2] and rec["exit_code"] == 3 and "junk.h5" in rec["error"],
@@ -190,11 +217,20 @@ def main():
             r = run("summary", *args)
             check(r.returncode == 2, f"summary {args}: exit {r.returncode}")
         check(run("summary", "--help").returncode == 0, "summary --help")
+        table_before = read(p("study", "summary.csv"))
         with open(p("study", "broken.analysis.json"), "w") as f:
             f.write("{ not json")
         r = run("summary", p("study"))
         check(r.returncode == 3 and "broken.analysis.json" in r.stderr
               and len(r.stderr.splitlines()) == 1, f"summary of a broken result: {r.stderr!r}")
+        with open(p("study", "broken.analysis.json"), "w") as f:
+            json.dump({"rollmat_analysis_version": 1, "recording": "x.h5",
+                       "segments": [{"label": 5, "source": "auto"}]}, f)
+        r = run("summary", p("study"))
+        check(r.returncode == 3 and "broken.analysis.json:segments[0].label: not a string"
+              in r.stderr, f"summary names the bad field: {r.stderr!r}")
+        check(read(p("study", "summary.csv")) == table_before,
+              "a failed summary leaves the last table in place")
 
         # 5. Progress on a terminal, a closing line; --quiet: errors only.
         code, text = on_pty(["analyze", "--out", p("tty"), "--jobs", "2",
