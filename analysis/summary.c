@@ -114,10 +114,13 @@ static int add_record(FILE *summary, FILE *holds, const char *path)
     return 0;
 }
 
-static FILE *open_tmp(const char *dir, const char *name, char *path, char *tmp, size_t len)
+/* DIR/<name> opened under DIR/<name>.tmp (path: PATH_LEN, tmp: TMP_LEN). */
+#define PATH_LEN 4096
+#define TMP_LEN  (PATH_LEN + 8)
+static FILE *open_tmp(const char *dir, const char *name, char *path, char *tmp)
 {
-    snprintf(path, len, "%s/%s", dir, name);
-    snprintf(tmp, len, "%s.tmp", path);
+    snprintf(path, PATH_LEN, "%s/%s", dir, name);
+    snprintf(tmp, TMP_LEN, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f)
         rm_fail(RM_EIO, "%s: cannot write: %s", path, strerror(errno));
@@ -127,11 +130,11 @@ static FILE *open_tmp(const char *dir, const char *name, char *path, char *tmp, 
 int an_summary_write(const char *dir, const char *summary_name, const char *holds_name,
                      char **records, size_t n)
 {
-    char spath[4200], stmp[4200], hpath[4200], htmp[4200];
-    FILE *s = open_tmp(dir, summary_name, spath, stmp, sizeof(spath));
+    char spath[PATH_LEN], stmp[TMP_LEN], hpath[PATH_LEN], htmp[TMP_LEN];
+    FILE *s = open_tmp(dir, summary_name, spath, stmp);
     if (!s)
         return RM_EIO;
-    FILE *h = open_tmp(dir, holds_name, hpath, htmp, sizeof(hpath));
+    FILE *h = open_tmp(dir, holds_name, hpath, htmp);
     if (!h) {
         fclose(s);
         remove(stmp);

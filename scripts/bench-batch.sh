@@ -12,7 +12,7 @@
 #   scripts/bench-batch.sh [--repeat K] [--files N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repeat=3
+repeat=5
 nfiles=16
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -66,34 +66,43 @@ size=$(du -sm "$work/in" | cut -f1)
 
 now() { date +%s.%N; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-# Runs "$@" repeat times; prints the median wall time and the median CPU
-# time (user + sys of every process of the run) in seconds. On a machine
-# others are using, wall time measures the share of the cores a contender
-# got; CPU time what its work cost.
-timed() {
-  local i
-  for ((i = 0; i < repeat; i++)); do
-    rm -rf "$work/out"
-    /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
-      { cat "$work/err" >&2; return 1; }
-    awk '{ print $1, $2 + $3 }' "$work/time"
-  done >"$work/runs"
-  echo "$(cut -d' ' -f1 "$work/runs" | median) $(cut -d' ' -f2 "$work/runs" | median)"
+# One run of "$@": "wall cpu" in seconds, CPU being user + sys of every
+# process of the run. On a machine others are using, wall time measures the
+# share of the cores a contender got; CPU time what its work cost.
+once() {
+  rm -rf "$work/out"
+  /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
+    { cat "$work/err" >&2; return 1; }
+  awk '{ print $1, $2 + $3 }' "$work/time"
+}
+# Median wall and CPU of a contender's lines in a file of "name wall cpu".
+med() { # file name
+  echo "$(awk -v n="$2" '$1 == n { print $2 }' "$1" | median)" \
+    "$(awk -v n="$2" '$1 == n { print $3 }' "$1" | median)"
 }
 
-
 cat "${files[@]}" >/dev/null # warm the page cache
-read -r t_j1 c_j1 < <(timed "$rollmat" analyze --quiet --out "$work/out" --jobs 1 "${files[@]}")
-read -r t_j2 c_j2 < <(timed "$rollmat" analyze --quiet --out "$work/out" --jobs 2 "${files[@]}")
-read -r t_x2 c_x2 < <(timed xargs -a "$work/list" -P 2 -n 1 "$rollmat" analyze --json)
+# The contenders take turns, round after round, so that a change in what
+# else runs on the machine falls on all of them alike.
+for ((r = 0; r < repeat; r++)); do
+  echo "j1 $(once "$rollmat" analyze --quiet --out "$work/out" --jobs 1 "${files[@]}")"
+  echo "j2 $(once "$rollmat" analyze --quiet --out "$work/out" --jobs 2 "${files[@]}")"
+  echo "x2 $(once xargs -a "$work/list" -P 2 -n 1 "$rollmat" analyze --json)"
+done >"$work/rounds"
+read -r t_j1 c_j1 < <(med "$work/rounds" j1)
+read -r t_j2 c_j2 < <(med "$work/rounds" j2)
+read -r t_x2 c_x2 < <(med "$work/rounds" x2)
 
 t_sl="" c_sl="" why=""
 if why=$("$src/tests/slurm/one-node.sh" start "$work/slurm" 2>&1); then
   export SLURM_CONF=$work/slurm/slurm.conf
   # The jobs run under slurmd, not as children of the timed command: wall
   # time only.
-  read -r t_sl c_sl < <(timed "$src/packaging/slurm/rollmat-submit.sh" --tasks 2 \
-    --rollmat "$rollmat" --wait "$work/out" "${files[@]}")
+  for ((r = 0; r < repeat; r++)); do
+    echo "sl $(once "$src/packaging/slurm/rollmat-submit.sh" --tasks 2 --rollmat "$rollmat" \
+      --wait "$work/out" "${files[@]}")"
+  done >"$work/slurm-rounds"
+  read -r t_sl c_sl < <(med "$work/slurm-rounds" sl)
   c_sl=""
 fi
 
