@@ -30,6 +30,9 @@ struct an_batch {
     int shard_k, shard_n; /* --shard K/N; 0/0: every file */
     bool quiet;           /* no progress, no closing line */
     bool json;            /* stdout: the documents (else the human summaries) */
+    /* Called on every result before it is written (rm_analysis.h,
+     * rm_cmd_analyze_set_advice_hook); NULL: none. Runs in the worker. */
+    void (*advice_hook)(struct rm_analysis_result *r);
 };
 
 /* Runs the batch and returns the command's exit code (cli.md): 3 when a

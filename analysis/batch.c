@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "an_batch.h"
@@ -29,8 +30,58 @@ struct run {
     size_t *order;   /* the inputs in sorted order */
     char **names;    /* per input: unique result name; NULL outside the shard */
     int *rc;         /* per input */
-    struct rm_progress progress;
+    /* Progress on a terminal: the line, and what it counts. */
+    struct rm_progress line;
+    size_t total, ok, bad;
+    double t0, drawn_s;
 };
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* "1:05:09", "4:07", "12 s". */
+static void duration(char *out, size_t len, double s)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(out, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else if (t >= 60)
+        snprintf(out, len, "%ld:%02ld", t / 60, t % 60);
+    else
+        snprintf(out, len, "%ld s", t);
+}
+
+/* "12/40 recordings (1 bad), 3.1/s, 9 s left", at most five times a second. */
+static void progress_draw(struct run *r)
+{
+    size_t done = r->ok + r->bad;
+    double now = now_s(), elapsed = now - r->t0;
+    if (!r->line.on || (done < r->total && now - r->drawn_s < 0.2))
+        return;
+    r->drawn_s = now;
+    char bad[32] = "", rate[64] = "";
+    if (r->bad)
+        snprintf(bad, sizeof(bad), " (%zu bad)", r->bad);
+    if (done > 0 && elapsed > 0) {
+        char left[32];
+        duration(left, sizeof(left), (double)(r->total - done) * elapsed / (double)done);
+        snprintf(rate, sizeof(rate), ", %.1f/s, %s left", (double)done / elapsed, left);
+    }
+    rm_progress_printf(&r->line, "analyze: %zu/%zu recordings%s%s", done, r->total, bad, rate);
+}
+
+/* An error line of the batch, not mixed into the progress line. */
+static void progress_error(struct run *r, const char *message)
+{
+    rm_progress_end(&r->line);
+    rm_log_error_line(message);
+    r->drawn_s = 0;
+    progress_draw(r);
+}
 
 static int by_path(const void *a, const void *b, void *files)
 {
@@ -135,6 +186,8 @@ static int work(size_t i, void *arg)
     struct run *r = arg;
     struct rm_analysis_result *res = NULL;
     int rc = rm_analysis_run(r->b->files[i], r->b->opts, &res);
+    if (rc == 0 && r->b->advice_hook)
+        r->b->advice_hook(res);
     if (rc == 0) {
         char path[4200];
         result_path(r, i, AN_RESULT_EXT, path, sizeof(path));
@@ -171,7 +224,7 @@ static void record_failure(struct run *r, size_t i, int rc, const char *msg)
     json_object_set_new(rec, "exit_code", json_integer(rm_exit_code(rc)));
     result_path(r, i, AN_ERROR_EXT, path, sizeof(path));
     if (write_json(path, rec) != 0)
-        rm_progress_error(&r->progress, rm_last_error(RM_EIO));
+        progress_error(r, rm_last_error(RM_EIO));
     json_decref(rec);
 }
 
@@ -179,23 +232,25 @@ static void done(size_t i, int rc, const char *msg, void *arg)
 {
     struct run *r = arg;
     r->rc[i] = rc;
-    rm_progress_count(&r->progress, rc == 0);
-    if (rc == 0)
+    if (rc == 0) {
+        r->ok++;
         return;
+    }
+    r->bad++;
     char line[RM_POOL_MSG_LEN + 4200];
     /* The pool's own failures (time limit, a crash) do not know the file. */
     if (rc == RM_ETIMEOUT || rc == RM_EEXTERNAL)
         snprintf(line, sizeof(line), "%s: %s", r->b->files[i], msg);
     else
         snprintf(line, sizeof(line), "%s", msg);
-    rm_progress_error(&r->progress, line);
+    progress_error(r, line);
     if (r->b->out_dir)
         record_failure(r, i, rc, line);
 }
 
 static void tick(void *arg)
 {
-    rm_progress_draw(&((struct run *)arg)->progress);
+    progress_draw(arg);
 }
 
 /* Without --out: the documents (or the human summaries), in the order the
@@ -305,7 +360,10 @@ int an_batch_run(const struct an_batch *b)
             r.names[i] = NULL;
         }
     }
-    rm_progress_start(&r.progress, "recordings", selected, !b->quiet && isatty(STDERR_FILENO));
+    rm_progress_start(&r.line, "analyze");
+    r.line.on = r.line.on && !b->quiet;
+    r.total = selected;
+    r.t0 = now_s();
     struct rm_pool_opts po = {
         .jobs = b->jobs,
         .limit_s = limit_s,
@@ -315,7 +373,9 @@ int an_batch_run(const struct an_batch *b)
         .arg = &r,
     };
     rc = rm_pool_run(selected, todo, &po);
-    rm_progress_finish(&r.progress);
+    rm_progress_end(&r.line);
+    if (r.line.on)
+        fprintf(stderr, "%zu recordings: %zu ok, %zu bad\n", selected, r.ok, r.bad);
     if (!b->out_dir)
         print_documents(&r);
     else if (rc == 0)

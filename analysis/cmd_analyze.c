@@ -56,7 +56,7 @@ static void usage(FILE *out)
             "  --timeout S          stop a file that takes longer than S seconds and report\n"
             "                       it as bad (default 60 s + 1 s per MB of the file)\n"
             "  --quiet              no progress line on a terminal, only errors\n"
-            "  --help               this text\n"
+            "  -h, --help           this text\n"
             "\n"
             "Exit: 0 ok, 1 run-time failure, 2 usage, 3 a file was not a valid recording\n"
             "or a profile/calibration file was bad.\n");
@@ -77,6 +77,13 @@ static int parse_shard(const char *arg, int *k, int *n)
     *k = (int)a;
     *n = (int)c;
     return 0;
+}
+
+static void (*advice_hook)(struct rm_analysis_result *r);
+
+void rm_cmd_analyze_set_advice_hook(void (*hook)(struct rm_analysis_result *r))
+{
+    advice_hook = hook;
 }
 
 static int make_dir(const char *dir)
@@ -115,7 +122,7 @@ int rm_cmd_analyze(int argc, char **argv)
     bool quiet = false;
     int c;
     rm_cli_getopt_start();
-    while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json_out = true;
@@ -191,6 +198,7 @@ int rm_cmd_analyze(int argc, char **argv)
             .shard_n = shard_n,
             .quiet = quiet,
             .json = json_out,
+            .advice_hook = advice_hook,
         };
         rc = an_batch_run(&b);
         rm_analysis_cleanup();
@@ -200,6 +208,8 @@ int rm_cmd_analyze(int argc, char **argv)
     struct rm_analysis_result *res = NULL;
     rm_clear_error();
     rc = rm_analysis_run(argv[optind], &opts, &res);
+    if (rc == 0 && advice_hook)
+        advice_hook(res);
     if (rc != 0) {
         rm_log_error_line(rm_last_error(rc));
     } else if (json_out) {

@@ -1,79 +1,82 @@
-/* The batch progress line of rm_progress.h. */
-#include <stdio.h>
-#include <time.h>
-
-#include "rm_log.h"
+/* A progress line on a terminal (rm_progress.h). */
 #include "rm_progress.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ERASE_LINE   "\r\033[K"
+#define MIN_PERIOD_S 0.1
+/* Longest line written (then cut to the terminal's width). */
+#define PROGRESS_LINE_MAX 512
 
 static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void rm_progress_start(struct rm_progress *p, const char *noun, size_t total, bool show)
+/* Writes text over the line, cut to the terminal's width: a line that
+ * wrapped could not be rewritten in place. */
+static void show(struct rm_progress *p, char *text)
 {
-    *p = (struct rm_progress){.noun = noun, .total = total, .show = show, .t0 = now_s()};
+    struct winsize ws;
+    if (ioctl(fileno(p->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && strlen(text) >= ws.ws_col)
+        text[ws.ws_col - 1] = '\0';
+    fprintf(p->out, ERASE_LINE "%s", text);
+    fflush(p->out);
 }
 
-void rm_progress_count(struct rm_progress *p, bool ok)
+void rm_progress_start(struct rm_progress *p, const char *what)
 {
-    if (ok)
-        p->ok++;
-    else
-        p->bad++;
+    memset(p, 0, sizeof(*p));
+    p->out = stderr;
+    p->what = what;
+    p->on = isatty(fileno(stderr));
+    p->last_permil = -1;
 }
 
-/* "1:05:09", "4:07", "12 s". */
-static void duration(char *out, size_t len, double s)
+void rm_progress_update(struct rm_progress *p, double done, double total, const char *note)
 {
-    long t = (long)(s + 0.5);
-    if (t >= 3600)
-        snprintf(out, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-    else if (t >= 60)
-        snprintf(out, len, "%ld:%02ld", t / 60, t % 60);
-    else
-        snprintf(out, len, "%ld s", t);
-}
-
-void rm_progress_draw(struct rm_progress *p)
-{
-    size_t done = p->ok + p->bad;
-    double now = now_s();
-    if (!p->show || (done < p->total && now - p->last_draw < 0.2))
+    if (!p->on || !(total > 0))
         return;
-    p->last_draw = now;
-    double elapsed = now - p->t0;
-    fprintf(stderr, "\r\033[K%zu/%zu %s", done, p->total, p->noun);
-    if (p->bad)
-        fprintf(stderr, " (%zu bad)", p->bad);
-    if (done > 0 && elapsed > 0) {
-        double rate = (double)done / elapsed;
-        char left[32];
-        duration(left, sizeof(left), (double)(p->total - done) / rate);
-        fprintf(stderr, ", %.1f/s, %s left", rate, left);
-    }
-    fflush(stderr);
-    p->drawn = true;
-}
-
-void rm_progress_error(struct rm_progress *p, const char *message)
-{
-    if (p->drawn) {
-        fprintf(stderr, "\r\033[K");
-        p->drawn = false;
-    }
-    rm_log_error_line(message);
-    rm_progress_draw(p);
-}
-
-void rm_progress_finish(struct rm_progress *p)
-{
-    if (!p->show)
+    double frac = done / total;
+    frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+    int permil = (int)(frac * 1000);
+    double t = now_s();
+    if (permil == p->last_permil || (p->shown && t - p->last_s < MIN_PERIOD_S))
         return;
-    fprintf(stderr, "%s%zu %s: %zu ok, %zu bad\n", p->drawn ? "\r\033[K" : "", p->ok + p->bad,
-            p->noun, p->ok, p->bad);
-    fflush(stderr);
-    p->drawn = false;
+    char text[PROGRESS_LINE_MAX];
+    snprintf(text, sizeof(text), "%s: %3d%%%s%s", p->what, permil / 10, note ? "  " : "",
+             note ? note : "");
+    show(p, text);
+    p->shown = true;
+    p->last_s = t;
+    p->last_permil = permil;
+}
+
+void rm_progress_printf(struct rm_progress *p, const char *fmt, ...)
+{
+    if (!p->on)
+        return;
+    char text[PROGRESS_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    show(p, text);
+    p->shown = true;
+    p->last_s = now_s();
+}
+
+void rm_progress_end(struct rm_progress *p)
+{
+    if (p->shown) {
+        fputs(ERASE_LINE, p->out);
+        fflush(p->out);
+    }
+    p->shown = false;
 }

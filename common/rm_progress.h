@@ -1,35 +1,43 @@
-/* Progress of a batch on a terminal: one line redrawn in place, with the
- * items done out of the total, the rate and the time left, and a closing
- * line "N recordings: N ok, N bad". Nothing at all when hidden (stderr not
- * a terminal, or --quiet): logs and scripts get only the errors. */
+/* Progress of a long command (`rollmat plot`, `rollmat import` of a big
+ * export) on one line of stderr, rewritten in place, and only when stderr
+ * is a terminal: a script or a log gets nothing from it. Cleared when the
+ * work ends, so that what follows starts on a clean line.
+ *
+ *     struct rm_progress p;
+ *     rm_progress_start(&p, "import");
+ *     for (...) rm_progress_update(&p, done, total, name);
+ *     rm_progress_end(&p);
+ *
+ * Single-threaded: one owner updates it. */
 #ifndef RM_PROGRESS_H
 #define RM_PROGRESS_H
 
 #include <stdbool.h>
-#include <stddef.h>
+#include <stdio.h>
 
 struct rm_progress {
-    const char *noun; /* plural, "recordings" */
-    size_t total, ok, bad;
-    bool show;
-    bool drawn; /* the progress line is on screen */
-    double t0, last_draw;
+    FILE *out;
+    const char *what;
+    bool on;         /* out is a terminal */
+    bool shown;      /* a line is on screen */
+    double last_s;   /* when the line was last written (CLOCK_MONOTONIC) */
+    int last_permil; /* what it said */
 };
 
-/* show: whether to draw at all (the caller decides: a terminal, not quiet). */
-void rm_progress_start(struct rm_progress *p, const char *noun, size_t total, bool show);
+/* Progress of `what` ("plot", "import") on stderr; on only when stderr is a
+ * terminal (p->on). */
+void rm_progress_start(struct rm_progress *p, const char *what);
 
-/* One item is over. */
-void rm_progress_count(struct rm_progress *p, bool ok);
+/* done of total (any unit) with an optional note (a file, a segment); the
+ * line is rewritten at most ten times a second. */
+void rm_progress_update(struct rm_progress *p, double done, double total, const char *note);
 
-/* Redraws the line, at most five times a second unless the batch is done. */
-void rm_progress_draw(struct rm_progress *p);
+/* Rewrites the line with any text (a live status rather than a
+ * percentage), at once. */
+void rm_progress_printf(struct rm_progress *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-/* Prints an error line of the batch (rm_log_error_line) without mixing it
- * into the progress line. */
-void rm_progress_error(struct rm_progress *p, const char *message);
-
-/* Replaces the progress line with "N <noun>: N ok, N bad". */
-void rm_progress_finish(struct rm_progress *p);
+/* Clears the line. */
+void rm_progress_end(struct rm_progress *p);
 
 #endif
