@@ -180,7 +180,7 @@ static void usage(FILE *out)
                  "(`analyze --shard K/N`, docs/batch.md). The tables are byte for byte what one\n"
                  "unsharded run over the same recordings writes.\n"
                  "\n"
-                 "  --help   this text\n"
+                 "  -h, --help   this text\n"
                  "\n"
                  "Exit: 0 ok, 1 run-time failure, 2 usage, 3 a result file was not valid.\n");
 }
@@ -193,7 +193,7 @@ int rm_cmd_summary(int argc, char **argv)
     };
     int c;
     rm_cli_getopt_start();
-    while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
             return 0;

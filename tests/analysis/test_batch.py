@@ -216,7 +216,8 @@ def main():
         for args in ([], [p("nothere")], [good[0]], [p("a"), p("b")]):
             r = run("summary", *args)
             check(r.returncode == 2, f"summary {args}: exit {r.returncode}")
-        check(run("summary", "--help").returncode == 0, "summary --help")
+        check(run("summary", "--help").returncode == 0 and run("summary", "-h").returncode == 0,
+              "summary --help, -h")
         table_before = read(p("study", "summary.csv"))
         with open(p("study", "broken.analysis.json"), "w") as f:
             f.write("{ not json")
