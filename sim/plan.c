@@ -12,6 +12,7 @@
 
 #include "rm_error.h"
 #include "rm_utc.h"
+#include "rm_number.h"
 #include "sim_internal.h"
 
 #define MAX_TOKENS     16
@@ -96,11 +97,10 @@ static int tokenize(const struct parser *ps, const char *s, struct token *tok, i
 static int parse_number(const struct parser *ps, const char *what, const char *s, double lo,
                         double hi, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno || !isfinite(v))
-        return fail(ps, "%s: '%s' is not a number", what, s);
+    double v;
+    if (!rm_text_number(s, &v))
+        return fail(ps, "%s: '%s' is not a number; allowed: a decimal number from %g to %g", what,
+                    s, lo, hi);
     if (v < lo || v > hi)
         return fail(ps, "%s = %g is outside %g .. %g", what, v, lo, hi);
     *out = v;
@@ -162,7 +162,10 @@ static int parse_mat(struct parser *ps, const struct token *tok, int ntok)
                     return fail(ps, "serial must be printable ASCII without spaces");
             snprintf(m->serial, sizeof(m->serial), "%s", v);
         } else if (!rc)
-            return fail(ps, "mat: unknown key %s", k);
+            return fail(ps,
+                        "mat: unknown key %s; allowed: rows, cols, pitch_row_mm, pitch_col_mm, "
+                        "rate_hz, adc_bits, serial",
+                        k);
         if (rc)
             return rc;
     }
@@ -205,7 +208,8 @@ static int check_args(const struct parser *ps, const struct token *tok, int ntok
         char padded[200];
         snprintf(padded, sizeof(padded), " %s ", keys ? keys : "");
         if (!strstr(padded, pattern))
-            return fail(ps, "%s: unknown key '%s'", tok[0].val, tok[i].key);
+            return fail(ps, "%s: unknown key '%s'; allowed: %s", tok[0].val, tok[i].key,
+                        keys ? keys : "none");
     }
     if (bare < nbare)
         return fail(ps, "%s: %d argument%s expected", tok[0].val, nbare, nbare == 1 ? "" : "s");
