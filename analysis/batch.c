@@ -238,14 +238,23 @@ static void done(size_t i, int rc, const char *msg, void *arg)
     }
     r->bad++;
     char line[RM_POOL_MSG_LEN + 4200];
-    /* The pool's own failures (time limit, a crash) do not know the file. */
-    if (rc == RM_ETIMEOUT || rc == RM_EEXTERNAL)
+    /* The pool's own failures (time limit, a crash) do not name the file. */
+    if (!strstr(msg, r->b->files[i]))
         snprintf(line, sizeof(line), "%s: %s", r->b->files[i], msg);
     else
         snprintf(line, sizeof(line), "%s", msg);
     progress_error(r, line);
     if (r->b->out_dir)
         record_failure(r, i, rc, line);
+}
+
+/* A worker's other lines on stderr, as they were. */
+static void output(const char *text, void *arg)
+{
+    struct run *r = arg;
+    rm_progress_end(&r->line);
+    fprintf(stderr, "%s\n", text);
+    r->drawn_s = 0;
 }
 
 static void tick(void *arg)
@@ -369,6 +378,7 @@ int an_batch_run(const struct an_batch *b)
         .limit_s = limit_s,
         .work = work,
         .done = done,
+        .output = output,
         .tick = tick,
         .arg = &r,
     };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "rm_error.h"
+#include "rm_log.h"
 #include "rm_pool.h"
 
 /* How long the parent waits for a killed child to be reaped before leaving
@@ -23,10 +24,10 @@
 struct slot {
     pid_t pid; /* 0: free */
     size_t item;
-    int fd;          /* read end of the child's result pipe */
+    int fd;          /* read end of the child's stderr */
     double deadline; /* monotonic s; 0: none */
-    size_t len;      /* bytes of buf received */
-    char buf[sizeof(int) + RM_POOL_MSG_LEN];
+    size_t len;      /* bytes of text kept */
+    char text[4 * RM_POOL_MSG_LEN];
 };
 
 static double now_s(void)
@@ -36,22 +37,23 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* In the child: run the item, send rc and message, leave without running
- * the parent's exit handlers or flushing its stdio a second time. */
+/* In the child: run the item with stderr going to the parent, say what
+ * went wrong in the one line every command prints, and leave with the
+ * command's exit code, without running the parent's exit handlers or
+ * flushing its stdio a second time. Code that ends the process on its own
+ * (the HDF5 watchdog: its line, exit 3) speaks the same way. */
 static _Noreturn void child(const struct rm_pool_opts *o, size_t item, int fd)
 {
+    if (fd != STDERR_FILENO) {
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+    }
     rm_clear_error();
     int rc = o->work(item, o->arg);
-    char buf[sizeof(int) + RM_POOL_MSG_LEN];
-    memcpy(buf, &rc, sizeof(int));
-    size_t len = sizeof(int);
-    if (rc != 0) {
-        int n = snprintf(buf + len, RM_POOL_MSG_LEN, "%s", rm_last_error(rc));
-        len += n < 0 ? 0 : (size_t)n < RM_POOL_MSG_LEN ? (size_t)n : RM_POOL_MSG_LEN - 1;
-    }
-    /* One write under PIPE_BUF is atomic and never blocks on an empty pipe. */
-    ssize_t w = write(fd, buf, len);
-    _exit(w == (ssize_t)len ? 0 : 1);
+    if (rc != 0)
+        rm_log_error_line(rm_last_error(rc));
+    fflush(stderr);
+    _exit(rm_exit_code(rc));
 }
 
 static int start(struct slot *s, size_t item, const struct rm_pool_opts *o)
@@ -92,6 +94,26 @@ static void reap_killed(pid_t pid)
     }
 }
 
+/* The error code of a child's exit code (cli.md): 3 bad input, 2 usage. */
+static int code_error(int code)
+{
+    return code == 0 ? 0 : code == 3 ? RM_EFORMAT : code == 2 ? RM_EUSAGE : RM_EIO;
+}
+
+/* The last line of what the child wrote (its error; "rollmat: " taken
+ * off), trailing newlines cut in place. */
+static const char *last_line(char *text, size_t len)
+{
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        len--;
+    text[len] = 0;
+    char *nl = strrchr(text, '\n');
+    const char *line = nl ? nl + 1 : text;
+    if (strncmp(line, "rollmat: ", 9) == 0)
+        line += 9;
+    return line;
+}
+
 /* The child's pipe reached end of file: collect its status and report. */
 static void finish(struct slot *s, const struct rm_pool_opts *o)
 {
@@ -100,21 +122,41 @@ static void finish(struct slot *s, const struct rm_pool_opts *o)
     while ((r = waitpid(s->pid, &status, 0)) < 0 && errno == EINTR) {
     }
     close(s->fd);
-    int rc;
-    char msg[RM_POOL_MSG_LEN + 64] = "";
+    s->text[s->len] = 0;
+    char *nl = NULL;
+    const char *line = "";
+    if (s->len) {
+        line = last_line(s->text, s->len);
+        nl = line > s->text ? strrchr(s->text, '\n') : NULL;
+    }
+    int rc = 0;
+    char msg[RM_POOL_MSG_LEN + 64];
+    snprintf(msg, sizeof(msg), "%s", line);
     if (r == s->pid && WIFSIGNALED(status)) {
         rc = RM_EEXTERNAL;
         snprintf(msg, sizeof(msg), "worker died of signal %d (%s)", WTERMSIG(status),
                  strsignal(WTERMSIG(status)));
-    } else if (s->len < sizeof(int)) {
-        rc = RM_EEXTERNAL;
-        snprintf(msg, sizeof(msg), "worker exited without a result");
+        nl = s->len ? s->text + s->len : NULL; /* every line was output */
+    } else if (r == s->pid && WIFEXITED(status)) {
+        rc = code_error(WEXITSTATUS(status));
+        if (rc == 0)
+            nl = s->len ? s->text + s->len : NULL; /* warnings only */
+        else if (!msg[0])
+            snprintf(msg, sizeof(msg), "worker exited with code %d and no message",
+                     WEXITSTATUS(status));
     } else {
-        memcpy(&rc, s->buf, sizeof(int));
-        snprintf(msg, sizeof(msg), "%.*s", (int)(s->len - sizeof(int)), s->buf + sizeof(int));
+        rc = RM_EEXTERNAL;
+        snprintf(msg, sizeof(msg), "worker lost");
+    }
+    /* What the child printed before its last line (warnings, a sanitizer's
+     * report) goes to stderr as it was. */
+    if (nl && o->output) {
+        *nl = 0;
+        if (s->text[0])
+            o->output(s->text, o->arg);
     }
     s->pid = 0;
-    o->done(s->item, rc, msg, o->arg);
+    o->done(s->item, rc, rc ? msg : "", o->arg);
 }
 
 static void time_out(struct slot *s, const struct rm_pool_opts *o, double limit)
@@ -151,9 +193,15 @@ static void wait_some(struct slot *slots, int jobs, const struct rm_pool_opts *o
     for (int k = 0; k < n; k++) {
         struct slot *s = &slots[idx[k]];
         if (pfd[k].revents) {
-            size_t room = sizeof(s->buf) - s->len;
-            ssize_t got = read(s->fd, s->buf + s->len, room ? room : 1);
-            if (got > 0 && room) {
+            /* Past the buffer, the oldest half goes: the last line is the
+             * error. */
+            if (s->len >= sizeof(s->text) - 1) {
+                size_t half = s->len / 2;
+                memmove(s->text, s->text + half, s->len - half);
+                s->len -= half;
+            }
+            ssize_t got = read(s->fd, s->text + s->len, sizeof(s->text) - 1 - s->len);
+            if (got > 0) {
                 s->len += (size_t)got;
                 continue;
             }

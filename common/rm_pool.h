@@ -18,17 +18,26 @@
 
 #include <stddef.h>
 
-/* Longest message a child passes back to the parent. */
+/* Longest error line of a child the parent reports. */
 #define RM_POOL_MSG_LEN 1024
 
-/* Runs in the child for item i: returns 0 or a negative RM_E* code; on
- * failure the message of rm_last_error() goes to the parent. */
+/* Runs in the child for item i, with the child's stderr going to the
+ * parent: returns 0 or a negative RM_E* code; the pool prints the message
+ * of rm_last_error() as the command's one line and exits with the
+ * command's exit code (cli.md). A child may also end itself that way (a
+ * line on stderr, then _exit with the code). */
 typedef int (*rm_pool_work_fn)(size_t i, void *arg);
 
-/* Runs in the parent when item i is over: rc is what the work returned,
- * RM_ETIMEOUT when it ran past its limit and was killed, RM_EEXTERNAL when
- * it died of a signal; msg the one-line message ("" on success). */
+/* Runs in the parent when item i is over: rc is 0, or the RM_E* code of
+ * the child's exit code (3 RM_EFORMAT, 2 RM_EUSAGE, else RM_EIO), or
+ * RM_ETIMEOUT when it ran past its limit and was killed, or RM_EEXTERNAL
+ * when it died of a signal; msg the child's last line on stderr without
+ * "rollmat: " (or what happened to it), "" on success. */
 typedef void (*rm_pool_done_fn)(size_t i, int rc, const char *msg, void *arg);
+
+/* Runs in the parent with the other lines a child wrote on stderr
+ * (warnings, a sanitizer's report), before its done(). May be NULL. */
+typedef void (*rm_pool_output_fn)(const char *text, void *arg);
 
 /* Runs in the parent about once a second and after every item, for a
  * progress display. May be NULL. */
@@ -40,6 +49,7 @@ struct rm_pool_opts {
     double (*limit_s)(size_t i, void *arg);
     rm_pool_work_fn work;
     rm_pool_done_fn done;
+    rm_pool_output_fn output;
     rm_pool_tick_fn tick;
     void *arg;
 };

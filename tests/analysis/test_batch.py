@@ -89,7 +89,9 @@ def main():
             f.write("not a recording\n")
         with open(p("in", "cut47.h5"), "wb") as f:  # issue 12: a damaged superblock
             f.write(read(good[0])[:47])
-        bad = [p("in", n) for n in ("stall.h5", "crash.h5", "junk.h5", "cut47.h5")]
+        shutil.copy(good[2], p("in", "selfexit.h5"))
+        bad = [p("in", n) for n in ("stall.h5", "crash.h5", "junk.h5", "cut47.h5",
+                                    "selfexit.h5")]
         env = dict(os.environ, LD_PRELOAD=SHIM)
 
         # 1. Issue 12 item 2: a file that hangs, one that crashes and two bad
@@ -99,7 +101,9 @@ def main():
                 env=env)
         check(r.returncode == 3, f"mixed batch: exit {r.returncode}, want 3 ({r.stderr})")
         lines = error_lines_only(r, "mixed batch")
-        for name in ("stall.h5", "crash.h5", "junk.h5", "cut47.h5"):
+        check(lines.count("rollmat: a warning first") == 1, f"a worker's warning passed on: {lines}")
+        lines = [line for line in lines if line != "rollmat: a warning first"]
+        for name in ("stall.h5", "crash.h5", "junk.h5", "cut47.h5", "selfexit.h5"):
             check(sum(name in line for line in lines) == 1, f"one error line for {name}: {lines}")
         check(os.path.exists(p("one", "summary.csv")), "mixed batch: summary.csv written")
         rows = rows_of(p("one", "summary.csv")) if os.path.exists(p("one", "summary.csv")) else []
@@ -117,6 +121,8 @@ def main():
                   f"stall: stopped at its limit: {by_rec.get(bad[0])}")
             check("signal 6" in by_rec.get(bad[1], [{}])[0].get("error", ""),
                   f"crash: reported: {by_rec.get(bad[1])}")
+            check(by_rec.get(bad[4], [{}])[0].get("error", "") == bad[4] + ": damaged (shim)",
+                  f"a worker that ends itself: its own line is the error: {by_rec.get(bad[4])}")
         # The columns issue 13 added, and holds.csv: one row per hold, with
         # the figures of the recording's document.
         with open(p("one", "s0.analysis.json")) as f:
