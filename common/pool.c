@@ -131,7 +131,7 @@ static void finish(struct slot *s, const struct rm_pool_opts *o)
     }
     int rc = 0;
     char msg[RM_POOL_MSG_LEN + 64];
-    snprintf(msg, sizeof(msg), "%s", line);
+    snprintf(msg, sizeof(msg), "%.*s", RM_POOL_MSG_LEN, line);
     if (r == s->pid && WIFSIGNALED(status)) {
         rc = RM_EEXTERNAL;
         snprintf(msg, sizeof(msg), "worker died of signal %d (%s)", WTERMSIG(status),
