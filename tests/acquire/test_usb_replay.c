@@ -825,6 +825,33 @@ static void test_disconnect_during_stop_counted(void **state)
     rm_rec_reader_close(r);
 }
 
+/* The mat pulled just as the STOP request goes out: the request reports no
+ * device (usb_fault_shim.c). That was a warning only; it is a disconnect,
+ * counted and written. */
+static void test_unplug_at_stop_request_counted(void **state)
+{
+    struct fixture *fx = *state;
+    const int n = 40;
+    size_t len;
+    uint8_t *bytes = encode_frames(0, n, 0, &len);
+    struct rm_usbmon_pcap *p = pcap_begin(fx);
+    write_get_info(p);
+    rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
+    write_frame_per_urb(p, bytes, len);
+    pcap_load(fx, p);
+    free(bytes);
+
+    rm_usb_shim_unplug_at_request(RM_USB_REQ_STOP);
+    const char *path = rm_test_path("stop-unplug.h5");
+    char msg[512];
+    assert_int_equal(record_usb(path, n, msg, sizeof(msg)), 0);
+
+    struct rm_rec_reader *r = open_recording(path, n, 1);
+    assert_int_equal(rm_rec_nevents(r), 1);
+    assert_string_equal(rm_rec_events(r)[0].kind, "disconnect");
+    rm_rec_reader_close(r);
+}
+
 int main(int argc, char **argv)
 {
     /* umockdev replays about twice as fast with a fine timer slack. */
@@ -844,6 +871,7 @@ int main(int argc, char **argv)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_session_survives_lost_cancellation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disconnect_during_stop_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unplug_at_stop_request_counted, setup, teardown),
     };
     return rm_test_run_selected(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }

@@ -16,6 +16,11 @@ void rm_usb_shim_withhold_cancellations(int n);
 /* How many completions were swallowed so far. */
 int rm_usb_shim_withheld(void);
 
+/* Every vendor control request `request` (bRequest) fails with
+ * LIBUSB_ERROR_NO_DEVICE without reaching the mat, as when the mat is
+ * pulled just then; 0 disarms. */
+void rm_usb_shim_unplug_at_request(int request);
+
 /* Disarms everything and clears the counters. */
 void rm_usb_shim_reset(void);
 
