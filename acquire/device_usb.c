@@ -437,7 +437,7 @@ static void cancel_ring(struct rm_usb_mat *m)
  * libusb reaps it), and fill_ring() gives the next start a whole ring. */
 static void abandon_in_flight(struct rm_usb_mat *m)
 {
-    rm_err("%s: %d transfers did not come back after cancelling; streaming on without them", m->ids,
+    rm_err("%s: %d transfers did not come back after cancelling; giving up on them", m->ids,
            m->in_flight);
     for (int i = 0; i < RM_USB_RING_DEPTH; i++) {
         struct ring_slot *s = m->ring[i];

@@ -535,14 +535,13 @@ static void test_hotplug_remove_and_add(void **state)
 /* Records the loaded capture through the usb device layer and a session
  * until expect_frames are in (or the session ends by itself); returns the
  * session's stop result. */
-static int record_usb_opts(const char *path, int64_t expect_frames,
-                           const struct rm_session_opts *opts, char *msg, size_t msg_size)
+static int record_usb(const char *path, int64_t expect_frames, char *msg, size_t msg_size)
 {
     struct rm_device *dev = NULL;
     struct rm_session *s = NULL;
     struct rm_device_opts dopts = {0};
     assert_int_equal(rm_device_usb_open(&dev, 0x1209, 0x0001, NULL, &dopts), 0);
-    assert_int_equal(rm_session_new(&s, dev, path, NULL, opts), 0);
+    assert_int_equal(rm_session_new(&s, dev, path, NULL, NULL), 0);
     assert_int_equal(rm_session_start(s), 0);
     struct rm_session_status st;
     for (int waited = 0; waited < WAIT_MS; waited += 5) {
@@ -556,11 +555,6 @@ static int record_usb_opts(const char *path, int64_t expect_frames,
     rm_session_free(s);
     rm_device_close(dev);
     return rc;
-}
-
-static int record_usb(const char *path, int64_t expect_frames, char *msg, size_t msg_size)
-{
-    return record_usb_opts(path, expect_frames, NULL, msg, msg_size);
 }
 
 /* Opens a recording made by record_usb: complete, with the frames and the
