@@ -36,6 +36,10 @@ def main():
         p = record("-o", out)
         refused(p, out, "exists", "existing output")
         check(digest(out) == before, "existing output unchanged")
+        # -q only quietens: it fell through into --force and overwrote.
+        p = record("-q", "-o", out)
+        refused(p, out, "exists", "existing output with -q")
+        check(digest(out) == before, "existing output unchanged by -q")
         p = record("--force", "-o", out)
         check(p.returncode == 0, f"--force: exit {p.returncode} ({p.stderr.strip()})")
 
