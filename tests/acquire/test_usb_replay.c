@@ -269,6 +269,32 @@ static void assert_frames_in_order(const struct sink *s, int from, int to, uint3
     }
 }
 
+/* Loads a capture of n1 frames, the mat leaving and coming back, n2 frames
+ * (seq and clock restarted), then STOP; one frame per transfer. The mat
+ * leaves by a transfer failing with -ENODEV when unplug_urb, otherwise the
+ * test tells it by hotplug events. */
+static void load_two_runs(struct fixture *fx, int n1, int n2, bool unplug_urb)
+{
+    size_t len1, len2;
+    uint8_t *first = encode_frames(0, n1, 0, &len1);
+    uint8_t *second = encode_frames(0, n2, 0, &len2);
+    struct rm_usbmon_pcap *p = pcap_begin(fx);
+    write_get_info(p);
+    rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
+    write_frame_per_urb(p, first, len1);
+    if (unplug_urb) {
+        write_replug(p);
+    } else {
+        write_get_info(p);
+        rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
+    }
+    write_frame_per_urb(p, second, len2);
+    rm_usbmon_control_out(p, RM_USB_REQ_STOP, 0, 0);
+    pcap_load(fx, p);
+    free(first);
+    free(second);
+}
+
 /* ---- tests ------------------------------------------------------------ */
 
 static void test_open_reads_info(void **state)
@@ -486,20 +512,7 @@ static void test_hotplug_remove_and_add(void **state)
 {
     struct fixture *fx = *state;
     const int n1 = 60, n2 = 40;
-    size_t len1, len2;
-    uint8_t *first = encode_frames(0, n1, 0, &len1);
-    uint8_t *second = encode_frames(0, n2, 0, &len2);
-    struct rm_usbmon_pcap *p = pcap_begin(fx);
-    write_get_info(p);
-    rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
-    write_frame_per_urb(p, first, len1);
-    write_get_info(p);
-    rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
-    write_frame_per_urb(p, second, len2);
-    rm_usbmon_control_out(p, RM_USB_REQ_STOP, 0, 0);
-    pcap_load(fx, p);
-    free(first);
-    free(second);
+    load_two_runs(fx, n1, n2, false);
 
     struct rm_usb_mat *m = NULL;
     struct sink *s = sink_new();
@@ -732,19 +745,7 @@ static void test_session_survives_lost_cancellation(void **state)
 {
     struct fixture *fx = *state;
     const int n1 = 80, n2 = 60;
-    size_t len1, len2;
-    uint8_t *first = encode_frames(0, n1, 0, &len1);
-    uint8_t *second = encode_frames(0, n2, 0, &len2);
-    struct rm_usbmon_pcap *p = pcap_begin(fx);
-    write_get_info(p);
-    rm_usbmon_control_out(p, RM_USB_REQ_START, 0, 0);
-    write_frame_per_urb(p, first, len1);
-    write_replug(p);
-    write_frame_per_urb(p, second, len2);
-    rm_usbmon_control_out(p, RM_USB_REQ_STOP, 0, 0);
-    pcap_load(fx, p);
-    free(first);
-    free(second);
+    load_two_runs(fx, n1, n2, true);
 
     rm_usb_shim_withhold_cancellations(1);
     const char *path = rm_test_path("lost-cancel.h5");
