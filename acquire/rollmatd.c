@@ -38,6 +38,7 @@
 #include "rm_control.h"
 #include "rm_device.h"
 #include "rm_error.h"
+#include "rm_live.h"
 #include "rm_log.h"
 #include "rm_recording.h"
 #include "rm_session.h"
@@ -64,6 +65,7 @@ struct options {
     bool realtime;
     const char *calibration;
     int compression;
+    const char *http; /* --http [ADDR:]PORT, NULL: no live page */
 };
 
 struct daemon {
@@ -71,6 +73,7 @@ struct daemon {
     bool can_reconnect; /* the device comes and goes: keep looking for it */
 
     struct rm_calibration *cal;
+    struct rm_live *live; /* --http */
     struct rm_device *dev;
     struct rm_device_tee *tee;
     double next_open;
@@ -120,6 +123,8 @@ static void usage(FILE *out)
                  "  -r, --realtime         replay a file device at the mat's own pace\n"
                  "  -c, --calibration CAL  copy this calibration into every recording\n"
                  "  -z, --compression N    deflate level of the frames, 0-9 (default 1)\n"
+                 "  -H, --http [ADDR:]PORT serve the live coaching page (ADDR default 127.0.0.1;\n"
+                 "                         another address needs the printed token; PORT 0: any)\n"
                  "  -h, --help             this text\n");
 }
 
@@ -136,6 +141,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"realtime", no_argument, NULL, 'r'},
         {"calibration", required_argument, NULL, 'c'},
         {"compression", required_argument, NULL, 'z'},
+        {"http", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -143,7 +149,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     const char *dir = NULL, *sock = NULL;
     rm_cli_getopt_start();
     int c;
-    while ((c = getopt_long(argc, argv, ":d:D:s:ai:frc:z:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:D:s:ai:frc:z:H:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->device = optarg;
@@ -174,6 +180,13 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (rm_cli_parse_int(RM_CLI_DAEMON, "--compression", optarg, 0, 9, &o->compression))
                 return RM_CLI_USAGE;
             break;
+        case 'H': {
+            char why[160];
+            if (rm_live_check_listen(optarg, why, sizeof(why)) < 0)
+                return rm_cli_usage_error(RM_CLI_DAEMON, "%s", why);
+            o->http = optarg;
+            break;
+        }
         case 'h':
             usage(stdout);
             return -1;
@@ -316,8 +329,14 @@ static int begin_session(struct daemon *d, const char *label, bool tentative, ch
     struct rm_session_opts so = RM_SESSION_OPTS_DEFAULT;
     so.compression = d->o.compression;
     so.flush_interval_s = FLUSH_INTERVAL_S;
+    if (d->live) {
+        so.on_frame = rm_live_on_frame;
+        so.on_frame_user = d->live;
+    }
     if (rc == 0)
         rc = rm_session_new(&d->session, d->session_dev, path, d->cal, &so);
+    if (rc == 0)
+        rc = rm_live_session_begin(d->live, d->session_name, rm_device_info(d->dev));
     if (rc == 0)
         rc = rm_session_start(d->session);
     if (rc == 0 && label && *label)
@@ -337,6 +356,7 @@ static int begin_session(struct daemon *d, const char *label, bool tentative, ch
         return rc;
     }
     snprintf(d->segment, sizeof(d->segment), "%s", label ? label : "");
+    rm_live_set_muscle(d->live, d->segment);
     d->next_segment[0] = '\0';
     d->tentative = tentative;
     /* Idle time counts from the start of a session; a tentative one keeps
@@ -370,6 +390,7 @@ static int end_session(struct daemon *d, const char *why)
                 (long long)st.counters.disconnects);
     rm_session_free(d->session);
     d->session = NULL;
+    rm_live_session_end(d->live);
     rm_device_close(d->session_dev);
     d->session_dev = NULL;
     if (d->tentative) {
@@ -495,6 +516,7 @@ static void cmd_muscle(struct daemon *d, const char *label, char *reply, size_t 
         return;
     }
     snprintf(d->segment, sizeof(d->segment), "%s", label);
+    rm_live_set_muscle(d->live, label);
     rm_info("segment %s", label);
     snprintf(reply, reply_size, "ok %s", label);
 }
@@ -712,6 +734,8 @@ int main(int argc, char **argv)
     struct rm_control_server *srv = NULL;
     if (rc == 0)
         rc = rm_control_server_open(&srv, d.o.socket);
+    if (rc == 0 && d.o.http)
+        rc = rm_live_new(&d.live, d.o.http, d.cal);
     if ((caps & RM_DEVICE_REPLAY) && !d.o.realtime)
         rm_warn("%s replays as fast as it can be read, before any session can start: "
                 "give --realtime",
@@ -730,6 +754,7 @@ int main(int argc, char **argv)
     d.tentative = false;
     end_session(&d, "shutting down");
     close_device(&d);
+    rm_live_free(d.live);
     rm_control_server_close(srv);
     rm_calibration_free(d.cal);
     if (sigfd >= 0)

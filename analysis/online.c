@@ -95,6 +95,7 @@ struct rm_online {
     bool on; /* the load trigger at the window's end */
 
     uint16_t *latest;
+    double last_t;
     bool have_latest;
 
     /* finished pauses */
@@ -211,6 +212,7 @@ int rm_online_push(struct rm_online *o, double t, const uint16_t *sensels)
     if (o->w.n > 0 && !(t > o->w.t[o->w.n - 1]))
         return 0; /* the session never gives this; a stepper fed twice ignores it */
     memcpy(o->latest, sensels, o->nsensels * sizeof(uint16_t));
+    o->last_t = t;
     o->have_latest = true;
     reservoir_add(&o->frames, sensels);
     if (!o->have_fc) {
@@ -370,6 +372,7 @@ int rm_online_update(struct rm_online *o, struct rm_online_figures *out)
     struct an_series *w = &o->w;
     if (w->n == 0) {
         memset(out, 0, sizeof(*out));
+        out->t = o->last_t;
         out->position_mm = out->speed_mm_s = out->force_n = out->mean_kpa = NAN;
         out->mean_1s_kpa = NAN;
         out->npauses = o->npauses;
