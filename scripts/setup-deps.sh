@@ -16,6 +16,8 @@ packages=(
   libjansson-dev
   libinih-dev
   gnuplot-nox
+  # rollmatd --http: the live page's server and the QR code of its URL
+  libmicrohttpd-dev libqrencode-dev
   # tests: real HDF5 from Python, libusb replay, fuzzing, unit tests
   libcmocka-dev
   umockdev libumockdev-dev gir1.2-umockdev-1.0

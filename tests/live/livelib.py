@@ -187,7 +187,10 @@ class Browser:
     def __init__(self, chromium, workdir):
         to_chrome_r, self.to_chrome = os.pipe()
         self.from_chrome, from_chrome_w = os.pipe()
-        # Move the child's ends out of the way of 3 and 4 first.
+        # Move the child's ends out of the way of 3 and 4 first; Python's
+        # own descriptors are not inherited (PEP 446), so close_fds=False
+        # passes on only what child() dup2()s (pass_fds would close 3 and 4
+        # again after it).
         a, b = os.dup(to_chrome_r) + 100, os.dup(from_chrome_w) + 100
         os.dup2(to_chrome_r, a)
         os.dup2(from_chrome_w, b)
@@ -202,7 +205,7 @@ class Browser:
              "--disable-background-networking", "--no-first-run", "--disable-component-update",
              "--disable-sync", "--disable-default-apps", "--remote-debugging-pipe",
              "--user-data-dir=" + tempfile.mkdtemp(dir=workdir), "about:blank"],
-            pass_fds=(a, b), preexec_fn=child, stdout=subprocess.DEVNULL, stderr=self.errlog)
+            close_fds=False, preexec_fn=child, stdout=subprocess.DEVNULL, stderr=self.errlog)
         for fd in (to_chrome_r, from_chrome_w, a, b):
             os.close(fd)
         self.buf = b""
