@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "live_internal.h"
@@ -27,6 +28,10 @@
  * that went away. */
 #define LIVE_KEEPALIVE_S 2.0
 #define COOKIE_NAME      "rollmat_token"
+/* The kernel's send buffer per connection: a few seconds of events. A
+ * client that stops reading fills it, and LIVE_IDLE_TIMEOUT_S later it is
+ * closed, instead of the kernel buffering megabytes for it. */
+#define LIVE_SNDBUF_BYTES 32768
 
 /* Per request, from the URI log callback: the verdict on the raw target. */
 struct request {
@@ -72,6 +77,20 @@ static void completed(void *cls, struct MHD_Connection *con, void **req_cls,
     }
     free(rq);
     *req_cls = NULL;
+}
+
+static void connection_notify(void *cls, struct MHD_Connection *con, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    (void)socket_context;
+    if (code != MHD_CONNECTION_NOTIFY_STARTED)
+        return;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int bytes = LIVE_SNDBUF_BYTES;
+    if (ci)
+        setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
 }
 
 /* libmicrohttpd's messages, into the debug log. */
@@ -309,8 +328,9 @@ int live_http_start(struct rm_live *l, int listen_fd)
         NULL, handle, l, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)LIVE_MAX_CLIENTS, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIVE_REQUEST_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIVE_IDLE_TIMEOUT_S, MHD_OPTION_URI_LOG_CALLBACK,
-        uri_log, l, MHD_OPTION_NOTIFY_COMPLETED, completed, l, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        l, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024), MHD_OPTION_END);
+        uri_log, l, MHD_OPTION_NOTIFY_COMPLETED, completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+        connection_notify, l, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l, MHD_OPTION_THREAD_STACK_SIZE,
+        (size_t)(256 * 1024), MHD_OPTION_END);
     if (!l->mhd)
         return rm_fail(RM_EIO, "--http: cannot start the HTTP server");
     return 0;

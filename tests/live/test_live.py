@@ -13,11 +13,13 @@
             slashes, long URLs, other methods, unknown paths refused; on
             127.0.0.1 a foreign Host is refused; bad --http is a usage
             error.
-  clients   50 event streams at once while the session records: the
-            recording drops no frame, every client gets the events.
+  clients   50 event streams at once while the session records, and one
+            client that stops reading: the recording drops no frame, every
+            reader gets the events, the stalled one is dropped and logged.
 """
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -214,6 +216,13 @@ def case_clients():
     d = Daemon()
     try:
         readers = [EventReader(d.host, d.port) for _ in range(50)]
+        # One more that never reads, with a small receive buffer: it must be
+        # dropped, and nobody else may notice.
+        stalled = socket.socket()
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.connect((d.host, d.port))
+        stalled.sendall(("GET /events HTTP/1.1\r\nHost: %s:%d\r\n\r\n" % (
+            d.host, d.port)).encode())
         d.control("start", "calf-left")
         stop = time.time() + 60
         done = threading.Event()
@@ -232,7 +241,10 @@ def case_clients():
             t.join()
         for r in readers:
             r.close()
+        stalled.close()
         rec = d.recording()
+        if "was dropped" not in d.log():
+            fail("the client that stopped reading was not dropped:\n" + d.log())
         info = subprocess.run([ROLLMAT, "info", rec], capture_output=True, text=True, check=True)
         doc = analyze(rec)
         if doc["frames_dropped"] != 0:
