@@ -108,7 +108,7 @@ struct rm_online {
     double label_since;
 
     /* the session so far */
-    double last_update_t, loaded_s, rolling_s[4];
+    double last_update_t, loaded_s, rolling_s[4], over_limit_s;
 };
 
 int rm_online_new(struct rm_online **out, const struct rm_rec_meta *meta,
@@ -360,6 +360,8 @@ static void fill_figures(struct rm_online *o, const struct rm_pause *current,
         o->loaded_s += dt;
         if (f->state == RM_ONLINE_ROLLING)
             o->rolling_s[f->zone] += dt;
+        if (f->over_limit)
+            o->over_limit_s += dt;
     }
     o->last_update_t = f->t;
     f->loaded_s = o->loaded_s;
@@ -407,6 +409,25 @@ int rm_online_update(struct rm_online *o, struct rm_online_figures *out)
     }
     free(found);
     return rc;
+}
+
+void rm_online_score(const struct rm_online *o, struct rm_scores *out)
+{
+    struct rm_segment seg;
+    memset(&seg, 0, sizeof(seg));
+    double rolling =
+        o->rolling_s[RM_ZONE_SLOW] + o->rolling_s[RM_ZONE_BRISK] + o->rolling_s[RM_ZONE_TOO_FAST];
+    seg.rolling.time_s = rolling;
+    seg.rolling.fraction_slow = rolling > 0 ? o->rolling_s[RM_ZONE_SLOW] / rolling : NAN;
+    seg.rolling.fraction_fast = rolling > 0 ? o->rolling_s[RM_ZONE_TOO_FAST] / rolling : NAN;
+    seg.npauses = o->npauses;
+    seg.pauses = o->pauses;
+    seg.loaded_s = o->loaded_s;
+    seg.pressure.over_limit_s = o->over_limit_s;
+    /* A muscle rolled once is its own coverage reference (figures.c). */
+    seg.coverage.fraction = 1;
+    an_score_segment(&seg, &o->pf, o->cal != NULL);
+    *out = seg.score;
 }
 
 bool rm_online_latest_map(const struct rm_online *o, float *out)

@@ -80,6 +80,13 @@ void rm_online_set_label(struct rm_online *o, const char *label);
 size_t rm_online_pauses(const struct rm_online *o, const struct rm_pause **out,
                         const char *const **labels);
 
+/* The score of the session so far, by the batch's scoring (score.c) of
+ * its figures taken as one stretch of rolling: speed from the time rolled
+ * in each zone, holds from the finished pauses, pressure from the time
+ * over the limit; coverage counts as whole (a muscle rolled once is its
+ * own reference). */
+void rm_online_score(const struct rm_online *o, struct rm_scores *out);
+
 /* The latest frame as pressures (kPa, or counts above the baseline when
  * uncalibrated) into out (rows * cols). False before any frame. */
 bool rm_online_latest_map(const struct rm_online *o, float *out);

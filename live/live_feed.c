@@ -207,6 +207,16 @@ static char *session_json(struct rm_live *l, const char *session, struct rm_onli
         json_object_set_new(zones, zone_names[z],
                             json_real(f ? round(f->rolling_s[z] * 10) / 10 : 0));
     json_object_set_new(o, "rolling_s", zones);
+    json_t *score = json_null();
+    if (on && f && f->loaded_s > 0) {
+        struct rm_scores sc;
+        rm_online_score(on, &sc);
+        score = json_pack("{s:i,s:i,s:i,s:i}", "total", sc.total, "speed", sc.speed, "holds",
+                          sc.holds, "coverage", sc.coverage);
+        json_object_set_new(score, "pressure",
+                            sc.pressure == RM_SCORE_NONE ? json_null() : json_integer(sc.pressure));
+    }
+    json_object_set_new(o, "score", score);
     char *text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(9));
     json_decref(o);
     return text;

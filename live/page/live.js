@@ -117,6 +117,8 @@ function showSession(s) {
     li.textContent = (h.muscle || 'hold') + ': ' + h.duration_s.toFixed(0) + ' s';
     ul.appendChild(li);
   }
+  $('score').textContent = s.score ? 'score so far ' + s.score.total + ' (speed ' +
+      s.score.speed + ', holds ' + s.score.holds + ')' : '';
   const r = s.rolling_s;
   $('zones').textContent = 'rolled ' + r.slow.toFixed(0) + ' s slow, ' + r.brisk.toFixed(0) +
       ' s brisk, ' + r.too_fast.toFixed(0) + ' s too fast';

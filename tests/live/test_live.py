@@ -84,6 +84,12 @@ def case_stream():
         if not idle or any(ev["state"] != "idle" or ev["session"] is not None for ev in idle):
             fail("before a session the stream should say idle: %r" % idle[:3])
         d.control("start", "calf-left")
+        r.pump(3.0)
+        st, _, body = request(d.host, d.port, "/frame")
+        frame = json.loads(body)
+        if st != 200 or frame["rows"] != 64 or frame["cols"] != 32 or \
+                len(frame.get("counts", [])) != 64 * 32 or len(frame["pitch_mm"]) != 2:
+            fail("/frame: %d %s" % (st, body[:200]))
         while not r.closed:
             r.pump(1.0)
             if r.events and r.events[-1][1]["state"] == "idle" and len(r.events) > 200:
@@ -91,6 +97,11 @@ def case_stream():
         r.close()
         wait_session_end(d)
         rec = d.recording()
+        st, _, body = request(d.host, d.port, "/session")
+        so_far = json.loads(body)
+        if st != 200 or so_far["muscles"] != ["calf-left"] or len(so_far["holds"]) != 1 or \
+                not 0 <= so_far["score"]["total"] <= 100 or so_far["rolling_s"]["too_fast"] <= 0:
+            fail("/session after the session: %d %s" % (st, body[:400]))
         events = [(at, ev) for at, ev in r.events]
         for _, ev in events:
             check_event(ev)
