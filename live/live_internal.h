@@ -15,9 +15,10 @@
 #include "rm_live.h"
 #include "rm_recording.h"
 
-/* Frames between the device thread and the analysis thread: half a
- * second at 100 Hz; a full queue drops the frame for the page only. */
-#define LIVE_QUEUE_FRAMES 64
+/* Frames between the device thread and the analysis thread: 2.5 s at
+ * 100 Hz (a loaded machine can starve the analysis thread for a second); a
+ * full queue drops the frame for the page only. */
+#define LIVE_QUEUE_FRAMES 256
 /* Events kept for the clients: 6 s at LIVE_EVENT_HZ; a client further
  * behind is dropped. */
 #define LIVE_EVENT_RING 128
