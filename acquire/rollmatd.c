@@ -104,6 +104,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: rollmatd [--device SPEC] [--dir DIR] [--socket PATH] [--auto] [--foreground]\n"
+            "                [--http [ADDR:]PORT]\n"
             "\n"
             "The acquisition daemon: waits for a mat, records one file per session into DIR\n"
             "(named after the session's UTC start time), survives the mat being unplugged,\n"
