@@ -65,7 +65,8 @@ struct options {
     bool realtime;
     const char *calibration;
     int compression;
-    const char *http; /* --http [ADDR:]PORT, NULL: no live page */
+    const char *http;    /* --http [ADDR:]PORT, NULL: no live page */
+    const char *profile; /* --profile for the live page, NULL: default */
 };
 
 struct daemon {
@@ -126,6 +127,8 @@ static void usage(FILE *out)
                  "  -z, --compression N    deflate level of the frames, 0-9 (default 1)\n"
                  "  -H, --http [ADDR:]PORT serve the live coaching page (ADDR default 127.0.0.1;\n"
                  "                         another address needs the printed token; PORT 0: any)\n"
+                 "  -p, --profile P        the guidance the live page coaches by: default, short,\n"
+                 "                         long or a profile file (as rollmat analyze)\n"
                  "  -h, --help             this text\n");
 }
 
@@ -143,6 +146,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"calibration", required_argument, NULL, 'c'},
         {"compression", required_argument, NULL, 'z'},
         {"http", required_argument, NULL, 'H'},
+        {"profile", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -150,7 +154,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     const char *dir = NULL, *sock = NULL;
     rm_cli_getopt_start();
     int c;
-    while ((c = getopt_long(argc, argv, ":d:D:s:ai:frc:z:H:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:D:s:ai:frc:z:H:p:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->device = optarg;
@@ -188,6 +192,9 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->http = optarg;
             break;
         }
+        case 'p':
+            o->profile = optarg;
+            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -735,8 +742,11 @@ int main(int argc, char **argv)
     struct rm_control_server *srv = NULL;
     if (rc == 0)
         rc = rm_control_server_open(&srv, d.o.socket);
+    struct rm_profile profile;
+    if (rc == 0)
+        rc = rm_profile_load(d.o.profile ? d.o.profile : "default", &profile);
     if (rc == 0 && d.o.http)
-        rc = rm_live_new(&d.live, d.o.http, d.cal);
+        rc = rm_live_new(&d.live, d.o.http, d.cal, &profile);
     if ((caps & RM_DEVICE_REPLAY) && !d.o.realtime)
         rm_warn("%s replays as fast as it can be read, before any session can start: "
                 "give --realtime",

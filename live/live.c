@@ -76,7 +76,8 @@ static void lan_address(char *out, size_t size)
     freeifaddrs(ifs);
 }
 
-int rm_live_new(struct rm_live **out, const char *spec, const struct rm_calibration *cal)
+int rm_live_new(struct rm_live **out, const char *spec, const struct rm_calibration *cal,
+                const struct rm_profile *profile)
 {
     *out = NULL;
     char why[160];
@@ -85,7 +86,7 @@ int rm_live_new(struct rm_live **out, const char *spec, const struct rm_calibrat
     if (!l)
         return RM_ENOMEM;
     l->cal = cal;
-    rm_profile_builtin("default", &l->profile);
+    l->profile = *profile;
     int rc = 0;
     if (live_parse_listen(spec, l->addr, sizeof(l->addr), &l->port, why, sizeof(why)) < 0)
         rc = rm_fail(RM_EUSAGE, "%s", why);

@@ -3,7 +3,7 @@
  * (analysis/rm_online.h) and the latest frame, with libmicrohttpd.
  *
  *     struct rm_live *l;
- *     rm_live_new(&l, "127.0.0.1:0", cal);        // listens, prints the URL
+ *     rm_live_new(&l, "127.0.0.1:0", cal, &pf);   // listens, prints the URL
  *     rm_live_session_begin(l, "2026-12-03_071502", &info);
  *     session opts: .on_frame = rm_live_on_frame, .on_frame_user = l
  *     rm_live_set_muscle(l, "calf-left");
@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "rm_analysis.h"
 #include "rm_calibration.h"
 #include "rm_mat.h"
 #include "rm_wire.h"
@@ -34,8 +35,10 @@ int rm_live_check_listen(const char *spec, char *why, size_t why_size);
  * free port), starts the server and the analysis thread, and prints the
  * page's URL on stdout (with the token when ADDR is not 127.0.0.1, and a
  * QR code of it when stdout is a terminal). cal (borrowed, may be NULL)
- * gives kPa. Free with rm_live_free(). */
-int rm_live_new(struct rm_live **out, const char *spec, const struct rm_calibration *cal);
+ * gives kPa; profile (copied) the guidance coached by. Free with
+ * rm_live_free(). */
+int rm_live_new(struct rm_live **out, const char *spec, const struct rm_calibration *cal,
+                const struct rm_profile *profile);
 
 /* A session begins (name: the recording's file name) on a mat; the
  * analysis starts afresh. */

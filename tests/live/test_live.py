@@ -12,7 +12,7 @@
             token, the page with it (and its cookie); `..`, encoded
             slashes, long URLs, other methods, unknown paths refused; on
             127.0.0.1 a foreign Host is refused; bad --http is a usage
-            error.
+            error; --profile sets the targets the page coaches by.
   clients   50 event streams at once while the session records, and one
             client that stops reading: the recording drops no frame, every
             reader gets the events, the stalled one is dropped and logged.
@@ -218,6 +218,19 @@ def case_security():
                                capture_output=True, text=True, timeout=10)
             if r.returncode != 2 or "--http" not in r.stderr:
                 fail("--http %s: exit %d, %r" % (bad, r.returncode, r.stderr))
+        d.cleanup()
+        # --profile: the page coaches by it; a bad one stops the daemon.
+        d = Daemon(extra=("--profile", "short"))
+        r = EventReader(d.host, d.port)
+        r.pump(1.5)
+        r.close()
+        if not r.events or r.events[-1][1]["hold_target_s"] != [8, 12]:
+            fail("--profile short: hold_target_s %r" % (r.events[-1:],))
+        p = subprocess.run([os.path.join(BIN, "rollmatd"), "--http", "127.0.0.1:0", "--profile",
+                            "nonesuch", "--dir", d.dir, "--socket", d.sock + "2"],
+                           capture_output=True, text=True, timeout=10)
+        if p.returncode != 2 or "nonesuch" not in p.stderr:
+            fail("--profile nonesuch: exit %d, %r" % (p.returncode, p.stderr))
         print("security: 403 without the token, cookie set, traversal/encoded/long refused")
     finally:
         d.cleanup()
