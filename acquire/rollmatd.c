@@ -39,6 +39,7 @@
 #include "rm_device.h"
 #include "rm_error.h"
 #include "rm_history.h"
+#include "rm_live.h"
 #include "rm_log.h"
 #include "rm_recording.h"
 #include "rm_session.h"
@@ -66,6 +67,8 @@ struct options {
     const char *calibration;
     int compression;
     char history[PATH_MAX]; /* the history finished sessions go to; "" none */
+    const char *http;       /* --http [ADDR:]PORT, NULL: no live page */
+    const char *profile;    /* --profile for the live page, NULL: default */
 };
 
 struct daemon {
@@ -74,6 +77,7 @@ struct daemon {
 
     struct rm_calibration *cal;
     struct rm_history_queue *history; /* adds finished sessions, off the recording path */
+    struct rm_live *live;             /* --http */
     struct rm_device *dev;
     struct rm_device_tee *tee;
     double next_open;
@@ -104,6 +108,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: rollmatd [--device SPEC] [--dir DIR] [--socket PATH] [--auto] [--foreground]\n"
+            "                [--http [ADDR:]PORT]\n"
             "\n"
             "The acquisition daemon: waits for a mat, records one file per session into DIR\n"
             "(named after the session's UTC start time), survives the mat being unplugged,\n"
@@ -128,11 +133,18 @@ static void usage(FILE *out)
             "  -H, --history DB       add each finished session to this history (default\n"
             "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/history.sqlite)\n"
             "  -N, --no-history       keep no history\n"
+            "      --http [ADDR:]PORT serve the live coaching page (ADDR default 127.0.0.1;\n"
+            "                         another address needs the printed token; PORT 0: any)\n"
+            "  -p, --profile P        the guidance the live page coaches by: default, short,\n"
+            "                         long or a profile file (as rollmat analyze)\n"
             "  -h, --help             this text\n"
             "      --version          print the version\n");
 }
 
 /* 0, 2 after a usage error, -1 after --help. */
+/* Long options without a short letter (-H is --history). */
+enum { OPT_HTTP = 0x100 };
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
@@ -147,6 +159,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"compression", required_argument, NULL, 'z'},
         {"history", required_argument, NULL, 'H'},
         {"no-history", no_argument, NULL, 'N'},
+        {"http", required_argument, NULL, OPT_HTTP},
+        {"profile", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -156,7 +170,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     bool no_history = false;
     rm_cli_getopt_start();
     int c;
-    while ((c = getopt_long(argc, argv, ":d:D:s:ai:frc:z:H:Nh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:D:s:ai:frc:z:H:Np:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->device = optarg;
@@ -192,6 +206,16 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case 'N':
             no_history = true;
+            break;
+        case OPT_HTTP: {
+            char why[160];
+            if (rm_live_check_listen(optarg, why, sizeof(why)) < 0)
+                return rm_cli_usage_error(RM_CLI_DAEMON, "%s", why);
+            o->http = optarg;
+            break;
+        }
+        case 'p':
+            o->profile = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -342,8 +366,14 @@ static int begin_session(struct daemon *d, const char *label, bool tentative, ch
     struct rm_session_opts so = RM_SESSION_OPTS_DEFAULT;
     so.compression = d->o.compression;
     so.flush_interval_s = FLUSH_INTERVAL_S;
+    if (d->live) {
+        so.on_frame = rm_live_on_frame;
+        so.on_frame_user = d->live;
+    }
     if (rc == 0)
         rc = rm_session_new(&d->session, d->session_dev, path, d->cal, &so);
+    if (rc == 0)
+        rc = rm_live_session_begin(d->live, d->session_name, rm_device_info(d->dev));
     if (rc == 0)
         rc = rm_session_start(d->session);
     if (rc == 0 && label && *label)
@@ -363,6 +393,7 @@ static int begin_session(struct daemon *d, const char *label, bool tentative, ch
         return rc;
     }
     snprintf(d->segment, sizeof(d->segment), "%s", label ? label : "");
+    rm_live_set_muscle(d->live, d->segment);
     d->next_segment[0] = '\0';
     d->tentative = tentative;
     /* Idle time counts from the start of a session; a tentative one keeps
@@ -398,6 +429,7 @@ static int end_session(struct daemon *d, const char *why)
                 (long long)st.counters.disconnects);
     rm_session_free(d->session);
     d->session = NULL;
+    rm_live_session_end(d->live);
     rm_device_close(d->session_dev);
     d->session_dev = NULL;
     if (d->tentative) {
@@ -525,6 +557,7 @@ static void cmd_muscle(struct daemon *d, const char *label, char *reply, size_t 
         return;
     }
     snprintf(d->segment, sizeof(d->segment), "%s", label);
+    rm_live_set_muscle(d->live, label);
     rm_info("segment %s", label);
     snprintf(reply, reply_size, "ok %s", label);
 }
@@ -762,6 +795,11 @@ int main(int argc, char **argv)
         rc = rm_control_socket_dir(&d.o.socket, true);
     if (rc == 0)
         rc = rm_control_server_open(&srv, d.o.socket.path);
+    struct rm_profile profile;
+    if (rc == 0)
+        rc = rm_profile_load(d.o.profile ? d.o.profile : "default", &profile);
+    if (rc == 0 && d.o.http)
+        rc = rm_live_new(&d.live, d.o.http, d.cal, &profile);
     if ((caps & RM_DEVICE_REPLAY) && !d.o.realtime)
         rm_warn("%s replays as fast as it can be read, before any session can start: "
                 "give --realtime",
@@ -781,6 +819,7 @@ int main(int argc, char **argv)
     end_session(&d, "shutting down");
     rm_history_queue_free(d.history); /* adds what is queued first */
     close_device(&d);
+    rm_live_free(d.live);
     rm_control_server_close(srv);
     rm_calibration_free(d.cal);
     if (sigfd >= 0)

@@ -44,4 +44,9 @@ void an_frames_scratch_free(struct an_scratch *w);
 void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const uint16_t *raw,
                        size_t nframes, struct an_series *s, int64_t first);
 
+/* The smallest force that can be a person on the roller, and the load
+ * threshold to use when no frame carries more (analyze.c): what the batch
+ * and the online analysis (online.c) both start from. */
+void an_load_limits(const struct an_frames *c, double *force_min, double *fallback);
+
 #endif

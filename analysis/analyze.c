@@ -42,6 +42,12 @@ void rm_analysis_opts_init(struct rm_analysis_opts *opts)
     rm_profile_builtin("default", &opts->profile);
 }
 
+void an_load_limits(const struct an_frames *fc, double *force_min, double *fallback)
+{
+    *force_min = fc->cal ? AN_FORCE_MIN_N : AN_FORCE_MIN_SENSELS * fc->floor;
+    *fallback = fc->cal ? AN_FORCE_FALLBACK_N : AN_FORCE_FALLBACK_FACTOR * *force_min;
+}
+
 static int read_sample(struct rm_rec_reader *r, size_t n, uint16_t **out, size_t *nout)
 {
     int64_t nf = rm_rec_frames(r);
@@ -197,10 +203,9 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
     if ((rc = an_frames_init(&fc, meta, cal, sample, nsample)) != 0)
         goto fail;
     double rate = meta->rate_hz > 0 ? meta->rate_hz : 100;
-    double force_min = cal ? AN_FORCE_MIN_N : AN_FORCE_MIN_SENSELS * fc.floor;
-    double thr;
-    rc = sample_threshold(&fc, sample, nsample, rate, force_min,
-                          cal ? AN_FORCE_FALLBACK_N : AN_FORCE_FALLBACK_FACTOR * force_min, &thr);
+    double force_min, fallback, thr;
+    an_load_limits(&fc, &force_min, &fallback);
+    rc = sample_threshold(&fc, sample, nsample, rate, force_min, fallback, &thr);
     if (rc != 0)
         goto fail;
     free(sample);

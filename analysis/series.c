@@ -66,6 +66,20 @@ void an_series_view(const struct an_series *s, int64_t a, int64_t b, struct an_s
     v->v = s->v + a;
 }
 
+void an_series_drop_front(struct an_series *s, int64_t k)
+{
+    assert(0 <= k && k <= s->n);
+    if (k == 0)
+        return;
+    size_t keep = (size_t)(s->n - k);
+    double *arrays[] = {s->t,       s->force,   s->area_cm2, s->peak, s->mean,
+                        s->cop_row, s->cop_col, s->p_raw,    s->p,    s->v};
+    for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
+        memmove(arrays[i], arrays[i] + k, keep * sizeof(double));
+    memmove(s->loaded, s->loaded + k, keep);
+    s->n -= k;
+}
+
 double an_loaded_threshold(const double *force, int64_t n, double force_min)
 {
     size_t cnt = 0;

@@ -66,14 +66,7 @@ static void discard(struct state *st, int64_t k)
 {
     if (k <= 0)
         return;
-    assert(k <= st->w.n);
-    size_t keep = (size_t)(st->w.n - k);
-    double *arrays[] = {st->w.t,       st->w.force,   st->w.area_cm2, st->w.peak, st->w.mean,
-                        st->w.cop_row, st->w.cop_col, st->w.p_raw,    st->w.p,    st->w.v};
-    for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
-        memmove(arrays[i], arrays[i] + k, keep * sizeof(double));
-    memmove(st->w.loaded, st->w.loaded + k, keep);
-    st->w.n -= k;
+    an_series_drop_front(&st->w, k);
     st->base += k;
 }
 

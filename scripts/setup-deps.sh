@@ -18,6 +18,8 @@ packages=(
   # the history of sessions (SQLite) and its content hash (SHA-256)
   libsqlite3-dev libssl-dev
   gnuplot-nox
+  # rollmatd --http: the live page's server and the QR code of its URL
+  libmicrohttpd-dev libqrencode-dev
   # tests: real HDF5 from Python, libusb replay, fuzzing, unit tests
   libcmocka-dev
   umockdev libumockdev-dev gir1.2-umockdev-1.0

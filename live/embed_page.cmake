@@ -1,0 +1,25 @@
+# Compiles the page's files (live/page/) into the binary: the daemon serves
+# them from memory, nothing is read from disk or fetched at run time.
+#   cmake -DPAGE_DIR=... -DOUT=file.c -P embed_page.cmake
+# Each file: its URL path and content type. Bytes are written as hex.
+set(urls / /live.css /live.js)
+set(files index.html live.css live.js)
+set(types text/html text/css text/javascript)
+set(text "/* Generated from live/page/ by live/embed_page.cmake: do not edit. */\n")
+string(APPEND text "#include \"live_internal.h\"\n\n")
+set(table "")
+foreach(i RANGE 2)
+  list(GET urls ${i} url)
+  list(GET files ${i} file)
+  list(GET types ${i} type)
+  file(READ "${PAGE_DIR}/${file}" hex HEX)
+  string(LENGTH "${hex}" hexlen)
+  math(EXPR len "${hexlen} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND text "static const unsigned char asset${i}[] = {${bytes}0x00};\n")
+  string(APPEND table "    {\"${url}\", \"${type}; charset=utf-8\", asset${i}, ${len}},\n")
+endforeach()
+string(APPEND text "\nconst struct live_asset live_assets[] = {\n${table}    {0, 0, 0, 0},\n};\n")
+file(WRITE "${OUT}.tmp" "${text}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")
+file(REMOVE "${OUT}.tmp")
