@@ -101,9 +101,19 @@ def flips(good, killed, tmp):
             path = os.path.join(tmp, f"{tag}-flip.h5")
             with open(path, "wb") as f:
                 f.write(bad)
-            rc = survives(["info", path], tmp, f"{tag} flip at byte {pos}")
+            # The killed file differs from run to run (where the kill
+            # lands), so a flip may reach HDF5's own overlapping memcpy
+            # (see heap_flips): counted as HDF5's, as there.
+            rc, out, err = run(["info", path], tmp)
+            if hdf5_own_fault(err):
+                counts["hdf5"] = counts.get("hdf5", 0) + 1
+                continue
+            check(rc in (0, 3), f"{tag} flip at byte {pos}: exit {rc} ({err.strip()[:300]})")
+            if rc == 3:
+                check(len(err.strip().splitlines()) == 1,
+                      f"{tag} flip at byte {pos}: one line: {err.strip()!r}")
             counts[rc] = counts.get(rc, 0) + 1
-    print("byte flips:", counts)
+    print("byte flips (exit code, or hdf5: a memory error inside HDF5):", counts)
 
 
 def heap_flips(good, tmp):
