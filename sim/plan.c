@@ -28,6 +28,7 @@ struct parser {
     struct rm_sim_plan *plan;
     bool mat_allowed; /* `mat` only before every other command */
     bool in_segment;
+    bool ball; /* the open segment's tool is a ball: positions are X,Y */
 };
 
 static int fail(const struct parser *ps, const char *fmt, ...)
@@ -117,15 +118,43 @@ static int parse_int(const struct parser *ps, const char *what, const char *s, d
     return 0;
 }
 
-/* The mat's extent in mm: sensel centres run from 0 to (n - 1) * pitch. */
-static double roll_extent_mm(const struct sim_mat_params *m)
+/* The mat's extent in mm along the roll axis and across it: sensel centres
+ * run from 0 to (n - 1) * pitch. */
+static double rows_extent_mm(const struct sim_mat_params *m)
 {
     return (m->rows - 1) * (m->pitch_row_um / 1000.0);
 }
 
-static double cross_extent_mm(const struct sim_mat_params *m)
+static double cols_extent_mm(const struct sim_mat_params *m)
 {
     return (m->cols - 1) * (m->pitch_col_um / 1000.0);
+}
+
+static double roll_extent_mm(const struct sim_mat_params *m)
+{
+    return m->axis_cols ? cols_extent_mm(m) : rows_extent_mm(m);
+}
+
+static double cross_extent_mm(const struct sim_mat_params *m)
+{
+    return m->axis_cols ? rows_extent_mm(m) : cols_extent_mm(m);
+}
+
+/* `preset=diy16`: a home-made velostat mat read through a passive row/column
+ * matrix by a microcontroller: 16 x 16 at 30 mm, 10-bit, 40 Hz; it ghosts
+ * and creeps. */
+static bool apply_preset(struct sim_mat_params *m, const char *name)
+{
+    if (strcmp(name, "diy16") != 0)
+        return false;
+    m->rows = m->cols = 16;
+    m->pitch_row_um = m->pitch_col_um = 30000;
+    m->adc_bits = 10;
+    m->rate_hz = 40;
+    m->ghost = 0.2;
+    m->creep = 0.15;
+    m->creep_tau_s = 10;
+    return true;
 }
 
 static int parse_mat(struct parser *ps, const struct token *tok, int ntok)
@@ -133,13 +162,33 @@ static int parse_mat(struct parser *ps, const struct token *tok, int ntok)
     struct sim_mat_params *m = &ps->plan->mat;
     if (!ps->mat_allowed)
         return fail(ps, "`mat` must come before every other command");
+    /* The preset first, wherever it stands: the other keys change it. */
+    for (int i = 1; i < ntok; i++)
+        if (strcmp(tok[i].key, "preset") == 0 && !apply_preset(m, tok[i].val))
+            return fail(ps, "mat: unknown preset '%s' (there is: diy16)", tok[i].val);
     for (int i = 1; i < ntok; i++) {
         const char *k = tok[i].key, *v = tok[i].val;
         double x;
         int rc = 0;
         if (!*k)
             return fail(ps, "mat: expected key=value, got %s", v);
-        if (strcmp(k, "rows") == 0 && !(rc = parse_int(ps, "rows", v, 1, 255, &x)))
+        if (strcmp(k, "preset") == 0)
+            continue;
+        if (strcmp(k, "axis") == 0) {
+            if (strcmp(v, "rows") != 0 && strcmp(v, "cols") != 0)
+                return fail(ps, "mat: axis must be rows or cols, got %s", v);
+            m->axis_cols = v[0] == 'c';
+        } else if (strcmp(k, "creep") == 0 && !(rc = parse_number(ps, "creep", v, 0, 0.5, &x)))
+            m->creep = x;
+        else if (strcmp(k, "creep_tau_s") == 0 &&
+                 !(rc = parse_number(ps, "creep_tau_s", v, 0.1, 600, &x)))
+            m->creep_tau_s = x;
+        else if (strcmp(k, "drift_per_min") == 0 &&
+                 !(rc = parse_number(ps, "drift_per_min", v, -1000, 1000, &x)))
+            m->drift_per_min = x;
+        else if (strcmp(k, "ghost") == 0 && !(rc = parse_number(ps, "ghost", v, 0, 1, &x)))
+            m->ghost = x;
+        else if (strcmp(k, "rows") == 0 && !(rc = parse_int(ps, "rows", v, 1, 255, &x)))
             m->rows = (int)x;
         else if (strcmp(k, "cols") == 0 && !(rc = parse_int(ps, "cols", v, 1, 255, &x)))
             m->cols = (int)x;
@@ -242,6 +291,74 @@ static int parse_position(const struct parser *ps, const char *what, const char 
     return parse_number(ps, what, s, 0.0, roll_extent_mm(&ps->plan->mat), out);
 }
 
+static int parse_lateral(const struct parser *ps, const char *what, const char *s, double *out)
+{
+    return parse_number(ps, what, s, 0.0, cross_extent_mm(&ps->plan->mat), out);
+}
+
+/* A point X,Y on the mat (along, across the roll axis); with a lone X,
+ * `point` false, *y is NAN (where the tool is across). */
+static int parse_xy(const struct parser *ps, const char *s, bool point, double *x, double *y)
+{
+    char buf[TOKEN_LEN];
+    snprintf(buf, sizeof(buf), "%s", s);
+    char *comma = strchr(buf, ',');
+    *y = NAN;
+    if (point != (comma != NULL))
+        return fail(ps,
+                    point ? "a position X,Y is expected here (a ball, a touch), got %s"
+                          : "a position along the roll axis is expected, got %s",
+                    s);
+    if (comma)
+        *comma = '\0';
+    int rc = parse_position(ps, "position", buf, x);
+    if (!rc && comma)
+        rc = parse_lateral(ps, "position across", comma + 1, y);
+    return rc;
+}
+
+/* `touch KIND X,Y for=S [after=S] [force_n=F] [size_mm=W]`: a hand, knee or
+ * foot put down on the mat for a while, from now or `after` seconds on
+ * (it may land mid-stroke or mid-hold). Typical force and contact size by
+ * kind. */
+static int parse_touch(struct parser *ps, const struct token *tok, int ntok)
+{
+    static const struct {
+        const char *kind;
+        double force_n, size_mm;
+    } kinds[] = {{"hand", 80, 90}, {"knee", 200, 70}, {"foot", 350, 100}};
+    struct sim_cmd *c;
+    int rc;
+    if ((rc = check_args(ps, tok, ntok, 2, "for after force_n size_mm")) ||
+        (rc = add_cmd(ps, CMD_TOUCH, &c)))
+        return rc;
+    const char *kind = bare(tok, ntok, 0), *v;
+    size_t k = 0;
+    while (k < sizeof(kinds) / sizeof(kinds[0]) && strcmp(kinds[k].kind, kind) != 0)
+        k++;
+    if (k == sizeof(kinds) / sizeof(kinds[0]))
+        return fail(ps, "touch: kind must be hand, knee or foot, got %s", kind);
+    snprintf(c->text, sizeof(c->text), "%s", kind);
+    c->v[3] = 0;
+    c->v[4] = kinds[k].force_n;
+    c->v[5] = kinds[k].size_mm;
+    if ((rc = parse_xy(ps, bare(tok, ntok, 1), true, &c->v[0], &c->v[1])))
+        return rc;
+    if (!(v = keyed(tok, ntok, "for")))
+        return fail(ps, "touch: for=S is required");
+    if ((rc = parse_number(ps, "for", v, 0.05, 86400, &c->v[2])))
+        return rc;
+    if ((v = keyed(tok, ntok, "after")) && (rc = parse_number(ps, "after", v, 0, 86400, &c->v[3])))
+        return rc;
+    if ((v = keyed(tok, ntok, "force_n")) &&
+        (rc = parse_number(ps, "force_n", v, 1, 3000, &c->v[4])))
+        return rc;
+    if ((v = keyed(tok, ntok, "size_mm")) &&
+        (rc = parse_number(ps, "size_mm", v, 10, 400, &c->v[5])))
+        return rc;
+    return 0;
+}
+
 static int parse_area(const struct parser *ps, const char *s, double area[4])
 {
     const struct sim_mat_params *m = &ps->plan->mat;
@@ -304,8 +421,18 @@ static int parse_command(struct parser *ps, const struct token *tok, int ntok)
             return rc;
         return parse_number(ps, "seconds", bare(tok, ntok, 0), 0.01, 86400, &c->v[0]);
     }
+    if (strcmp(cmd, "hesitate") == 0) {
+        /* Shorter than any profile's pause_min_s (2 s): a stop that is no pause. */
+        if ((rc = check_args(ps, tok, ntok, 1, NULL)) || (rc = need_segment(ps, cmd, true)) ||
+            (rc = add_cmd(ps, CMD_HESITATE, &c)))
+            return rc;
+        return parse_number(ps, "seconds", bare(tok, ntok, 0), 0.05, 1.9, &c->v[0]);
+    }
+    if (strcmp(cmd, "touch") == 0)
+        return parse_touch(ps, tok, ntok);
     if (strcmp(cmd, "muscle") == 0) {
-        if ((rc = check_args(ps, tok, ntok, 1, "share lateral_mm width_mm")) ||
+        if ((rc = check_args(ps, tok, ntok, 1,
+                             "share lateral_mm width_mm tool legs spacing_mm label_late_s")) ||
             (rc = add_cmd(ps, CMD_MUSCLE, &c)))
             return rc;
         const char *label = bare(tok, ntok, 0), *v;
@@ -324,6 +451,25 @@ static int parse_command(struct parser *ps, const struct token *tok, int ntok)
         if ((v = keyed(tok, ntok, "width_mm")) &&
             (rc = parse_number(ps, "width_mm", v, 10, 1000, &c->v[2])))
             return rc;
+        ps->ball = false;
+        if ((v = keyed(tok, ntok, "tool"))) {
+            if (strcmp(v, "roller") != 0 && strcmp(v, "ball") != 0)
+                return fail(ps, "muscle: tool must be roller or ball, got %s", v);
+            ps->ball = v[0] == 'b';
+        }
+        c->v[3] = ps->ball;
+        c->v[4] = 1;
+        c->v[5] = 180;
+        if ((v = keyed(tok, ntok, "legs")) && (rc = parse_int(ps, "legs", v, 1, 2, &c->v[4])))
+            return rc;
+        if (ps->ball && c->v[4] != 1)
+            return fail(ps, "muscle: a ball carries one leg");
+        if ((v = keyed(tok, ntok, "spacing_mm")) &&
+            (rc = parse_number(ps, "spacing_mm", v, 20, 1000, &c->v[5])))
+            return rc;
+        if ((v = keyed(tok, ntok, "label_late_s")) &&
+            (rc = parse_number(ps, "label_late_s", v, 0, 3600, &c->v[6])))
+            return rc;
         ps->in_segment = true;
         return 0;
     }
@@ -331,30 +477,41 @@ static int parse_command(struct parser *ps, const struct token *tok, int ntok)
         if ((rc = check_args(ps, tok, ntok, 1, NULL)) || (rc = need_segment(ps, cmd, true)) ||
             (rc = add_cmd(ps, CMD_AT, &c)))
             return rc;
-        return parse_position(ps, "position", bare(tok, ntok, 0), &c->v[0]);
+        return parse_xy(ps, bare(tok, ntok, 0), ps->ball, &c->v[0], &c->v[1]);
     }
     if (strcmp(cmd, "roll") == 0 || strcmp(cmd, "rolls") == 0) {
         bool many = cmd[4] == 's';
-        const char *keys = many ? "speed count" : "speed";
+        const char *keys = many ? "speed count spread" : "speed lateral";
         if ((rc = check_args(ps, tok, ntok, many ? 2 : 1, keys)) ||
             (rc = need_segment(ps, cmd, true)) ||
             (rc = add_cmd(ps, many ? CMD_ROLLS : CMD_ROLL, &c)))
             return rc;
-        const char *speed = keyed(tok, ntok, "speed"), *count = keyed(tok, ntok, "count");
+        const char *speed = keyed(tok, ntok, "speed"), *count = keyed(tok, ntok, "count"), *v;
         if (!speed)
             return fail(ps, "%s: speed=V is required", cmd);
-        if ((rc = parse_position(ps, "position", bare(tok, ntok, 0), &c->v[0])))
+        if ((rc = parse_xy(ps, bare(tok, ntok, 0), ps->ball, &c->v[0], &c->v[many ? 4 : 2])))
             return rc;
-        if (!many)
+        if (!many) {
+            if ((v = keyed(tok, ntok, "lateral"))) {
+                if (ps->ball)
+                    return fail(ps, "roll: a ball goes to X,Y; lateral= is for a roller");
+                if ((rc = parse_lateral(ps, "lateral", v, &c->v[2])))
+                    return rc;
+            }
             return parse_number(ps, "speed", speed, 0.1, 5000, &c->v[1]);
-        if ((rc = parse_position(ps, "position", bare(tok, ntok, 1), &c->v[1])) ||
+        }
+        if ((rc = parse_xy(ps, bare(tok, ntok, 1), ps->ball, &c->v[1], &c->v[5])) ||
             (rc = parse_number(ps, "speed", speed, 0.1, 5000, &c->v[2])))
             return rc;
         if (!count)
             return fail(ps, "rolls: count=N is required");
         if ((rc = parse_int(ps, "count", count, 1, 100000, &c->v[3])))
             return rc;
-        if (fabs(c->v[1] - c->v[0]) < 1.0)
+        if ((v = keyed(tok, ntok, "spread")) &&
+            (rc = parse_number(ps, "spread", v, 0, 0.9, &c->v[6])))
+            return rc;
+        double dy = ps->ball ? c->v[5] - c->v[4] : 0;
+        if (hypot(c->v[1] - c->v[0], dy) < 1.0)
             return fail(ps, "rolls: FROM and TO must be at least 1 mm apart");
         return 0;
     }
@@ -421,7 +578,14 @@ int rm_sim_plan_parse_string(struct rm_sim_plan **out, const char *text, const c
     if (!plan)
         return RM_ENOMEM;
     snprintf(plan->name, sizeof(plan->name), "%s", name);
-    plan->mat = (struct sim_mat_params){64, 32, 10000, 10000, 100, 12, "SIM-0001"};
+    plan->mat = (struct sim_mat_params){.rows = 64,
+                                        .cols = 32,
+                                        .pitch_row_um = 10000,
+                                        .pitch_col_um = 10000,
+                                        .rate_hz = 100,
+                                        .adc_bits = 12,
+                                        .serial = "SIM-0001",
+                                        .creep_tau_s = 10};
 
     struct parser ps = {.name = name, .plan = plan, .mat_allowed = true};
     struct token tok[MAX_TOKENS];
