@@ -516,10 +516,18 @@ static int parse_command(struct parser *ps, const struct token *tok, int ntok)
         return 0;
     }
     if (strcmp(cmd, "end") == 0) {
-        if ((rc = check_args(ps, tok, ntok, 0, NULL)) || (rc = need_segment(ps, cmd, true)))
+        /* `end silent`: no segment_end event (the muscle's end never said). */
+        const char *word = ntok > 1 ? bare(tok, ntok, 0) : NULL;
+        if ((rc = check_args(ps, tok, ntok, word ? 1 : 0, NULL)) ||
+            (rc = need_segment(ps, cmd, true)))
             return rc;
+        if (word && strcmp(word, "silent") != 0)
+            return fail(ps, "end: expected nothing or silent, got %s", word);
         ps->in_segment = false;
-        return add_cmd(ps, CMD_END, &c);
+        if ((rc = add_cmd(ps, CMD_END, &c)))
+            return rc;
+        c->v[0] = word != NULL;
+        return 0;
     }
     if (strcmp(cmd, "mark") == 0) {
         /* Unquoted words are joined: `mark felt tight` reads as it looks. */

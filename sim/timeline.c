@@ -334,7 +334,10 @@ static int start_segment(struct builder *b, const struct sim_cmd *c)
     return 0;
 }
 
-static int end_segment(struct builder *b)
+/* Ends the open segment; `said` false: no segment_end event (`end
+ * silent`: nobody said the muscle was done, as when the next `rollmat
+ * muscle` is typed late). */
+static int end_segment(struct builder *b, bool said)
 {
     struct sim_segment *s = cur_seg(b);
     s->t_loaded1 = b->t;
@@ -342,7 +345,7 @@ static int end_segment(struct builder *b)
         return RM_ENOMEM;
     s->t_end = b->t;
     b->seg = -1;
-    return s->events ? add_event(b, "segment_end", s->label) : 0;
+    return s->events && said ? add_event(b, "segment_end", s->label) : 0;
 }
 
 static int add_load(struct builder *b, const struct sim_cmd *c)
@@ -409,7 +412,7 @@ static int compile(struct builder *b, const struct sim_cmd *c)
         return add_phase(b, PH_IDLE, c->v[0]) ? 0 : RM_ENOMEM;
     case CMD_MUSCLE:
         if (b->seg >= 0) {
-            int rc = end_segment(b);
+            int rc = end_segment(b, true);
             if (rc)
                 return rc;
         }
@@ -457,7 +460,7 @@ static int compile(struct builder *b, const struct sim_cmd *c)
     case CMD_PAUSE:
         return pause_here(b, c->v[0]);
     case CMD_END:
-        return end_segment(b);
+        return end_segment(b, c->v[0] == 0);
     case CMD_MARK: {
         struct sim_mark *m = push((void **)&sim->marks, &sim->nmarks, &b->cap_marks, sizeof(*m));
         if (!m)
@@ -493,7 +496,7 @@ int sim_timeline_build(struct rm_sim *sim, const struct rm_sim_plan *plan, struc
         rc = compile(&b, &plan->cmds[b.ci]);
     /* A plan that stops with someone on the roller: they step off. */
     if (!rc && b.seg >= 0)
-        rc = end_segment(&b);
+        rc = end_segment(&b, true);
     if (rc)
         return rc;
     sim->duration_s = b.t;
