@@ -31,9 +31,9 @@ static void usage(FILE *out)
                  "Records one session from a mat into OUT.h5 until --duration, the end of a\n"
                  "replayed capture, or SIGINT/SIGTERM; the file is always left valid.\n"
                  "\n"
-                 "  -d, --device SPEC       usb (default), usb:VID:PID[:SERIAL], sim[:SCENARIO],\n"
-                 "                          file:PATH.rmw\n"
-                 "  -o, --output OUT.h5     the recording to write\n"
+                 "  -d, --device SPEC       the mat, one of:\n");
+    rm_device_print_specs(out, 26);
+    fprintf(out, "  -o, --output OUT.h5     the recording to write\n"
                  "  -t, --duration S        stop after S seconds of device time\n"
                  "  -c, --calibration CAL   copy this calibration into the recording\n"
                  "  -r, --realtime          replay a file: capture at the mat's own pace\n"

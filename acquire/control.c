@@ -10,6 +10,7 @@
 
 #include "rm_error.h"
 #include "rm_recording.h"
+#include "rm_text.h"
 
 int rm_control_default_socket(char *out, size_t size, const char *dir)
 {
@@ -71,36 +72,6 @@ int rm_control_check_label(const char *label, char *why, size_t why_size)
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (a non-ASCII lead byte), 0 if
- * invalid: overlong forms, surrogates and code points above U+10FFFF
- * included. */
-static size_t utf8_sequence(const unsigned char *p)
-{
-    unsigned cp;
-    size_t n;
-    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-        n = 2;
-        cp = p[0] & 0x1Fu;
-    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-        n = 3;
-        cp = p[0] & 0x0Fu;
-    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-        n = 4;
-        cp = p[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0x80 && cp <= 0x9F))
-        return 0;
-    return n;
-}
-
 int rm_control_check_text(const char *text, char *why, size_t why_size)
 {
     size_t len = strlen(text);
@@ -115,9 +86,11 @@ int rm_control_check_text(const char *text, char *why, size_t why_size)
             p++;
             continue;
         }
-        size_t n = utf8_sequence(p);
+        size_t n = rm_utf8_sequence(p);
         if (n == 0)
             return refuse(why, why_size, "text is not valid UTF-8");
+        if (n == 2 && p[0] == 0xC2 && p[1] < 0xA0) /* C1: U+0080..U+009F */
+            return refuse(why, why_size, "control characters are not allowed in a text");
         p += n;
     }
     return 0;

@@ -1,9 +1,8 @@
-/* The device layer: parses a device spec of shared/spec/cli.md and hands the
- * work to the backend it names. */
+/* The device layer: finds the backend a device spec of shared/spec/cli.md
+ * names in the one table of backends, and hands it the work. */
 #include "rm_device.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +12,14 @@
 
 #define LOG_PREFIX "device"
 
-#define SPEC_HELP "expected usb, usb:VID:PID[:SERIAL], sim[:SCENARIO] or file:PATH.rmw"
+/* Every backend, the default first. Adding one: its file, a line here, a
+ * line in CMakeLists.txt (HACKING.md). */
+static const struct rm_device_backend *const backends[] = {
+    &rm_device_backend_usb,
+    &rm_device_backend_sim,
+    &rm_device_backend_file,
+};
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
 int rm_device_new(struct rm_device **out, const struct rm_device_ops *ops, void *impl,
                   const struct rm_mat_info *info, bool paced)
@@ -32,44 +38,54 @@ int rm_device_new(struct rm_device **out, const struct rm_device_ops *ops, void 
     return 0;
 }
 
-/* A 16-bit hexadecimal id ("1209" or "0x1209"). */
-static int parse_hex_id(const char *s, size_t len, uint16_t *out)
+/* The backend whose scheme starts spec ("usb", "usb:..."), and in *args
+ * the text after "scheme:" (NULL for the bare scheme). */
+static const struct rm_device_backend *find_backend(const char *spec, const char **args)
 {
-    char buf[16];
-    if (len == 0 || len >= sizeof(buf))
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(buf, &end, 16);
-    if (errno || *end || v > 0xffff || buf[0] == '-' || buf[0] == '+')
-        return -1;
-    *out = (uint16_t)v;
-    return 0;
-}
-
-static int open_usb(struct rm_device **out, const char *spec, const char *args,
-                    const struct rm_device_opts *opts)
-{
-    uint16_t vid = RM_DEFAULT_VID, pid = RM_DEFAULT_PID;
-    const char *serial = NULL;
-    if (args) {
-        const char *colon = strchr(args, ':');
-        if (!colon || parse_hex_id(args, (size_t)(colon - args), &vid) < 0)
-            return rm_fail(RM_EUSAGE, "device '%s': " SPEC_HELP, spec);
-        const char *pid_s = colon + 1;
-        const char *colon2 = strchr(pid_s, ':');
-        size_t pid_len = colon2 ? (size_t)(colon2 - pid_s) : strlen(pid_s);
-        if (parse_hex_id(pid_s, pid_len, &pid) < 0)
-            return rm_fail(RM_EUSAGE, "device '%s': " SPEC_HELP, spec);
-        if (colon2) {
-            serial = colon2 + 1;
-            if (!*serial || strlen(serial) > 16)
-                return rm_fail(RM_EUSAGE, "device '%s': serial must be 1 to 16 characters", spec);
+    for (size_t i = 0; i < NBACKENDS; i++) {
+        size_t n = strlen(backends[i]->scheme);
+        if (strncmp(spec, backends[i]->scheme, n) != 0)
+            continue;
+        if (spec[n] == '\0') {
+            *args = NULL;
+            return backends[i];
+        }
+        if (spec[n] == ':') {
+            *args = spec + n + 1;
+            return backends[i];
         }
     }
-    return rm_device_usb_open(out, vid, pid, serial, opts);
+    return NULL;
+}
+
+/* "device 'x': expected usb[:VID:PID[:SERIAL]], sim[:SCENARIO] or file:PATH.rmw" */
+static int unknown_spec(const char *spec)
+{
+    char list[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < NBACKENDS && used < sizeof(list); i++) {
+        const char *sep = i == 0 ? "" : i + 1 == NBACKENDS ? " or " : ", ";
+        int n = snprintf(list + used, sizeof(list) - used, "%s%s", sep, backends[i]->syntax);
+        if (n > 0)
+            used += (size_t)n;
+    }
+    return rm_fail(RM_EUSAGE, "device '%s': expected %s", spec, list);
+}
+
+int rm_device_spec_caps(const char *spec, unsigned *caps)
+{
+    const char *args;
+    const struct rm_device_backend *b =
+        find_backend(spec && *spec ? spec : backends[0]->scheme, &args);
+    *caps = b ? b->caps : 0;
+    return b ? 0 : unknown_spec(spec);
+}
+
+void rm_device_print_specs(FILE *out, int indent)
+{
+    for (size_t i = 0; i < NBACKENDS; i++)
+        fprintf(out, "%*s%s%s\n%*s  %s\n", indent, "", backends[i]->syntax,
+                i == 0 ? " (default)" : "", indent, "", backends[i]->help);
 }
 
 int rm_device_open(struct rm_device **out, const char *spec, const struct rm_device_opts *opts)
@@ -79,17 +95,20 @@ int rm_device_open(struct rm_device **out, const char *spec, const struct rm_dev
     if (!opts)
         opts = &defaults;
     if (!spec || !*spec)
-        spec = "usb";
-    if (strcmp(spec, "usb") == 0)
-        return open_usb(out, spec, NULL, opts);
-    if (strncmp(spec, "usb:", 4) == 0)
-        return open_usb(out, spec, spec + 4, opts);
-    if (strcmp(spec, "sim") == 0 || strncmp(spec, "sim:", 4) == 0) {
-        return rm_device_sim_open(out, spec[3] == ':' ? spec + 4 : NULL, opts);
-    }
-    if (strncmp(spec, "file:", 5) == 0 && spec[5])
-        return rm_device_file_open(out, spec + 5, opts);
-    return rm_fail(RM_EUSAGE, "device '%s': " SPEC_HELP, spec);
+        spec = backends[0]->scheme;
+    const char *args;
+    const struct rm_device_backend *b = find_backend(spec, &args);
+    if (!b)
+        return unknown_spec(spec);
+    int rc = b->open(out, spec, args, opts);
+    if (rc == 0)
+        (*out)->caps = b->caps;
+    return rc;
+}
+
+unsigned rm_device_caps(const struct rm_device *dev)
+{
+    return dev->caps;
 }
 
 const struct rm_mat_info *rm_device_info(const struct rm_device *dev)

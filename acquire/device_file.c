@@ -156,11 +156,16 @@ static void file_close(void *impl)
     free(fd);
 }
 
-static const struct rm_device_ops file_ops = {"file", file_start, file_stop, file_close};
+static const struct rm_device_ops file_ops = {
+    .name = "file", .start = file_start, .stop = file_stop, .close = file_close};
 
-int rm_device_file_open(struct rm_device **out, const char *path, const struct rm_device_opts *opts)
+/* "file:PATH.rmw". */
+static int file_open(struct rm_device **out, const char *spec, const char *path,
+                     const struct rm_device_opts *opts)
 {
     *out = NULL;
+    if (!path || !*path)
+        return rm_fail(RM_EUSAGE, "device '%s': expected file:PATH.rmw", spec);
     /* Owned by the device once rm_device_new() succeeds. */
     struct file_dev *fd = calloc(1, sizeof(*fd));
     if (!fd)
@@ -189,3 +194,11 @@ int rm_device_file_open(struct rm_device **out, const char *path, const struct r
             fd->realtime ? " in real time" : "");
     return 0;
 }
+
+const struct rm_device_backend rm_device_backend_file = {
+    .scheme = "file",
+    .syntax = "file:PATH.rmw",
+    .help = "a wire capture replayed (paced with --realtime)",
+    .caps = RM_DEVICE_REPLAY | RM_DEVICE_ENDS,
+    .open = file_open,
+};

@@ -118,11 +118,14 @@ static void sim_close(void *impl)
     free(sd);
 }
 
-static const struct rm_device_ops sim_ops = {"sim", sim_start, sim_stop, sim_close};
+static const struct rm_device_ops sim_ops = {
+    .name = "sim", .start = sim_start, .stop = sim_stop, .close = sim_close};
 
-int rm_device_sim_open(struct rm_device **out, const char *scenario,
-                       const struct rm_device_opts *opts)
+/* "sim" or "sim:SCENARIO". */
+static int sim_open(struct rm_device **out, const char *spec, const char *scenario,
+                    const struct rm_device_opts *opts)
 {
+    (void)spec;
     *out = NULL;
     if (!scenario || !*scenario)
         scenario = DEFAULT_SCENARIO;
@@ -161,3 +164,11 @@ int rm_device_sim_open(struct rm_device **out, const char *scenario,
             sd->info.cols, sd->info.rate_hz, rm_sim_duration_s(sd->sim));
     return 0;
 }
+
+const struct rm_device_backend rm_device_backend_sim = {
+    .scheme = "sim",
+    .syntax = "sim[:SCENARIO]",
+    .help = "the simulated mat playing a built-in scenario in real time",
+    .caps = RM_DEVICE_PACED | RM_DEVICE_ENDS,
+    .open = sim_open,
+};

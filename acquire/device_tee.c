@@ -190,6 +190,8 @@ int rm_device_tee_session_device(struct rm_device_tee *tee, struct rm_device **o
         return rm_fail(RM_EUSAGE, "a session is already attached to the mat");
     int rc =
         rm_device_new(out, &session_ops, tee, rm_device_info(tee->dev), rm_device_paced(tee->dev));
+    if (rc == 0)
+        (*out)->caps = rm_device_caps(tee->dev);
     if (rc < 0) {
         pthread_mutex_lock(&tee->lock);
         tee->has_session_device = false;

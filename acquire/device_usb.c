@@ -741,7 +741,8 @@ static void usb_close(void *impl)
     rm_usb_mat_close(impl);
 }
 
-static const struct rm_device_ops usb_ops = {"usb", usb_start, usb_stop, usb_close};
+static const struct rm_device_ops usb_ops = {
+    .name = "usb", .start = usb_start, .stop = usb_stop, .close = usb_close};
 
 int rm_device_usb_open(struct rm_device **out, uint16_t vid, uint16_t pid, const char *serial,
                        const struct rm_device_opts *opts)
@@ -758,3 +759,52 @@ int rm_device_usb_open(struct rm_device **out, uint16_t vid, uint16_t pid, const
     }
     return 0;
 }
+
+/* A 16-bit hexadecimal id ("1209" or "0x1209"). */
+static int parse_hex_id(const char *s, size_t len, uint16_t *out)
+{
+    char buf[16];
+    if (len == 0 || len >= sizeof(buf))
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(buf, &end, 16);
+    if (errno || *end || v > 0xffff || buf[0] == '-' || buf[0] == '+')
+        return -1;
+    *out = (uint16_t)v;
+    return 0;
+}
+
+/* "usb" or "usb:VID:PID[:SERIAL]". */
+static int usb_open_spec(struct rm_device **out, const char *spec, const char *args,
+                         const struct rm_device_opts *opts)
+{
+    uint16_t vid = RM_DEFAULT_VID, pid = RM_DEFAULT_PID;
+    const char *serial = NULL;
+    if (args) {
+        const char *colon = strchr(args, ':');
+        if (!colon || parse_hex_id(args, (size_t)(colon - args), &vid) < 0)
+            return rm_fail(RM_EUSAGE, "device '%s': expected usb:VID:PID[:SERIAL]", spec);
+        const char *pid_s = colon + 1;
+        const char *colon2 = strchr(pid_s, ':');
+        size_t pid_len = colon2 ? (size_t)(colon2 - pid_s) : strlen(pid_s);
+        if (parse_hex_id(pid_s, pid_len, &pid) < 0)
+            return rm_fail(RM_EUSAGE, "device '%s': expected usb:VID:PID[:SERIAL]", spec);
+        if (colon2) {
+            serial = colon2 + 1;
+            if (!*serial || strlen(serial) > 16)
+                return rm_fail(RM_EUSAGE, "device '%s': serial must be 1 to 16 characters", spec);
+        }
+    }
+    return rm_device_usb_open(out, vid, pid, serial, opts);
+}
+
+const struct rm_device_backend rm_device_backend_usb = {
+    .scheme = "usb",
+    .syntax = "usb[:VID:PID[:SERIAL]]",
+    .help = "a mat on USB: the first 1209:0001, or the one with these ids",
+    .caps = RM_DEVICE_CAN_RECONNECT | RM_DEVICE_PACED,
+    .open = usb_open_spec,
+};

@@ -129,48 +129,24 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
 int an_find_strokes(const struct an_series *s, int64_t a, int64_t b, const struct rm_profile *pf,
                     const uint8_t *in_pause, struct rm_stroke **out, size_t *nout);
 
-/* ---- segments.c --------------------------------------------------------- */
-
-/* Segments from segment_start/segment_end events when there are any, else
- * from unloaded gaps of AN_SEGMENT_GAP_S or more. Segments never loaded are
- * left out. Fills label, from_events, t_start, t_end, frame_start,
- * frame_end. *out malloc'ed, zeroed beyond those fields. */
-int an_find_segments(const struct an_series *s, const struct rm_event *ev, size_t nev,
-                     struct rm_segment **out, size_t *nout);
-
 /* ---- score.c ------------------------------------------------------------ */
 
-/* Figures of one segment that scoring and the document need besides
- * struct rm_segment. */
-struct an_seg_stats {
-    double rolling_s, path_mm;
-    double speed_p90, fraction_slow, fraction_fast;
-    double mean_kpa, peak_kpa, mean_force_n, contact_area_cm2; /* NAN when uncalibrated */
-    double over_pressure_s;   /* time the 1-s contact-mean stayed above pressure_max */
-    double over_pressure_kpa; /* its highest 1-s contact-mean */
-    double coverage;          /* range / reference range, 0..1 */
-    double coverage_ref_mm;   /* the reference range length */
-    char coverage_ref_label[RM_EVENT_LABEL_LEN + 1];
-};
+/* Fills seg->score from its figures (0..100; pressure RM_SCORE_NONE when
+ * uncalibrated). */
+void an_score_segment(struct rm_segment *seg, const struct rm_profile *pf, bool calibrated);
 
-/* Scores of one segment (0..100; pressure -1 when uncalibrated). */
-void an_score_segment(struct rm_segment *seg, const struct an_seg_stats *st,
-                      const struct rm_profile *pf, bool calibrated);
-
-/* Advice sentences for a segment, most important first; a JSON array (new
- * reference). */
-struct json_t;
-
-/* A JSON string of text that may not be UTF-8 (an event label, a file
- * name): as it is when it is valid UTF-8, else read as Latin-1, so that the
- * field is never missing. New reference, NULL only without memory. */
-struct json_t *an_json_text(const char *s);
-
-struct json_t *an_advice(const struct rm_segment *seg, const struct an_seg_stats *st,
-                         const struct rm_profile *pf, bool calibrated);
+/* Fills seg->advice: sentences, most important first, from its figures and
+ * scores. 0 or RM_ENOMEM. */
+int an_advice(struct rm_segment *seg, const struct rm_profile *pf, bool calibrated);
 
 /* "calf-left" -> "left calf", "lower-back" -> "lower back". */
 void an_muscle_words(const char *label, char *out, size_t len);
+
+/* ---- figures.c ------------------------------------------------------------ */
+
+/* Frees what a segment owns (pauses, strokes, advice, ...) and empties
+ * those arrays. */
+void an_segment_clear(struct rm_segment *g);
 
 /* ---- analyze.c: output files ---------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* From per-frame series to segments, scores and the document (document.c). */
+/* From per-frame series to segments, their figures and scores (figures.c). */
 #ifndef AN_RUN_H
 #define AN_RUN_H
 
@@ -15,12 +15,12 @@ struct an_doc_input {
     bool calibrated;
 };
 
-/* Segments as they are found, with their figures; scored and turned into
- * the document by an_session_finish once all are known (coverage compares
+/* Segments as they are found, with their figures; scored, advised and
+ * moved into the result by an_session_finish once all are known (coverage
+ * compares
  * segments with each other). Zero-initialise; an_session_free always. */
 struct an_session {
     struct rm_segment *segs;
-    struct an_seg_stats *st;
     size_t n, cap;
 };
 
@@ -31,14 +31,10 @@ struct an_session {
 int an_session_add(struct an_session *ss, const struct an_series *s, const struct an_doc_input *in,
                    const struct rm_segment *seg, int64_t frame_base);
 
-/* Coverage, scores and the document; moves the segments into res. */
+/* Coverage, scores, advice and the session figures of res; moves the
+ * segments into res. */
 int an_session_finish(struct an_session *ss, const struct an_doc_input *in, int64_t frames,
                       double duration_s, struct rm_analysis_result *res);
 void an_session_free(struct an_session *ss);
-
-/* The whole analysis on a complete series (loaded flags and motion
- * computed): segments, figures, scores, document. */
-int an_build(const struct an_series *s, const struct an_doc_input *in,
-             struct rm_analysis_result *res);
 
 #endif

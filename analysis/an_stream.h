@@ -24,4 +24,12 @@ struct an_stream_ctx {
 int an_stream_run(struct rm_rec_reader *r, struct an_stream_ctx *ctx, int workers,
                   struct an_series *all, int64_t *frames, double *duration_s);
 
+/* The same analysis on per-frame figures computed already (t, force,
+ * area_cm2, peak, mean, cop_row and cop_col of s), fed in blocks of `block`
+ * frames as frames stream in from a recording: how the unit tests run the
+ * production segmentation on series they build by hand. ctx->fc is not
+ * used. */
+int an_stream_series(const struct an_series *s, int64_t block, struct an_stream_ctx *ctx,
+                     struct an_series *all, int64_t *frames, double *duration_s);
+
 #endif

@@ -1,7 +1,8 @@
 /* rm_analysis_run: one recording from file to result. Frames are streamed
  * in blocks and reduced to a few figures each (frames.c); the rest of the
- * analysis works on those per-frame series (series.c, events.c,
- * segments.c, score.c) and builds the document (document.c). */
+ * analysis works on those per-frame series (series.c, events.c; segments
+ * are cut in stream.c) into the typed result (figures.c, score.c), which
+ * document.c serializes. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -112,6 +113,20 @@ static int load_calibration(const char *path, const struct rm_rec_meta *meta,
         *out = NULL;
         return r;
     }
+    return 0;
+}
+
+/* The calibration or the per-sensel baseline the figures were made with,
+ * into the result (plot draws the frames the same way). */
+static int keep_conversion(struct rm_analysis_result *res, const struct an_frames *fc)
+{
+    if (fc->cal)
+        return rm_calibration_clone(fc->cal, &res->calibration);
+    size_t n = (size_t)fc->rows * (size_t)fc->cols;
+    res->baseline_counts = malloc(n * sizeof(float));
+    if (!res->baseline_counts)
+        return RM_ENOMEM;
+    memcpy(res->baseline_counts, fc->base, n * sizeof(float));
     return 0;
 }
 
@@ -233,6 +248,8 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
     }
     if ((rc = an_session_finish(&ss, &in, frames, duration, res)) != 0)
         goto fail;
+    if ((rc = keep_conversion(res, &fc)) != 0)
+        goto fail;
     if (opts->keep_trace) {
         /* The trace's filtered position over every loaded run, segment or
          * not. */
@@ -291,12 +308,12 @@ void rm_analysis_result_free(struct rm_analysis_result *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->nsegments; i++) {
-        free(r->segments[i].pauses);
-        free(r->segments[i].strokes);
-    }
+    for (size_t i = 0; i < r->nsegments; i++)
+        an_segment_clear(&r->segments[i]);
     free(r->segments);
-    json_decref(r->doc);
+    free(r->recording);
+    rm_calibration_free(r->calibration);
+    free(r->baseline_counts);
     free(r->trace.t);
     free(r->trace.loaded);
     free(r->trace.force);

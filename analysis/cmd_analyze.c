@@ -57,10 +57,11 @@ struct batch {
     size_t nfiles;
     const struct rm_analysis_opts *opts;
     const char *out_dir;
-    bool keep_docs;
-    char **names;  /* per file: DIR/<name>.analysis.json, unique; owned */
-    json_t **docs; /* per file, NULL when it failed; owned by the batch */
-    int *rc;       /* per file */
+    bool keep_results;
+    char **names; /* per file: DIR/<name>.analysis.json, unique; owned */
+    /* per file, NULL when it failed; owned by the batch */
+    struct rm_analysis_result **results;
+    int *rc; /* per file */
     atomic_size_t next;
     size_t done;
     bool progress;
@@ -122,11 +123,16 @@ static void free_names(struct batch *b)
     free(b->names);
 }
 
-static int write_json_file(const char *path, json_t *doc)
+static int write_json_file(const char *path, const struct rm_analysis_result *res)
 {
+    json_t *doc = rm_analysis_to_json(res);
+    if (!doc)
+        return RM_ENOMEM;
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (json_dump_file(doc, tmp, JSON_FLAGS) != 0) {
+    int bad = json_dump_file(doc, tmp, JSON_FLAGS);
+    json_decref(doc);
+    if (bad != 0) {
         remove(tmp);
         return rm_fail(RM_EIO, "%s: cannot write", path);
     }
@@ -143,11 +149,12 @@ static int analyse_one(struct batch *b, size_t i)
     if (b->out_dir) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s.analysis.json", b->out_dir, b->names[i]);
-        rc = write_json_file(path, res->doc);
+        rc = write_json_file(path, res);
     }
-    if (rc == 0 && b->keep_docs)
-        b->docs[i] = json_incref(res->doc);
-    rm_analysis_result_free(res);
+    if (rc == 0 && b->keep_results)
+        b->results[i] = res;
+    else
+        rm_analysis_result_free(res);
     return rc;
 }
 
@@ -174,34 +181,6 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static void csv_num(FILE *f, json_t *v)
-{
-    if (json_is_integer(v))
-        fprintf(f, ",%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v))
-        fprintf(f, ",%.10g", json_real_value(v));
-    else
-        fprintf(f, ",");
-}
-
-/* A label or path as one CSV field (quoted when it needs to be). */
-static void csv_text(FILE *f, const char *s, bool first)
-{
-    if (!first)
-        fputc(',', f);
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static int write_summary(const struct batch *b)
 {
     char path[4096], tmp[4200];
@@ -210,92 +189,11 @@ static int write_summary(const struct batch *b)
     FILE *f = fopen(tmp, "w");
     if (!f)
         return rm_fail(RM_EIO, "%s: cannot write: %s", path, strerror(errno));
-    fprintf(f, "recording,label,source,t_start,t_end,loaded_s,range_start_mm,range_end_mm,"
-               "coverage,rolling_s,speed_median_mm_s,speed_p90_mm_s,fraction_slow,strokes,"
-               "cadence_hz,pauses,holds,mean_kpa,peak_kpa,mean_force_n,score_total,score_speed,"
-               "score_holds,score_pressure,score_coverage,session_score\n");
-    for (size_t i = 0; i < b->nfiles; i++) {
-        json_t *doc = b->docs[i];
-        if (!doc)
-            continue;
-        json_t *segs = json_object_get(doc, "segments"), *seg;
-        size_t k;
-        json_array_foreach(segs, k, seg)
-        {
-            json_t *rol = json_object_get(seg, "rolling"), *pr = json_object_get(seg, "pressure"),
-                   *sc = json_object_get(seg, "score"), *pauses = json_object_get(seg, "pauses");
-            csv_text(f, b->files[i], true);
-            csv_text(f, json_string_value(json_object_get(seg, "label")), false);
-            csv_text(f, json_string_value(json_object_get(seg, "source")), false);
-            csv_num(f, json_object_get(seg, "t_start"));
-            csv_num(f, json_object_get(seg, "t_end"));
-            csv_num(f, json_object_get(seg, "loaded_s"));
-            csv_num(f, json_array_get(json_object_get(seg, "range_mm"), 0));
-            csv_num(f, json_array_get(json_object_get(seg, "range_mm"), 1));
-            csv_num(f, json_object_get(seg, "coverage"));
-            csv_num(f, json_object_get(rol, "time_s"));
-            csv_num(f, json_object_get(rol, "speed_median_mm_s"));
-            csv_num(f, json_object_get(rol, "speed_p90_mm_s"));
-            csv_num(f, json_object_get(rol, "fraction_slow"));
-            csv_num(f, json_object_get(rol, "strokes"));
-            csv_num(f, json_object_get(rol, "cadence_hz"));
-            size_t np = json_array_size(pauses), nh = 0, j;
-            json_t *p;
-            json_array_foreach(pauses, j, p) nh += json_is_true(json_object_get(p, "hold"));
-            fprintf(f, ",%zu,%zu", np, nh);
-            csv_num(f, json_object_get(pr, "mean_kpa"));
-            csv_num(f, json_object_get(pr, "peak_kpa"));
-            csv_num(f, json_object_get(pr, "mean_force_n"));
-            csv_num(f, json_object_get(sc, "total"));
-            csv_num(f, json_object_get(sc, "speed"));
-            csv_num(f, json_object_get(sc, "holds"));
-            csv_num(f, json_object_get(sc, "pressure"));
-            csv_num(f, json_object_get(sc, "coverage"));
-            csv_num(f, json_object_get(json_object_get(doc, "score"), "total"));
-            fputc('\n', f);
-        }
-    }
+    rm_analysis_csv_header(f);
+    for (size_t i = 0; i < b->nfiles; i++)
+        if (b->results[i])
+            rm_analysis_csv_rows(f, b->files[i], b->results[i]);
     return an_file_commit(f, tmp, path);
-}
-
-/* The human summary of one document. */
-static void print_summary(FILE *out, json_t *doc)
-{
-    json_t *segs = json_object_get(doc, "segments"), *seg;
-    json_t *total = json_object_get(json_object_get(doc, "score"), "total");
-    fprintf(out, "%s: %.1f s, %zu segment%s, ",
-            json_string_value(json_object_get(doc, "recording")),
-            json_real_value(json_object_get(doc, "duration_s")), json_array_size(segs),
-            json_array_size(segs) == 1 ? "" : "s");
-    if (json_is_integer(total))
-        fprintf(out, "score %lld", (long long)json_integer_value(total));
-    else
-        fprintf(out, "no score (never loaded)");
-    fprintf(out, " (profile %s%s)\n",
-            json_string_value(json_object_get(json_object_get(doc, "profile"), "name")),
-            json_is_true(json_object_get(doc, "calibrated")) ? "" : ", uncalibrated");
-    size_t k;
-    json_array_foreach(segs, k, seg)
-    {
-        json_t *rol = json_object_get(seg, "rolling"), *sc = json_object_get(seg, "score");
-        json_t *pauses = json_object_get(seg, "pauses"), *p;
-        size_t nh = 0, j;
-        json_array_foreach(pauses, j, p) nh += json_is_true(json_object_get(p, "hold"));
-        json_t *med = json_object_get(rol, "speed_median_mm_s");
-        fprintf(out, "  %-18s %7.1f-%7.1f s  score %3lld  speed ",
-                json_string_value(json_object_get(seg, "label")),
-                json_real_value(json_object_get(seg, "t_start")),
-                json_real_value(json_object_get(seg, "t_end")),
-                (long long)json_integer_value(json_object_get(sc, "total")));
-        if (json_is_real(med))
-            fprintf(out, "%.0f mm/s", json_real_value(med));
-        else
-            fprintf(out, "-");
-        fprintf(out, "  pauses %zu  holds %zu\n", json_array_size(pauses), nh);
-        json_t *a;
-        json_array_foreach(json_object_get(seg, "advice"), j, a)
-            fprintf(out, "      - %s\n", json_string_value(a));
-    }
 }
 
 static int make_dir(const char *dir)
@@ -386,15 +284,15 @@ int rm_cmd_analyze(int argc, char **argv)
         .nfiles = nfiles,
         .opts = &opts,
         .out_dir = out_dir,
-        .keep_docs = true,
+        .keep_results = true,
         .progress = nfiles > 1 && isatty(2),
     };
-    b.docs = calloc(nfiles, sizeof(*b.docs));
+    b.results = calloc(nfiles, sizeof(*b.results));
     b.rc = calloc(nfiles, sizeof(*b.rc));
     pthread_t *threads = calloc((size_t)jobs, sizeof(*threads));
-    if (!b.docs || !b.rc || !threads || make_names(&b) != 0) {
+    if (!b.results || !b.rc || !threads || make_names(&b) != 0) {
         free_names(&b);
-        free(b.docs);
+        free(b.results);
         free(b.rc);
         free(threads);
         rm_log_error_line("analyze: out of memory");
@@ -423,33 +321,36 @@ int rm_cmd_analyze(int argc, char **argv)
             exit_code = rm_exit_code(rc);
     }
     if (json_out) {
-        if (nfiles == 1) {
-            if (b.docs[0])
-                json_dumpf(b.docs[0], stdout, JSON_FLAGS);
-            if (b.docs[0])
+        json_t *arr = json_array();
+        for (size_t i = 0; arr && i < nfiles; i++)
+            if (b.results[i])
+                json_array_append_new(arr, rm_analysis_to_json(b.results[i]));
+        if (!arr) {
+            rm_log_error_line("analyze: out of memory");
+            exit_code = 1;
+        } else if (nfiles == 1) {
+            if (json_array_size(arr) == 1) {
+                json_dumpf(json_array_get(arr, 0), stdout, JSON_FLAGS);
                 fputc('\n', stdout);
+            }
         } else {
-            json_t *arr = json_array();
-            for (size_t i = 0; i < nfiles; i++)
-                if (b.docs[i])
-                    json_array_append(arr, b.docs[i]);
             json_dumpf(arr, stdout, JSON_FLAGS);
             fputc('\n', stdout);
-            json_decref(arr);
         }
+        json_decref(arr);
     } else if (!out_dir) {
         for (size_t i = 0; i < nfiles; i++)
-            if (b.docs[i])
-                print_summary(stdout, b.docs[i]);
+            if (b.results[i])
+                rm_analysis_print_summary(stdout, b.results[i]);
     }
     if (fflush(stdout) != 0 && exit_code == 0) {
         rm_log_error_line("analyze: cannot write to stdout");
         exit_code = 1;
     }
     for (size_t i = 0; i < nfiles; i++)
-        json_decref(b.docs[i]);
+        rm_analysis_result_free(b.results[i]);
     free_names(&b);
-    free(b.docs);
+    free(b.results);
     free(b.rc);
     free(threads);
     rm_analysis_cleanup();

@@ -1,452 +1,248 @@
-/* Segments, their figures and scores, and the JSON document of
- * analysis-output.md. Every number goes through jnum(), so the document
- * never holds NaN or infinity (null instead) and is rounded to what the
- * measurement supports. */
+/* Serializers of struct rm_analysis_result (rm_analysis.h): the JSON
+ * document of analysis-output.md, the summary CSV and the text summary of
+ * cli.md. Nothing here computes a figure. Every number is rounded to what
+ * the measurement supports, the same way in all three (round_to), and the
+ * document never holds NaN or infinity (null instead). */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "an_run.h"
-#include "rm_error.h"
-#include "rm_log.h"
+#include "rm_analysis.h"
+#include "rm_text.h"
 
-#define LOG_PREFIX "analysis"
+/* Decimals of each kind of figure. */
+#define DEC_TIME     2 /* s */
+#define DEC_RATE     3 /* Hz of the recording */
+#define DEC_MM       1 /* mm, mm/s, kPa, N, cm2 */
+#define DEC_FRACTION 3 /* 0..1 */
+#define DEC_CADENCE  4 /* Hz of the rhythm */
 
-json_t *an_json_text(const char *s)
-{
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    size_t n = strlen(s);
-    char *u = malloc(2 * n + 1); /* every byte at most two in UTF-8; freed below */
-    if (!u)
-        return NULL;
-    size_t k = 0;
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c < 0x80) {
-            u[k++] = (char)*c;
-        } else {
-            u[k++] = (char)(0xc0 | (*c >> 6));
-            u[k++] = (char)(0x80 | (*c & 0x3f));
-        }
-    }
-    u[k] = '\0';
-    j = json_stringn(u, k);
-    free(u);
-    return j;
-}
-
-/* A number rounded to `dec` decimals, or null when not finite. */
-static json_t *jnum(double x, int dec)
+/* x rounded to dec decimals; NAN stays NAN. */
+static double round_to(double x, int dec)
 {
     if (!isfinite(x))
-        return json_null();
+        return NAN;
     double scale = pow(10, dec);
     double v = round(x * scale) / scale;
-    if (v == 0)
-        v = 0; /* no "-0.0" */
-    return json_real(v);
+    return v == 0 ? 0 : v; /* no "-0.0" */
 }
 
-/* How long frame i stands for: until the next frame, unless that is a gap
- * of dropped frames or a disconnect, then one nominal period. */
-static double frame_dt(const struct an_series *s, int64_t i)
+/* A number rounded to dec decimals, or null when not finite. */
+static json_t *jnum(double x, int dec)
 {
-    double nominal = 1.0 / s->rate_hz;
-    if (i + 1 < s->n) {
-        double d = s->t[i + 1] - s->t[i];
-        if (d > 0 && d <= AN_MAX_BRIDGE_S)
-            return d;
-    }
-    return nominal;
+    double v = round_to(x, dec);
+    return isfinite(v) ? json_real(v) : json_null();
 }
 
-static int cmp_double(const void *a, const void *b)
+static json_t *jscore(int score)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    return score == RM_SCORE_NONE ? json_null() : json_integer(score);
 }
 
-/* The label without its side: "calf-left" -> "calf". */
-static void base_name(const char *label, char *out, size_t len)
+static json_t *pause_json(const struct rm_pause *p)
 {
-    snprintf(out, len, "%s", label);
-    size_t l = strlen(out);
-    if (l > 5 && strcmp(out + l - 5, "-left") == 0)
-        out[l - 5] = 0;
-    else if (l > 6 && strcmp(out + l - 6, "-right") == 0)
-        out[l - 6] = 0;
+    json_t *po = json_object();
+    json_object_set_new(po, "t_start", jnum(p->t_start, DEC_TIME));
+    json_object_set_new(po, "t_end", jnum(p->t_end, DEC_TIME));
+    json_object_set_new(po, "duration_s", jnum(p->duration_s, DEC_TIME));
+    json_object_set_new(po, "position_mm", jnum(p->position_mm, DEC_MM));
+    json_object_set_new(po, "relative_position", jnum(p->relative_position, DEC_FRACTION));
+    json_object_set_new(po, "hold", json_boolean(p->hold));
+    json_object_set_new(po, "mean_force_n", jnum(p->mean_force_n, DEC_MM));
+    json_object_set_new(po, "peak_pressure_kpa", jnum(p->peak_pressure_kpa, DEC_MM));
+    return po;
 }
 
-/* The spectrum says whether the rolling has a rhythm and roughly at what
- * frequency; but a muscle often gets only one or two cycles of it, mixed
- * with single passes to and from the tender spots, and the peak of so short
- * a spectrum is coarse and pulled by those passes. The strokes of the
- * rhythm itself then give the cycle precisely, as twice their median
- * duration: a rhythm stroke is one that, without a stop in between,
- * reverses or is reversed by a stroke of about the same length (within
- * AN_RHYTHM_LENGTH_RATIO), i.e. the back-and-forth between two ends. They
- * count when they agree with the peak within a factor of two. A rhythm is
- * reported when the spectrum shows it clearly on its own, or when such
- * strokes confirm its peak; otherwise, and always with fewer than two
- * strokes, the cadence is null. */
-#define AN_RHYTHM_LENGTH_RATIO 0.75
-#define AN_RHYTHM_MAX_GAP_S    0.5
-static double cadence(const struct rm_segment *g, double f_peak, bool clear)
-{
-    /* A back-and-forth takes two strokes at least: without them the peak
-     * can only be the sensor noise's (a runner who got on and off). */
-    if (!isfinite(f_peak) || g->nstrokes < 2)
-        return NAN;
-    double f = clear ? f_peak : NAN;
-    double *d = malloc(g->nstrokes * sizeof(*d));
-    uint8_t *rhythm = calloc(g->nstrokes, 1);
-    if (!d || !rhythm) {
-        free(d);
-        free(rhythm);
-        return f;
-    }
-    for (size_t i = 0; i + 1 < g->nstrokes; i++) {
-        const struct rm_stroke *a = &g->strokes[i], *b = &g->strokes[i + 1];
-        double la = a->p_end_mm - a->p_start_mm, lb = b->p_end_mm - b->p_start_mm;
-        double ratio = fabs(la) < fabs(lb) ? fabs(la) / fabs(lb) : fabs(lb) / fabs(la);
-        if (b->t_start - a->t_end <= AN_RHYTHM_MAX_GAP_S && la * lb < 0 &&
-            ratio >= AN_RHYTHM_LENGTH_RATIO)
-            rhythm[i] = rhythm[i + 1] = 1;
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < g->nstrokes; i++)
-        if (rhythm[i])
-            d[n++] = g->strokes[i].t_end - g->strokes[i].t_start;
-    if (n >= 2) {
-        qsort(d, n, sizeof(*d), cmp_double);
-        double med = n % 2 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
-        double fr = 1.0 / (2 * med);
-        if (fr > f_peak / 2 && fr < f_peak * 2)
-            f = fr;
-    }
-    rm_dbg("%s: spectral peak %.4f Hz (%s), %zu rhythm strokes, cadence %.4f Hz", g->label, f_peak,
-           clear ? "clear" : "weak", n, f);
-    free(d);
-    free(rhythm);
-    return f;
-}
-
-/* Figures of one segment: loaded time, range, pauses, strokes, speeds,
- * cadence, pressure. */
-static int segment_figures(const struct an_series *s, const struct an_doc_input *in,
-                           struct rm_segment *g, struct an_seg_stats *st)
-{
-    const struct rm_profile *pf = in->profile;
-    int64_t a = g->frame_start, b = g->frame_end;
-    size_t len = (size_t)(b - a);
-    memset(st, 0, sizeof(*st));
-    uint8_t *in_pause = calloc(len ? len : 1, 1);
-    double *speeds = malloc((len ? len : 1) * sizeof(double));
-    double *roll_p = malloc((len ? len : 1) * sizeof(double));
-    int rc = RM_ENOMEM;
-    if (!in_pause || !speeds || !roll_p)
-        goto out;
-
-    double lo = INFINITY, hi = -INFINITY, fsum = 0, msum = 0, asum = 0, peak = 0;
-    double loaded_s = 0;
-    int64_t nl = 0;
-    for (int64_t i = a; i < b; i++) {
-        if (!s->loaded[i])
-            continue;
-        loaded_s += frame_dt(s, i);
-        if (s->p[i] < lo)
-            lo = s->p[i];
-        if (s->p[i] > hi)
-            hi = s->p[i];
-        fsum += s->force[i];
-        msum += s->mean[i];
-        asum += s->area_cm2[i];
-        if (s->peak[i] > peak)
-            peak = s->peak[i];
-        nl++;
-    }
-    g->loaded_s = loaded_s;
-    g->range_mm[0] = nl ? lo : NAN;
-    g->range_mm[1] = nl ? hi : NAN;
-    st->mean_kpa = in->calibrated && nl ? msum / (double)nl : NAN;
-    st->peak_kpa = in->calibrated && nl ? peak : NAN;
-    st->mean_force_n = in->calibrated && nl ? fsum / (double)nl : NAN;
-    st->contact_area_cm2 = nl ? asum / (double)nl : NAN;
-
-    rc = an_find_pauses(s, a, b, pf, in->calibrated, &g->pauses, &g->npauses, in_pause);
-    if (rc != 0)
-        goto out;
-    for (size_t k = 0; k < g->npauses; k++) {
-        double span = hi - lo;
-        g->pauses[k].relative_position = span > 0 ? (g->pauses[k].position_mm - lo) / span : 0.5;
-    }
-    rc = an_find_strokes(s, a, b, pf, in_pause, &g->strokes, &g->nstrokes);
-    if (rc != 0)
-        goto out;
-
-    /* Rolling: loaded and not in a pause. Its positions, pauses cut out,
-     * join without a jump (a pause starts and ends where the roller stands),
-     * and carry the back-and-forth whose rhythm is the cadence. */
-    size_t ns = 0, np = 0;
-    double slow = 0, fast = 0;
-    int64_t decim = (int64_t)floor(s->rate_hz / 10.0);
-    if (decim < 1)
-        decim = 1;
-    int64_t seen = 0;
-    for (int64_t i = a; i < b; i++) {
-        if (!s->loaded[i] || in_pause[i - a])
-            continue;
-        double dt = frame_dt(s, i), sp = fabs(s->v[i]);
-        st->rolling_s += dt;
-        st->path_mm += sp * dt;
-        if (sp <= pf->speed_slow_max_mm_s)
-            slow += dt;
-        if (sp > pf->speed_fast_mm_s)
-            fast += dt;
-        speeds[ns++] = sp;
-        if (seen++ % decim == 0)
-            roll_p[np++] = s->p[i];
-    }
-    if (ns > 0) {
-        qsort(speeds, ns, sizeof(double), cmp_double);
-        g->speed_median_mm_s = speeds[ns / 2];
-        st->speed_p90 = speeds[(size_t)floor(0.9 * (double)(ns - 1))];
-        st->fraction_slow = slow / st->rolling_s;
-        st->fraction_fast = fast / st->rolling_s;
-    } else {
-        g->speed_median_mm_s = NAN;
-        st->speed_p90 = NAN;
-    }
-    bool clear;
-    double f_peak =
-        an_dominant_frequency(roll_p, np, s->rate_hz / (double)decim, 0.01, AN_LOWPASS_HZ, &clear);
-    g->cadence_hz = cadence(g, f_peak, clear);
-
-    /* Pressure held above the limit: the contact-mean averaged over a
-     * sliding second, so a single frame's spike is not judged. */
-    if (in->calibrated) {
-        int64_t win = (int64_t)llround(s->rate_hz);
-        if (win < 1)
-            win = 1;
-        double acc = 0;
-        int64_t cnt = 0;
-        for (int64_t i = a; i < b; i++) {
-            bool ok = s->loaded[i] && isfinite(s->mean[i]);
-            acc += ok ? s->mean[i] : 0;
-            cnt += ok;
-            if (i - win >= a) {
-                bool ok0 = s->loaded[i - win] && isfinite(s->mean[i - win]);
-                acc -= ok0 ? s->mean[i - win] : 0;
-                cnt -= ok0;
-            }
-            if (ok && cnt >= win / 2) {
-                double m = acc / (double)cnt;
-                if (m > pf->pressure_max_kpa) {
-                    st->over_pressure_s += frame_dt(s, i);
-                    if (m > st->over_pressure_kpa)
-                        st->over_pressure_kpa = m;
-                }
-            }
-        }
-    }
-    rc = 0;
-out:
-    free(in_pause);
-    free(speeds);
-    free(roll_p);
-    return rc;
-}
-
-/* Coverage: a segment's range against the longest range rolled on the same
- * muscle (either side) in the session; a muscle rolled once is its own
- * reference. */
-static void coverage(struct rm_segment *segs, struct an_seg_stats *st, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char bi[RM_EVENT_LABEL_LEN + 1], bj[RM_EVENT_LABEL_LEN + 1];
-        base_name(segs[i].label, bi, sizeof(bi));
-        double own = segs[i].range_mm[1] - segs[i].range_mm[0];
-        double ref = own;
-        snprintf(st[i].coverage_ref_label, sizeof(st[i].coverage_ref_label), "%s", segs[i].label);
-        for (size_t j = 0; j < n; j++) {
-            base_name(segs[j].label, bj, sizeof(bj));
-            double other = segs[j].range_mm[1] - segs[j].range_mm[0];
-            if (j != i && strcmp(bi, bj) == 0 && other > ref) {
-                ref = other;
-                snprintf(st[i].coverage_ref_label, sizeof(st[i].coverage_ref_label), "%s",
-                         segs[j].label);
-            }
-        }
-        st[i].coverage_ref_mm = ref;
-        st[i].coverage = ref > 0 && isfinite(own) ? own / ref : 1;
-    }
-}
-
-static json_t *segment_json(const struct rm_segment *g, const struct an_seg_stats *st,
-                            const struct an_doc_input *in)
+static json_t *segment_json(const struct rm_segment *g)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "label", an_json_text(g->label));
+    json_object_set_new(o, "label", rm_json_text(g->label));
     json_object_set_new(o, "source", json_string(g->from_events ? "events" : "auto"));
-    json_object_set_new(o, "t_start", jnum(g->t_start, 2));
-    json_object_set_new(o, "t_end", jnum(g->t_end, 2));
-    json_object_set_new(o, "loaded_s", jnum(g->loaded_s, 2));
+    json_object_set_new(o, "t_start", jnum(g->t_start, DEC_TIME));
+    json_object_set_new(o, "t_end", jnum(g->t_end, DEC_TIME));
+    json_object_set_new(o, "loaded_s", jnum(g->loaded_s, DEC_TIME));
     json_t *range = json_array();
-    json_array_append_new(range, jnum(g->range_mm[0], 1));
-    json_array_append_new(range, jnum(g->range_mm[1], 1));
+    json_array_append_new(range, jnum(g->range_mm[0], DEC_MM));
+    json_array_append_new(range, jnum(g->range_mm[1], DEC_MM));
     json_object_set_new(o, "range_mm", range);
-    json_object_set_new(o, "coverage", jnum(st->coverage, 3));
+    json_object_set_new(o, "coverage", jnum(g->coverage.fraction, DEC_FRACTION));
 
+    const struct rm_rolling *ro = &g->rolling;
     json_t *rol = json_object();
-    json_object_set_new(rol, "time_s", jnum(st->rolling_s, 2));
-    json_object_set_new(rol, "path_mm", jnum(st->path_mm, 1));
-    json_object_set_new(rol, "speed_median_mm_s", jnum(g->speed_median_mm_s, 1));
-    json_object_set_new(rol, "speed_p90_mm_s", jnum(st->speed_p90, 1));
-    json_object_set_new(rol, "fraction_slow", jnum(st->rolling_s > 0 ? st->fraction_slow : NAN, 3));
+    json_object_set_new(rol, "time_s", jnum(ro->time_s, DEC_TIME));
+    json_object_set_new(rol, "path_mm", jnum(ro->path_mm, DEC_MM));
+    json_object_set_new(rol, "speed_median_mm_s", jnum(ro->speed_median_mm_s, DEC_MM));
+    json_object_set_new(rol, "speed_p90_mm_s", jnum(ro->speed_p90_mm_s, DEC_MM));
+    json_object_set_new(rol, "fraction_slow", jnum(ro->fraction_slow, DEC_FRACTION));
     json_object_set_new(rol, "strokes", json_integer((json_int_t)g->nstrokes));
-    json_object_set_new(rol, "cadence_hz", jnum(g->cadence_hz, 4));
+    json_object_set_new(rol, "cadence_hz", jnum(ro->cadence_hz, DEC_CADENCE));
     json_object_set_new(o, "rolling", rol);
 
     json_t *pauses = json_array();
-    for (size_t k = 0; k < g->npauses; k++) {
-        const struct rm_pause *p = &g->pauses[k];
-        json_t *po = json_object();
-        json_object_set_new(po, "t_start", jnum(p->t_start, 2));
-        json_object_set_new(po, "t_end", jnum(p->t_end, 2));
-        json_object_set_new(po, "duration_s", jnum(p->duration_s, 2));
-        json_object_set_new(po, "position_mm", jnum(p->position_mm, 1));
-        json_object_set_new(po, "relative_position", jnum(p->relative_position, 3));
-        json_object_set_new(po, "hold", json_boolean(p->hold));
-        json_object_set_new(po, "mean_force_n", jnum(p->mean_force_n, 1));
-        json_object_set_new(po, "peak_pressure_kpa", jnum(p->peak_pressure_kpa, 1));
-        json_array_append_new(pauses, po);
-    }
+    for (size_t k = 0; k < g->npauses; k++)
+        json_array_append_new(pauses, pause_json(&g->pauses[k]));
     json_object_set_new(o, "pauses", pauses);
 
-    json_t *pr = json_object();
-    json_object_set_new(pr, "mean_kpa", jnum(st->mean_kpa, 1));
-    json_object_set_new(pr, "peak_kpa", jnum(st->peak_kpa, 1));
-    json_object_set_new(pr, "mean_force_n", jnum(st->mean_force_n, 1));
-    json_object_set_new(pr, "contact_area_cm2", jnum(st->contact_area_cm2, 1));
-    json_object_set_new(o, "pressure", pr);
+    const struct rm_seg_pressure *pr = &g->pressure;
+    json_t *po = json_object();
+    json_object_set_new(po, "mean_kpa", jnum(pr->mean_kpa, DEC_MM));
+    json_object_set_new(po, "peak_kpa", jnum(pr->peak_kpa, DEC_MM));
+    json_object_set_new(po, "mean_force_n", jnum(pr->mean_force_n, DEC_MM));
+    json_object_set_new(po, "contact_area_cm2", jnum(pr->contact_area_cm2, DEC_MM));
+    json_object_set_new(o, "pressure", po);
 
     json_t *sc = json_object();
-    json_object_set_new(sc, "total", json_integer(g->score_total));
-    json_object_set_new(sc, "speed", json_integer(g->score_speed));
-    json_object_set_new(sc, "holds", json_integer(g->score_holds));
-    json_object_set_new(sc, "pressure",
-                        in->calibrated ? json_integer(g->score_pressure) : json_null());
-    json_object_set_new(sc, "coverage", json_integer(g->score_coverage));
+    json_object_set_new(sc, "total", jscore(g->score.total));
+    json_object_set_new(sc, "speed", jscore(g->score.speed));
+    json_object_set_new(sc, "holds", jscore(g->score.holds));
+    json_object_set_new(sc, "pressure", jscore(g->score.pressure));
+    json_object_set_new(sc, "coverage", jscore(g->score.coverage));
     json_object_set_new(o, "score", sc);
-    json_object_set_new(o, "advice", an_advice(g, st, in->profile, in->calibrated));
+
+    json_t *advice = json_array();
+    for (size_t k = 0; k < g->nadvice; k++)
+        json_array_append_new(advice, rm_json_text(g->advice[k]));
+    json_object_set_new(o, "advice", advice);
     return o;
 }
 
-int an_session_add(struct an_session *ss, const struct an_series *s, const struct an_doc_input *in,
-                   const struct rm_segment *seg, int64_t frame_base)
+json_t *rm_analysis_to_json(const struct rm_analysis_result *r)
 {
-    if (ss->n == ss->cap) {
-        size_t nc = ss->cap ? 2 * ss->cap : 8;
-        struct rm_segment *segs = realloc(ss->segs, nc * sizeof(*segs));
-        if (!segs)
-            return RM_ENOMEM;
-        ss->segs = segs;
-        struct an_seg_stats *st = realloc(ss->st, nc * sizeof(*st));
-        if (!st)
-            return RM_ENOMEM;
-        ss->st = st;
-        ss->cap = nc;
-    }
-    struct rm_segment *g = &ss->segs[ss->n];
-    *g = *seg;
-    g->pauses = NULL;
-    g->strokes = NULL;
-    g->npauses = g->nstrokes = 0;
-    int rc = segment_figures(s, in, g, &ss->st[ss->n]);
-    if (rc != 0) {
-        free(g->pauses);
-        free(g->strokes);
-        return rc;
-    }
-    g->frame_start += frame_base;
-    g->frame_end += frame_base;
-    ss->n++;
-    return 0;
-}
-
-void an_session_free(struct an_session *ss)
-{
-    for (size_t i = 0; i < ss->n; i++) {
-        free(ss->segs[i].pauses);
-        free(ss->segs[i].strokes);
-    }
-    free(ss->segs);
-    free(ss->st);
-    memset(ss, 0, sizeof(*ss));
-}
-
-int an_session_finish(struct an_session *ss, const struct an_doc_input *in, int64_t frames,
-                      double duration_s, struct rm_analysis_result *res)
-{
-    size_t n = ss->n;
-    struct rm_segment *segs = ss->segs;
-    struct an_seg_stats *st = ss->st;
-    coverage(segs, st, n);
-    double wsum = 0, tsum = 0;
-    for (size_t i = 0; i < n; i++) {
-        an_score_segment(&segs[i], &st[i], in->profile, in->calibrated);
-        wsum += segs[i].loaded_s;
-        tsum += segs[i].loaded_s * segs[i].score_total;
-    }
-
     json_t *doc = json_object();
-    json_object_set_new(doc, "rollmat_analysis_version", json_integer(1));
-    json_object_set_new(doc, "recording", an_json_text(in->path));
-    json_object_set_new(doc, "frames", json_integer(frames));
-    json_object_set_new(doc, "duration_s", jnum(duration_s, 2));
-    json_object_set_new(doc, "rate_hz", jnum(in->meta->rate_hz, 3));
-    json_object_set_new(doc, "frames_dropped", json_integer(in->counters->frames_dropped));
-    json_object_set_new(doc, "calibrated", json_boolean(in->calibrated));
-    json_object_set_new(doc, "profile", rm_profile_to_json(in->profile));
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, segment_json(&segs[i], &st[i], in));
-    json_object_set_new(doc, "segments", arr);
     json_t *score = json_object();
-    json_object_set_new(score, "total",
-                        wsum > 0 ? json_integer((json_int_t)lround(tsum / wsum)) : json_null());
-    json_object_set_new(doc, "score", score);
     if (!doc || !arr || !score) {
         json_decref(doc);
-        return RM_ENOMEM;
+        json_decref(arr);
+        json_decref(score);
+        return NULL;
     }
-    /* The segments move into the result. */
-    res->doc = doc;
-    res->segments = segs;
-    res->nsegments = n;
-    free(st);
-    memset(ss, 0, sizeof(*ss));
-    return 0;
+    json_object_set_new(doc, "rollmat_analysis_version", json_integer(r->version));
+    json_object_set_new(doc, "recording", rm_json_text(r->recording));
+    json_object_set_new(doc, "frames", json_integer(r->frames));
+    json_object_set_new(doc, "duration_s", jnum(r->duration_s, DEC_TIME));
+    json_object_set_new(doc, "rate_hz", jnum(r->mat.rate_hz, DEC_RATE));
+    json_object_set_new(doc, "frames_dropped", json_integer(r->frames_dropped));
+    json_object_set_new(doc, "calibrated", json_boolean(r->calibrated));
+    json_object_set_new(doc, "profile", rm_profile_to_json(&r->profile));
+    for (size_t i = 0; i < r->nsegments; i++)
+        json_array_append_new(arr, segment_json(&r->segments[i]));
+    json_object_set_new(doc, "segments", arr);
+    json_object_set_new(score, "total", jscore(r->score_total));
+    json_object_set_new(doc, "score", score);
+    return doc;
 }
 
-int an_build(const struct an_series *s, const struct an_doc_input *in,
-             struct rm_analysis_result *res)
+/* ---- summary CSV ---------------------------------------------------------- */
+
+/* A number as the CSV has it: rounded as in the document, empty when null. */
+static void csv_num(FILE *f, double x, int dec)
 {
-    struct rm_segment *found = NULL;
+    double v = round_to(x, dec);
+    if (isfinite(v))
+        fprintf(f, ",%.10g", v);
+    else
+        fputc(',', f);
+}
+
+static void csv_int(FILE *f, long long v, bool null)
+{
+    if (null)
+        fputc(',', f);
+    else
+        fprintf(f, ",%lld", v);
+}
+
+/* A label or path as one CSV field (quoted when it needs to be). */
+static void csv_text(FILE *f, const char *s, bool first)
+{
+    if (!first)
+        fputc(',', f);
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static size_t holds(const struct rm_segment *g)
+{
     size_t n = 0;
-    int rc = an_find_segments(s, in->events, in->nevents, &found, &n);
-    if (rc != 0)
-        return rc;
-    struct an_session ss = {0};
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = an_session_add(&ss, s, in, &found[i], 0);
-    free(found);
-    if (rc == 0)
-        rc = an_session_finish(&ss, in, s->n,
-                               s->n > 0 ? s->t[s->n - 1] - s->t[0] + 1.0 / s->rate_hz : 0, res);
-    an_session_free(&ss);
-    return rc;
+    for (size_t k = 0; k < g->npauses; k++)
+        n += g->pauses[k].hold;
+    return n;
+}
+
+void rm_analysis_csv_header(FILE *f)
+{
+    fprintf(f, "recording,label,source,t_start,t_end,loaded_s,range_start_mm,range_end_mm,"
+               "coverage,rolling_s,speed_median_mm_s,speed_p90_mm_s,fraction_slow,strokes,"
+               "cadence_hz,pauses,holds,mean_kpa,peak_kpa,mean_force_n,score_total,score_speed,"
+               "score_holds,score_pressure,score_coverage,session_score\n");
+}
+
+void rm_analysis_csv_rows(FILE *f, const char *recording, const struct rm_analysis_result *r)
+{
+    for (size_t i = 0; i < r->nsegments; i++) {
+        const struct rm_segment *g = &r->segments[i];
+        csv_text(f, recording, true);
+        csv_text(f, g->label, false);
+        csv_text(f, g->from_events ? "events" : "auto", false);
+        csv_num(f, g->t_start, DEC_TIME);
+        csv_num(f, g->t_end, DEC_TIME);
+        csv_num(f, g->loaded_s, DEC_TIME);
+        csv_num(f, g->range_mm[0], DEC_MM);
+        csv_num(f, g->range_mm[1], DEC_MM);
+        csv_num(f, g->coverage.fraction, DEC_FRACTION);
+        csv_num(f, g->rolling.time_s, DEC_TIME);
+        csv_num(f, g->rolling.speed_median_mm_s, DEC_MM);
+        csv_num(f, g->rolling.speed_p90_mm_s, DEC_MM);
+        csv_num(f, g->rolling.fraction_slow, DEC_FRACTION);
+        csv_int(f, (long long)g->nstrokes, false);
+        csv_num(f, g->rolling.cadence_hz, DEC_CADENCE);
+        fprintf(f, ",%zu,%zu", g->npauses, holds(g));
+        csv_num(f, g->pressure.mean_kpa, DEC_MM);
+        csv_num(f, g->pressure.peak_kpa, DEC_MM);
+        csv_num(f, g->pressure.mean_force_n, DEC_MM);
+        csv_int(f, g->score.total, g->score.total == RM_SCORE_NONE);
+        csv_int(f, g->score.speed, g->score.speed == RM_SCORE_NONE);
+        csv_int(f, g->score.holds, g->score.holds == RM_SCORE_NONE);
+        csv_int(f, g->score.pressure, g->score.pressure == RM_SCORE_NONE);
+        csv_int(f, g->score.coverage, g->score.coverage == RM_SCORE_NONE);
+        csv_int(f, r->score_total, r->score_total == RM_SCORE_NONE);
+        fputc('\n', f);
+    }
+}
+
+/* ---- text summary --------------------------------------------------------- */
+
+void rm_analysis_print_summary(FILE *out, const struct rm_analysis_result *r)
+{
+    fprintf(out, "%s: %.1f s, %zu segment%s, ", r->recording, round_to(r->duration_s, DEC_TIME),
+            r->nsegments, r->nsegments == 1 ? "" : "s");
+    if (r->score_total != RM_SCORE_NONE)
+        fprintf(out, "score %d", r->score_total);
+    else
+        fprintf(out, "no score (never loaded)");
+    fprintf(out, " (profile %s%s)\n", r->profile.name, r->calibrated ? "" : ", uncalibrated");
+    for (size_t i = 0; i < r->nsegments; i++) {
+        const struct rm_segment *g = &r->segments[i];
+        fprintf(out, "  %-18s %7.1f-%7.1f s  score %3d  speed ", g->label,
+                round_to(g->t_start, DEC_TIME), round_to(g->t_end, DEC_TIME), g->score.total);
+        double med = round_to(g->rolling.speed_median_mm_s, DEC_MM);
+        if (isfinite(med))
+            fprintf(out, "%.0f mm/s", med);
+        else
+            fprintf(out, "-");
+        fprintf(out, "  pauses %zu  holds %zu\n", g->npauses, holds(g));
+        for (size_t k = 0; k < g->nadvice; k++)
+            fprintf(out, "      - %s\n", g->advice[k]);
+    }
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rm_stats.h"
 #include "an_internal.h"
 #include "rm_error.h"
 
@@ -70,12 +71,6 @@ static double crossing(const struct an_series *s, int64_t i, int64_t lo, double 
     return s->t[i - 1] + w * (s->t[i] - s->t[i - 1]);
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-    double u = *(const double *)x, w = *(const double *)y;
-    return (u > w) - (u < w);
-}
-
 /* Trims the frames of run [*ra, *rb) where the person is still getting on
  * (the run starts at the first loaded frame) or already getting off (it ends
  * at the last): those whose force is below AN_SETTLED_SHARE of the run's
@@ -89,7 +84,7 @@ static void trim_settling(const struct an_series *s, int64_t a, int64_t b, int64
         return;
     size_t len = (size_t)(*rb - *ra);
     memcpy(buf, s->force + *ra, len * sizeof(*buf));
-    qsort(buf, len, sizeof(*buf), cmp_double);
+    qsort(buf, len, sizeof(*buf), rm_cmp_double);
     double settled = AN_SETTLED_SHARE * buf[len / 2];
     if (on_edge)
         while (*rb - *ra > 1 && s->force[*ra] < settled)

@@ -11,39 +11,15 @@
 
 #include "an_frames.h"
 #include "rm_error.h"
+#include "rm_stats.h"
 
-/* The k-th smallest of v[0..n), k < n (Wirth's selection; reorders v). */
-static float select_kth(float *v, size_t n, size_t k)
-{
-    ptrdiff_t l = 0, m = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
-    while (l < m) {
-        float x = v[kk];
-        ptrdiff_t i = l, j = m;
-        do {
-            while (v[i] < x)
-                i++;
-            while (x < v[j])
-                j--;
-            if (i <= j) {
-                float tmp = v[i];
-                v[i] = v[j];
-                v[j] = tmp;
-                i++;
-                j--;
-            }
-        } while (i <= j);
-        if (j < kk)
-            l = i;
-        if (kk < i)
-            m = j;
-    }
-    return v[kk];
-}
-
-/* Median of v[0..n) (reorders v). */
+/* The median by selection of the middle element, the upper one for even n
+ * (reorders v). Not rm_median's mean of the two middles: the analysis has
+ * always used this one, and its outputs are kept identical (golden files);
+ * over hundreds of sensels the two differ by nothing that matters. */
 static float median(float *v, size_t n)
 {
-    return n ? select_kth(v, n, n / 2) : 0;
+    return n ? rm_select(v, n, n / 2) : 0;
 }
 
 /* Robust spread of noise: 1.4826 * median absolute deviation (reorders v). */
@@ -53,7 +29,7 @@ static double robust_sigma(float *v, size_t n, double *center)
     for (size_t i = 0; i < n; i++)
         v[i] = fabsf(v[i] - med);
     *center = med;
-    return 1.4826 * median(v, n);
+    return RM_MAD_TO_SIGMA * median(v, n);
 }
 
 static uint16_t to_threshold(double v)
@@ -128,7 +104,7 @@ int an_frames_init(struct an_frames *c, const struct rm_rec_meta *meta,
                     if (x < 0)
                         vals[k++] = -x;
                 }
-        double sigma = k ? 1.4826 * median(vals, k) : 0;
+        double sigma = k ? RM_MAD_TO_SIGMA * median(vals, k) : 0;
         c->noise_sigma = sigma;
         c->floor_x = AN_NOISE_K * sigma;
         c->floor = c->floor_x > 0 ? rm_calibration_curve(cal, c->floor_x) : 0;
@@ -149,7 +125,7 @@ int an_frames_init(struct an_frames *c, const struct rm_rec_meta *meta,
         for (size_t i = 0; i < n; i++) {
             for (size_t f = 0; f < nsample; f++)
                 col[f] = sample[f * n + i];
-            c->base[i] = nsample ? select_kth(col, nsample, nsample / 5) : 0;
+            c->base[i] = nsample ? rm_select(col, nsample, nsample / 5) : 0;
         }
         for (size_t f = 0; f < nsample; f++)
             for (size_t i = 0; i < n; i++)
@@ -176,7 +152,7 @@ int an_frames_init(struct an_frames *c, const struct rm_rec_meta *meta,
                 for (size_t f = 0; f < nsample; f++)
                     if (col[f] > 0)
                         qcol[q++] = sample[f * n + i];
-                float b = select_kth(qcol, q, q / 5);
+                float b = rm_select(qcol, q, q / 5);
                 if (b < c->base[i])
                     c->base[i] = b;
             }

@@ -12,6 +12,7 @@
 #include "an_internal.h"
 #include "rm_analysis.h"
 #include "rm_error.h"
+#include "rm_text.h"
 
 /* Shared by every built-in profile: roll slowly (seeds 000, 002, 004),
  * pauses of 2 s or more, holds of 5 s or more, contact-mean pressure under
@@ -181,7 +182,7 @@ json_t *rm_profile_to_json(const struct rm_profile *p)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    json_object_set_new(o, "name", an_json_text(p->name));
+    json_object_set_new(o, "name", rm_json_text(p->name));
     for (size_t i = 0; i < NFIELDS; i++) {
         double v = *(const double *)((const char *)p + fields[i].offset);
         /* Whole numbers print as integers, as in the spec's example. */

@@ -4,8 +4,9 @@
  * scores and advice, exactly as shared/spec/analysis-output.md defines them.
  *
  * In-process callers (rollmat analyze, rollmat plot) run one recording with
- * rm_analysis_run() and get a result object holding the spec's JSON document
- * and, on request, a per-frame trace for plotting. docs/scoring.md explains
+ * rm_analysis_run() and get a typed result (struct rm_analysis_result) and,
+ * on request, a per-frame trace for plotting; the JSON document, the
+ * summary CSV and the text summary are serializations of that result. docs/scoring.md explains
  * the thresholds and scores. */
 #ifndef RM_ANALYSIS_H
 #define RM_ANALYSIS_H
@@ -14,7 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "rm_calibration.h"
 #include "rm_recording.h"
 
 #define RM_PROFILE_NAME_LEN 64
@@ -90,10 +93,25 @@ struct rm_trace {
     double *speed_mm_s;       /* |velocity_mm_s| */
 };
 
+/* The result below is the analysis: every figure of the JSON document
+ * (analysis-output.md) is a field here, and the document, the summary CSV,
+ * the text summary and the HTML report are written from these structs
+ * (document.c, plot/). A figure that does not exist is NAN (a JSON null);
+ * an integer score that does not exist is RM_SCORE_NONE. Fields marked "v2"
+ * are carried for analysis-output.md version 2 and left at their "unknown"
+ * value by the version 1 analysis. */
+#define RM_SCORE_NONE (-1)
+
+/* What rolls on the mat (v2 "tool"); RM_TOOL_NONE: no rolling at all. */
+enum rm_tool { RM_TOOL_ROLLER = 0, RM_TOOL_BALL, RM_TOOL_NONE };
+/* The direction a roller rolls along (v2 "axis"); a ball: RM_AXIS_2D. */
+enum rm_axis { RM_AXIS_ROWS = 0, RM_AXIS_COLS, RM_AXIS_2D };
+
 /* One pause (analysis-output.md "Pause"); kPa/N fields NAN when uncalibrated. */
 struct rm_pause {
     double t_start, t_end, duration_s;
     double position_mm, relative_position;
+    double position_xy_mm[2]; /* v2 [row_mm, col_mm]; NAN: not known */
     bool hold;
     double mean_force_n;
     double peak_pressure_kpa;
@@ -106,35 +124,93 @@ struct rm_stroke {
     double mean_speed_mm_s;
 };
 
-/* One segment (the stretch spent on one muscle). */
+/* A segment's "rolling": loaded and not pausing. */
+struct rm_rolling {
+    double time_s, path_mm;
+    double speed_median_mm_s; /* NAN: no rolling */
+    double speed_p90_mm_s;    /* NAN: no rolling */
+    double fraction_slow;     /* of time_s at or below speed_slow_max_mm_s; NAN: no rolling */
+    double fraction_fast;     /* ... above speed_fast_mm_s (scoring, advice); NAN: no rolling */
+    double cadence_hz;        /* NAN: no dominant rhythm */
+};
+
+/* A segment's "pressure" (NAN when uncalibrated, but contact_area_cm2),
+ * plus the pressure held above the profile's limit, which scores and
+ * advice judge. */
+struct rm_seg_pressure {
+    double mean_kpa, peak_kpa, mean_force_n, contact_area_cm2;
+    double over_limit_s;   /* time the 1-s contact-mean stayed above pressure_max_kpa */
+    double over_limit_kpa; /* its highest 1-s contact-mean, 0 when never above */
+};
+
+/* A segment's "coverage": its range against a reference length. */
+struct rm_coverage {
+    double fraction;                        /* 0..1; NAN: no reference (v2 null) */
+    double ref_mm;                          /* the reference length */
+    char ref_label[RM_EVENT_LABEL_LEN + 1]; /* the segment whose range is the reference */
+};
+
+/* A segment's "score": 0..100, or RM_SCORE_NONE (pressure uncalibrated). */
+struct rm_scores {
+    int total, speed, holds, pressure, coverage;
+};
+
+/* v2 "other_contacts": pressure on the mat that is not the tool's. */
+struct rm_other_contact {
+    double t_start, t_end;
+    double position_xy_mm[2];
+    double peak_kpa;
+};
+
+/* One segment (the stretch spent on one muscle). Arrays are owned by the
+ * result. */
 struct rm_segment {
-    char label[RM_EVENT_LABEL_LEN + 1];
-    bool from_events;      /* "source": "events" or "auto" */
-    double t_start, t_end; /* s on the /t clock */
-    int64_t frame_start;   /* first frame index in the segment */
-    int64_t frame_end;     /* one past the last */
+    char label[RM_EVENT_LABEL_LEN + 1]; /* valid UTF-8 (cleaned where it was read) */
+    bool from_events;                   /* "source": "events" or "auto" */
+    double t_start, t_end;              /* s on the /t clock */
+    int64_t frame_start;                /* first frame index in the segment */
+    int64_t frame_end;                  /* one past the last */
     double loaded_s;
+    enum rm_tool tool;  /* v2; version 1: always a roller ... */
+    enum rm_axis axis;  /* ... along the rows */
     double range_mm[2]; /* roll-axis stretch covered; NAN when never loaded */
+    struct rm_coverage coverage;
+    struct rm_rolling rolling;
     size_t npauses;
-    struct rm_pause *pauses; /* owned by the result */
-    size_t nstrokes;
-    struct rm_stroke *strokes; /* owned by the result */
-    double cadence_hz;         /* NAN: no dominant rhythm */
-    double speed_median_mm_s;  /* NAN: no rolling */
-    /* 0..100; score_pressure is -1 when the recording is uncalibrated */
-    int score_total, score_speed, score_holds, score_pressure, score_coverage;
+    struct rm_pause *pauses;
+    size_t nstrokes; /* "rolling.strokes" */
+    struct rm_stroke *strokes;
+    struct rm_seg_pressure pressure;
+    size_t nother_contacts; /* v2; 0 in version 1 */
+    struct rm_other_contact *other_contacts;
+    struct rm_scores score;
+    size_t nadvice; /* sentences, most important first, valid UTF-8 */
+    char **advice;
 };
 
 struct rm_analysis_result {
-    json_t *doc; /* the spec's document; owned by the result */
+    int version;     /* "rollmat_analysis_version" */
+    char *recording; /* the path analysed, as given */
+    int64_t frames;
+    double duration_s;
+    int64_t frames_dropped;
     struct rm_meta_copy {
         int rows, cols;
         double pitch_row_mm, pitch_col_mm, rate_hz;
     } mat;
     bool calibrated;
+    struct rm_profile profile; /* the profile judged against */
+    /* What turned counts into figures, for anyone drawing the frames the
+     * same way (plot): the calibration used (the recording's own or
+     * --calibration's), NULL when uncalibrated; uncalibrated, the
+     * per-sensel zero-load counts (rows * cols) the analysis subtracted,
+     * NULL when calibrated. Both owned by the result. */
+    struct rm_calibration *calibration;
+    float *baseline_counts;
     size_t nsegments;
-    struct rm_segment *segments; /* owned by the result */
-    struct rm_trace trace;       /* n = 0 and NULL arrays unless opts.keep_trace */
+    struct rm_segment *segments;
+    int score_total;       /* session score; RM_SCORE_NONE: never loaded */
+    struct rm_trace trace; /* n = 0 and NULL arrays unless opts.keep_trace */
 };
 
 /* Analyses the recording at path. On success *out owns everything and is
@@ -149,6 +225,20 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
                     struct rm_analysis_result **out);
 
 void rm_analysis_result_free(struct rm_analysis_result *r);
+
+/* ---- serializers (document.c) ------------------------------------------- */
+
+/* The spec's JSON document of r, built on demand. New reference; NULL
+ * without memory. */
+json_t *rm_analysis_to_json(const struct rm_analysis_result *r);
+
+/* The summary CSV of cli.md: its header line, and one line per segment of r
+ * with `recording` in the first column. */
+void rm_analysis_csv_header(FILE *f);
+void rm_analysis_csv_rows(FILE *f, const char *recording, const struct rm_analysis_result *r);
+
+/* The human summary of r that `rollmat analyze` prints. */
+void rm_analysis_print_summary(FILE *f, const struct rm_analysis_result *r);
 
 /* Frees what the library caches between runs (FFTW plans). Optional, at
  * the end of a process, when no run is under way. */

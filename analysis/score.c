@@ -1,12 +1,12 @@
 /* Scores (0..100) and advice of one segment; docs/scoring.md gives the
  * reasoning and the guidance behind every number here. */
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "an_internal.h"
+#include "rm_error.h"
 
 /* Weights of the components in a segment's total (pressure's share goes to
  * the others, pro rata, when the recording is uncalibrated). Speed and holds
@@ -41,15 +41,15 @@ static double hold_credit(double d, const struct rm_profile *pf)
     return over >= 1 ? 0.5 : 1 - 0.5 * over;
 }
 
-void an_score_segment(struct rm_segment *seg, const struct an_seg_stats *st,
-                      const struct rm_profile *pf, bool calibrated)
+void an_score_segment(struct rm_segment *seg, const struct rm_profile *pf, bool calibrated)
 {
     /* Speed: full credit for slow rolling, half for the middle band, none
      * for fast; no rolling at all is not slow rolling either. */
     double speed = 0;
-    if (st->rolling_s > 0) {
-        double mid = 1 - st->fraction_slow - st->fraction_fast;
-        speed = 100 * (st->fraction_slow + 0.5 * (mid > 0 ? mid : 0));
+    const struct rm_rolling *ro = &seg->rolling;
+    if (ro->time_s > 0) {
+        double mid = 1 - ro->fraction_slow - ro->fraction_fast;
+        speed = 100 * (ro->fraction_slow + 0.5 * (mid > 0 ? mid : 0));
     }
     double holds = 0, sum = 0;
     size_t nh = 0;
@@ -63,20 +63,20 @@ void an_score_segment(struct rm_segment *seg, const struct an_seg_stats *st,
     double pressure = -1;
     if (calibrated) {
         double loaded = seg->loaded_s > 0 ? seg->loaded_s : 1;
-        pressure = 100 * (1 - st->over_pressure_s / loaded);
+        pressure = 100 * (1 - seg->pressure.over_limit_s / loaded);
     }
-    double coverage = 100 * st->coverage;
-    seg->score_speed = clamp_score(speed);
-    seg->score_holds = clamp_score(holds);
-    seg->score_pressure = calibrated ? clamp_score(pressure) : -1;
-    seg->score_coverage = clamp_score(coverage);
+    double coverage = 100 * seg->coverage.fraction;
+    seg->score.speed = clamp_score(speed);
+    seg->score.holds = clamp_score(holds);
+    seg->score.pressure = calibrated ? clamp_score(pressure) : RM_SCORE_NONE;
+    seg->score.coverage = clamp_score(coverage);
     double total, wsum = W_SPEED + W_HOLDS + W_COVERAGE;
     total = W_SPEED * speed + W_HOLDS * holds + W_COVERAGE * coverage;
     if (calibrated) {
         total += W_PRESSURE * pressure;
         wsum += W_PRESSURE;
     }
-    seg->score_total = clamp_score(total / wsum);
+    seg->score.total = clamp_score(total / wsum);
 }
 
 void an_muscle_words(const char *label, char *out, size_t len)
@@ -117,31 +117,33 @@ static int cmp_tip(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
-json_t *an_advice(const struct rm_segment *seg, const struct an_seg_stats *st,
-                  const struct rm_profile *pf, bool calibrated)
+int an_advice(struct rm_segment *seg, const struct rm_profile *pf, bool calibrated)
 {
+    const struct rm_rolling *ro = &seg->rolling;
+    const struct rm_seg_pressure *pr = &seg->pressure;
+    const struct rm_coverage *cov = &seg->coverage;
     struct tip tips[6];
     size_t n = 0;
     char who[RM_EVENT_LABEL_LEN + 16];
     an_muscle_words(seg->label, who, sizeof(who));
     double tmin = pf->hold_target_min_s, tmax = pf->hold_target_max_s;
 
-    if (st->rolling_s > 0 && isfinite(seg->speed_median_mm_s) &&
-        seg->speed_median_mm_s > pf->speed_slow_max_mm_s) {
+    if (ro->time_s > 0 && isfinite(ro->speed_median_mm_s) &&
+        ro->speed_median_mm_s > pf->speed_slow_max_mm_s) {
         /* Rolling too fast undoes everything else: it comes first. */
-        tips[n].weight = seg->speed_median_mm_s > pf->speed_fast_mm_s
+        tips[n].weight = ro->speed_median_mm_s > pf->speed_fast_mm_s
                              ? W_SPEED * 100
-                             : W_SPEED * (100 - seg->score_speed);
+                             : W_SPEED * (100 - seg->score.speed);
         snprintf(tips[n].text, sizeof(tips[n].text),
                  "Slow down: you rolled %s at %.0f mm/s; aim for under %.0f.", who,
-                 seg->speed_median_mm_s, pf->speed_slow_max_mm_s);
+                 ro->speed_median_mm_s, pf->speed_slow_max_mm_s);
         n++;
-    } else if (st->rolling_s > 0 && st->fraction_fast > 0.1) {
-        tips[n].weight = W_SPEED * (100 - seg->score_speed);
+    } else if (ro->time_s > 0 && ro->fraction_fast > 0.1) {
+        tips[n].weight = W_SPEED * (100 - seg->score.speed);
         snprintf(tips[n].text, sizeof(tips[n].text),
                  "Keep it slow all the way: %.0f %% of your rolling on %s was faster than %.0f "
                  "mm/s.",
-                 100 * st->fraction_fast, who, pf->speed_fast_mm_s);
+                 100 * ro->fraction_fast, who, pf->speed_fast_mm_s);
         n++;
     }
 
@@ -162,14 +164,14 @@ json_t *an_advice(const struct rm_segment *seg, const struct an_seg_stats *st,
                  who, tmin, tmax);
         n++;
     } else if (nshort * 2 >= nh) {
-        tips[n].weight = W_HOLDS * (100 - seg->score_holds);
+        tips[n].weight = W_HOLDS * (100 - seg->score.holds);
         snprintf(tips[n].text, sizeof(tips[n].text),
                  "Hold longer: your holds on %s lasted %.0f s on average; stay on each tender "
                  "spot for %.0f-%.0f s.",
                  who, dsum / (double)nh, tmin, tmax);
         n++;
     } else if (nlong * 2 >= nh) {
-        tips[n].weight = W_HOLDS * (100 - seg->score_holds);
+        tips[n].weight = W_HOLDS * (100 - seg->score.holds);
         snprintf(tips[n].text, sizeof(tips[n].text),
                  "Shorter holds are enough: yours on %s lasted %.0f s on average; %.0f-%.0f s "
                  "does the job.",
@@ -177,32 +179,37 @@ json_t *an_advice(const struct rm_segment *seg, const struct an_seg_stats *st,
         n++;
     }
 
-    if (calibrated && st->over_pressure_s >= 1) {
-        tips[n].weight = W_PRESSURE * (100 - seg->score_pressure);
+    if (calibrated && pr->over_limit_s >= 1) {
+        tips[n].weight = W_PRESSURE * (100 - seg->score.pressure);
         snprintf(tips[n].text, sizeof(tips[n].text),
                  "Ease off: %s took up to %.0f kPa for %.0f s; keep under %.0f kPa by taking "
                  "some weight on your hands or other leg.",
-                 who, st->over_pressure_kpa, st->over_pressure_s, pf->pressure_max_kpa);
+                 who, pr->over_limit_kpa, pr->over_limit_s, pf->pressure_max_kpa);
         n++;
     }
 
-    if (st->coverage < 0.8 && st->coverage_ref_mm > 0 && isfinite(seg->range_mm[0])) {
-        tips[n].weight = W_COVERAGE * (100 - seg->score_coverage);
+    if (cov->fraction < 0.8 && cov->ref_mm > 0 && isfinite(seg->range_mm[0])) {
+        tips[n].weight = W_COVERAGE * (100 - seg->score.coverage);
         double have = seg->range_mm[1] - seg->range_mm[0];
         char ref[RM_EVENT_LABEL_LEN + 16];
-        an_muscle_words(st->coverage_ref_label, ref, sizeof(ref));
+        an_muscle_words(cov->ref_label, ref, sizeof(ref));
         snprintf(tips[n].text, sizeof(tips[n].text),
                  "Roll the full length of the muscle: you covered %.0f mm of %s but %.0f mm of "
                  "%s.",
-                 have, who, st->coverage_ref_mm, ref);
+                 have, who, cov->ref_mm, ref);
         n++;
     }
 
     for (size_t i = 0; i < n; i++)
         tips[i].order = i;
     qsort(tips, n, sizeof(tips[0]), cmp_tip);
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < n; i++)
-        json_array_append_new(arr, an_json_text(tips[i].text));
-    return arr;
+    seg->advice = calloc(n ? n : 1, sizeof(*seg->advice));
+    if (!seg->advice)
+        return RM_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!(seg->advice[i] = strdup(tips[i].text)))
+            return RM_ENOMEM; /* the caller frees what was made */
+        seg->nadvice++;
+    }
+    return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rm_stats.h"
 #include "an_internal.h"
 #include "rm_error.h"
 
@@ -65,12 +66,6 @@ void an_series_view(const struct an_series *s, int64_t a, int64_t b, struct an_s
     v->v = s->v + a;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 double an_loaded_threshold(const double *force, int64_t n, double force_min)
 {
     size_t cnt = 0;
@@ -86,7 +81,7 @@ double an_loaded_threshold(const double *force, int64_t n, double force_min)
     for (int64_t i = 0; i < n; i++)
         if (force[i] > force_min && seen++ % step == 0)
             vals[k++] = force[i];
-    qsort(vals, k, sizeof(*vals), cmp_double);
+    qsort(vals, k, sizeof(*vals), rm_cmp_double);
     double thr = 0.25 * vals[k / 2];
     free(vals);
     return thr < force_min ? force_min : thr;

@@ -243,25 +243,68 @@ static void csv_rows(FILE *f, const struct an_series *s, int64_t from, int64_t t
     }
 }
 
+static int stream_begin(struct state *st, struct an_stream_ctx *ctx)
+{
+    memset(st, 0, sizeof(*st));
+    st->ctx = ctx;
+    st->w.rate_hz = ctx->rate_hz;
+    st->last_loaded = -1;
+    st->t_prev = NAN;
+    int rc = events_init(st, ctx->in->events, ctx->in->nevents);
+    if (rc == 0 && ctx->csv)
+        fprintf(ctx->csv, "t,force_n,contact_area_cm2,peak_kpa,mean_kpa,cop_row_mm,cop_col_mm\n");
+    return rc;
+}
+
+/* Window frames [at, at + count) have their figures: mark load, write
+ * their CSV rows, close and drop what is over. */
+static int stream_block(struct state *st, int64_t at, int64_t count, double *duration_s)
+{
+    struct an_stream_ctx *ctx = st->ctx;
+    if (st->total == 0)
+        st->t_first = st->w.t[0];
+    st->total += count;
+    st->w.n += count;
+    st->on = an_mark_loaded_range(&st->w, 0, at, st->w.n, ctx->thr, st->on);
+    if (ctx->csv)
+        csv_rows(ctx->csv, &st->w, at, st->w.n, ctx->in->calibrated);
+    *duration_s = st->w.t[st->w.n - 1] - st->t_first + 1.0 / ctx->rate_hz;
+    return advance(st, at);
+}
+
+/* Closes the last segment, and hands the window over as *all with
+ * keep_all. Returns rc, or finishing's error. */
+static int stream_end(struct state *st, int rc, struct an_series *all, int64_t *frames,
+                      double *duration_s)
+{
+    if (rc == 0)
+        rc = finish(st);
+    free(st->evs);
+    *frames = st->total;
+    if (st->total == 0)
+        *duration_s = 0;
+    if (rc == 0 && st->ctx->keep_all) {
+        assert(st->base == 0);
+        *all = st->w;
+        all->n = st->total;
+        return 0;
+    }
+    an_series_free(&st->w);
+    return rc;
+}
+
 int an_stream_run(struct rm_rec_reader *r, struct an_stream_ctx *ctx, int workers,
                   struct an_series *all, int64_t *frames, double *duration_s)
 {
     struct state st;
-    memset(&st, 0, sizeof(st));
-    st.ctx = ctx;
-    st.w.rate_hz = ctx->rate_hz;
-    st.last_loaded = -1;
-    st.t_prev = NAN;
     struct an_scratch scratch;
     int rc = an_frames_scratch_new(ctx->fc, &scratch);
     if (rc != 0)
         return rc;
-    rc = events_init(&st, ctx->in->events, ctx->in->nevents);
+    rc = stream_begin(&st, ctx);
     struct rm_frame_stream *fs = NULL;
     if (rc == 0)
         rc = rm_frame_stream_open(&fs, r, workers);
-    if (rc == 0 && ctx->csv)
-        fprintf(ctx->csv, "t,force_n,contact_area_cm2,peak_kpa,mean_kpa,cop_row_mm,cop_col_mm\n");
     while (rc == 0) {
         const uint16_t *block;
         int64_t start, count;
@@ -278,31 +321,32 @@ int an_stream_run(struct rm_rec_reader *r, struct an_stream_ctx *ctx, int worker
         if ((rc = rm_rec_read_t(r, start, count, st.w.t + at)) != 0)
             break;
         an_frames_compute(ctx->fc, &scratch, block, (size_t)count, &st.w, at);
-        if (st.total == 0)
-            st.t_first = st.w.t[0];
-        st.total += count;
-        st.w.n += count;
-        st.on = an_mark_loaded_range(&st.w, 0, at, st.w.n, ctx->thr, st.on);
-        if (ctx->csv)
-            csv_rows(ctx->csv, &st.w, at, st.w.n, ctx->in->calibrated);
-        *duration_s = st.w.t[st.w.n - 1] - st.t_first + 1.0 / ctx->rate_hz;
-        rc = advance(&st, at);
+        rc = stream_block(&st, at, count, duration_s);
     }
-    if (rc == 0)
-        rc = finish(&st);
     if (fs)
         rm_frame_stream_close(fs);
     an_frames_scratch_free(&scratch);
-    free(st.evs);
-    *frames = st.total;
-    if (st.total == 0)
-        *duration_s = 0;
-    if (rc == 0 && ctx->keep_all) {
-        assert(st.base == 0);
-        *all = st.w;
-        all->n = st.total;
-        return 0;
+    return stream_end(&st, rc, all, frames, duration_s);
+}
+
+int an_stream_series(const struct an_series *s, int64_t block, struct an_stream_ctx *ctx,
+                     struct an_series *all, int64_t *frames, double *duration_s)
+{
+    assert(block > 0);
+    struct state st;
+    int rc = stream_begin(&st, ctx);
+    for (int64_t start = 0; rc == 0 && start < s->n; start += block) {
+        int64_t count = s->n - start < block ? s->n - start : block;
+        int64_t at = st.w.n;
+        if ((rc = reserve(&st, at + count)) != 0)
+            break;
+        const double *from[] = {s->t,    s->force,   s->area_cm2, s->peak,
+                                s->mean, s->cop_row, s->cop_col};
+        double *to[] = {st.w.t,    st.w.force,   st.w.area_cm2, st.w.peak,
+                        st.w.mean, st.w.cop_row, st.w.cop_col};
+        for (size_t k = 0; k < sizeof(from) / sizeof(from[0]); k++)
+            memcpy(to[k] + at, from[k] + start, (size_t)count * sizeof(double));
+        rc = stream_block(&st, at, count, duration_s);
     }
-    an_series_free(&st.w);
-    return rc;
+    return stream_end(&st, rc, all, frames, duration_s);
 }

@@ -1,4 +1,4 @@
-/* What the calibration steps share: robust statistics and finding the frames
+/* What the calibration steps share: finding the frames
  * that carry a load. Private to calib/. */
 #ifndef CALIB_INTERNAL_H
 #define CALIB_INTERNAL_H
@@ -6,18 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rm_stats.h"
 #include "rm_calib.h"
-
-/* 1.4826 * MAD estimates the standard deviation of normal data. */
-#define CALIB_MAD_TO_SIGMA 1.4826
-
-/* The k-th smallest of v[0..n) (0-based); reorders v. n > 0. */
-float calib_select(float *v, size_t n, size_t k);
-/* The median of v[0..n) (the mean of the middle two for even n); reorders
- * v. n > 0. */
-float calib_median(float *v, size_t n);
-/* The median absolute deviation of v from m; overwrites v. n > 0. */
-float calib_mad(float *v, size_t n, float m);
 
 /* Full scale of a recording's counts. */
 static inline unsigned calib_full_scale(const struct rm_calib_frames *fr)

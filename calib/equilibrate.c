@@ -68,7 +68,7 @@ static int loaded_frames(const struct rm_calibration *cal, const struct rm_calib
                 d[k++] = (float)fr->data[f * n + s] - cal->offset[s];
                 clipped += fr->data[f * n + s] >= full;
             }
-        med[f] = k ? calib_median(d, k) : 0.0;
+        med[f] = k ? rm_median(d, k) : 0.0;
         top = fmax(top, med[f]);
         if (k && 2 * clipped >= k) {
             med[f] = NAN;
@@ -169,7 +169,7 @@ int rm_calib_equilibrate(struct rm_calibration *cal, struct rm_calib_frames *con
         }
         if (k < EQ_MIN_SAMPLES)
             continue; /* clipped throughout: dead below */
-        float m = calib_median(col, k);
+        float m = rm_median(col, k);
         if (m >= EQ_MIN_RATIO)
             gain[s] = 1.0f / m;
     }
@@ -183,12 +183,12 @@ int rm_calib_equilibrate(struct rm_calibration *cal, struct rm_calib_frames *con
         rc = rm_fail(RM_EFORMAT, "%s: no sensel responds to the pressure", recs[0]->name);
         goto out;
     }
-    float log_median = calib_median(col, live);
+    float log_median = rm_median(col, live);
     live = 0;
     for (size_t s = 0; s < n; s++)
         if (!cal->dead[s] && isfinite(gain[s]))
             col[live++] = logf(gain[s]);
-    double spread = CALIB_MAD_TO_SIGMA * calib_mad(col, live, log_median);
+    double spread = RM_MAD_TO_SIGMA * rm_mad(col, live, log_median);
     double limit = EQ_OUTLIER_SIGMAS * fmax(spread, EQ_MIN_SPREAD);
     size_t failing = 0, before = 0;
     for (size_t s = 0; s < n; s++) {

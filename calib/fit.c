@@ -139,7 +139,7 @@ static int gather(const struct rm_calibration *cal, struct rm_calib_load *loads,
             break;
         }
         memcpy(copy, d->x + first_value, nv * sizeof(float));
-        d->level[l] = calib_median(copy, nv);
+        d->level[l] = rm_median(copy, nv);
         free(copy);
     }
     free(x);

@@ -71,12 +71,6 @@ int rm_calib_parse_load(char *arg, const char **path, double *kg, size_t max, si
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The noise of x, from its negative readings: a load never pushes a reading
  * below its offset, so only noise does, and for zero-mean normal noise
  * E[x^2 | x < 0] = sigma^2. */
@@ -152,7 +146,7 @@ int calib_find_loaded(const struct rm_calibration *cal, const struct rm_calib_fr
             most_contact = contact[first + k];
     }
     int rc = 0;
-    qsort(sorted, count, sizeof(double), cmp_double);
+    qsort(sorted, count, sizeof(double), rm_cmp_double);
     /* The load is on in the frames near the top: the 95th percentile frame
      * stands for "loaded" even if a few frames spike. */
     double top = sorted[(size_t)(0.95 * (double)(count - 1))];
@@ -166,7 +160,7 @@ int calib_find_loaded(const struct rm_calibration *cal, const struct rm_calib_fr
                      fr->name, most_contact);
         goto out;
     }
-    qsort(sorted, high, sizeof(double), cmp_double);
+    qsort(sorted, high, sizeof(double), rm_cmp_double);
     double plateau = sorted[high / 2];
     for (size_t f = first; f < first + count; f++)
         if (fabs(sum[f] - plateau) <= PLATEAU_TOLERANCE * plateau &&

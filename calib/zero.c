@@ -53,10 +53,10 @@ static void sensel_stats(const struct rm_calib_frames *fr, size_t s, float *v, f
         scratch[f] = v[f];
     }
     *constant = lo == hi;
-    float m = calib_median(scratch, fr->nframes);
-    *low = calib_select(scratch, fr->nframes, fr->nframes / 10);
-    float mad = calib_mad(scratch, fr->nframes, m);
-    double clip = fmax(ZERO_CLIP_SIGMAS * CALIB_MAD_TO_SIGMA * mad, ZERO_CLIP_MIN);
+    float m = rm_median(scratch, fr->nframes);
+    *low = rm_select(scratch, fr->nframes, fr->nframes / 10);
+    float mad = rm_mad(scratch, fr->nframes, m);
+    double clip = fmax(ZERO_CLIP_SIGMAS * RM_MAD_TO_SIGMA * mad, ZERO_CLIP_MIN);
     double sum = 0, sum2 = 0;
     size_t kept = 0;
     for (size_t f = 0; f < fr->nframes; f++) {
@@ -118,7 +118,7 @@ static size_t mark_noisy(const struct rm_calib_frames *fr, const float *noise, u
                 }
             if (k < 3)
                 continue; /* too few neighbours to judge */
-            float typical = calib_median(around, k);
+            float typical = rm_median(around, k);
             if (noise[s] > ZERO_NOISY_RATIO * typical) {
                 noisy[s] = 1;
                 marked++;
@@ -171,7 +171,7 @@ int rm_calib_zero(const struct rm_calib_frames *fr, struct rm_calibration *cal, 
     for (size_t s = 0; s < n; s++)
         if (!cal->dead[s] && !constant[s])
             v[live++] = sigma[s];
-    float mat_noise = live ? calib_median(v, live) : 0.0f;
+    float mat_noise = live ? rm_median(v, live) : 0.0f;
     for (size_t s = 0; s < n; s++)
         if (!cal->dead[s] && constant[s] && mat_noise >= ZERO_STUCK_MIN_NOISE &&
             fr->nframes >= ZERO_STUCK_MIN_FRAMES)
@@ -187,7 +187,7 @@ int rm_calib_zero(const struct rm_calib_frames *fr, struct rm_calibration *cal, 
             v[live++] = sigma[s];
             r.noise_max = fmax(r.noise_max, sigma[s]);
         }
-    r.noise_median = live ? calib_median(v, live) : 0.0;
+    r.noise_median = live ? rm_median(v, live) : 0.0;
 
     size_t touched = touched_frames(fr, cal, low, r.noise_median);
     if ((double)touched > ZERO_TOUCH_MAX_FRACTION * (double)fr->nframes) {

@@ -14,6 +14,7 @@
 #include "rm_cli.h"
 #include "rm_error.h"
 #include "rm_log.h"
+#include "rm_text.h"
 #include "rm_recording.h"
 
 #define LOG_PREFIX "info"
@@ -51,56 +52,6 @@ static int time_span(struct rm_rec_reader *r, struct span *s)
     if (n > 1 && s->duration_s > 0)
         s->measured_hz = (double)(n - 1) / s->duration_s;
     return 0;
-}
-
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs,
- * surrogates or values above U+10FFFF), 0 when there is none. */
-static size_t utf8_sequence(const unsigned char *p)
-{
-    unsigned char c = p[0];
-    size_t n = c < 0x80                 ? 1
-               : c >= 0xc2 && c <= 0xdf ? 2
-               : c >= 0xe0 && c <= 0xef ? 3
-               : c >= 0xf0 && c <= 0xf4 ? 4
-                                        : 0;
-    unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
-    unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-    for (size_t i = 1; i < n; i++)
-        if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
-            return 0;
-    return n;
-}
-
-/* A JSON string for text from the file. Fixed-length HDF5 strings are bytes
- * and may hold Latin-1 from another writer; jansson refuses those (NULL),
- * which would silently drop the key, so each byte that is not UTF-8 becomes
- * U+FFFD. */
-static json_t *text_json(const char *s)
-{
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    const unsigned char *p = (const unsigned char *)s;
-    char *fixed = malloc(3 * strlen(s) + 1); /* freed below */
-    if (!fixed)
-        return NULL;
-    size_t o = 0;
-    while (*p) {
-        size_t n = utf8_sequence(p);
-        if (n) {
-            memcpy(fixed + o, p, n);
-            o += n;
-            p += n;
-        } else {
-            memcpy(fixed + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            p++;
-        }
-    }
-    fixed[o] = '\0';
-    j = json_string(fixed);
-    free(fixed);
-    return j;
 }
 
 static size_t dead_sensels(const struct rm_calibration *cal)
@@ -159,8 +110,8 @@ static json_t *calibration_json(const struct rm_calibration *cal)
     if (!cal)
         return json_null();
     json_t *o = json_object();
-    json_object_set_new(o, "device_serial", text_json(cal->device_serial));
-    json_object_set_new(o, "created_utc", text_json(cal->created_utc));
+    json_object_set_new(o, "device_serial", rm_json_text(cal->device_serial));
+    json_object_set_new(o, "created_utc", rm_json_text(cal->created_utc));
     json_object_set_new(o, "dead_sensels", json_integer((json_int_t)dead_sensels(cal)));
     if (cal->curve == RM_CURVE_TABLE) {
         json_object_set_new(o, "curve", json_string("table"));
@@ -178,13 +129,13 @@ static int print_json(struct rm_rec_reader *r, const struct span *s)
     const struct rm_rec_meta *m = rm_rec_meta(r);
     const struct rm_rec_counters *c = rm_rec_counters(r);
     json_t *o = json_object();
-    json_object_set_new(o, "file", text_json(rm_rec_path(r)));
+    json_object_set_new(o, "file", rm_json_text(rm_rec_path(r)));
     json_object_set_new(o, "format_version", json_integer(RM_RECORDING_FORMAT_VERSION));
     json_object_set_new(o, "complete", json_boolean(rm_rec_complete(r)));
-    json_object_set_new(o, "created_utc", text_json(m->created_utc));
-    json_object_set_new(o, "device_model", text_json(m->device_model));
-    json_object_set_new(o, "device_serial", text_json(m->device_serial));
-    json_object_set_new(o, "device_firmware", text_json(m->device_firmware));
+    json_object_set_new(o, "created_utc", rm_json_text(m->created_utc));
+    json_object_set_new(o, "device_model", rm_json_text(m->device_model));
+    json_object_set_new(o, "device_serial", rm_json_text(m->device_serial));
+    json_object_set_new(o, "device_firmware", rm_json_text(m->device_firmware));
     json_object_set_new(o, "rows", json_integer(m->rows));
     json_object_set_new(o, "cols", json_integer(m->cols));
     json_object_set_new(o, "pitch_row_mm", json_real(m->pitch_row_mm));
@@ -204,8 +155,8 @@ static int print_json(struct rm_rec_reader *r, const struct span *s)
     for (size_t i = 0; i < rm_rec_nevents(r); i++) {
         json_t *e = json_object();
         json_object_set_new(e, "t", json_real(ev[i].t));
-        json_object_set_new(e, "kind", text_json(ev[i].kind));
-        json_object_set_new(e, "label", text_json(ev[i].label));
+        json_object_set_new(e, "kind", rm_json_text(ev[i].kind));
+        json_object_set_new(e, "label", rm_json_text(ev[i].label));
         json_array_append_new(events, e);
     }
     json_object_set_new(o, "events", events);

@@ -10,6 +10,7 @@
 #include "rm_calibration.h"
 #include "rm_error.h"
 #include "rm_h5.h"
+#include "rm_text.h"
 
 /* A table longer than this is not a calibration curve: refuse to allocate. */
 #define MAX_TABLE_ROWS 100000
@@ -164,6 +165,10 @@ int rm_calibration_h5_read(hid_t loc, const char *where, const char *obj,
     rc = rc ? rc
             : rm_h5_read_str(loc, where, obj, "created_utc", cal->created_utc,
                              sizeof(cal->created_utc));
+    if (!rc) { /* another writer's bytes, cleaned where they enter */
+        rm_text_clean(cal->device_serial, sizeof(cal->device_serial));
+        rm_text_clean(cal->created_utc, sizeof(cal->created_utc));
+    }
     rc = rc ? rc : rm_h5_read_str(loc, where, obj, "curve", curve, sizeof(curve));
     if (!rc) {
         if (strcmp(curve, "power") == 0) {

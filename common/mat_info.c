@@ -5,6 +5,7 @@
 
 #include "rm_bytes.h"
 #include "rm_error.h"
+#include "rm_text.h"
 
 /* Copies a NUL padded 16-byte field into a NUL terminated string. */
 static void get_text(const uint8_t *p, char out[17])
@@ -14,6 +15,9 @@ static void get_text(const uint8_t *p, char out[17])
         n++;
     memcpy(out, p, n);
     out[n] = '\0';
+    /* The device's bytes: no control character or broken UTF-8 goes on
+     * to a recording, a status reply or a terminal. */
+    rm_text_clean(out, 17);
 }
 
 static void put_text(uint8_t *p, const char *s)

@@ -15,6 +15,7 @@
 #include "rm_h5.h"
 #include "rm_log.h"
 #include "rm_recording.h"
+#include "rm_text.h"
 
 #define LOG_PREFIX "recording"
 
@@ -68,6 +69,13 @@ static int read_meta(struct rm_rec_reader *r)
     rc = rc ? rc
             : rm_h5_read_str(f, p, "/", "device_firmware", m->device_firmware,
                              sizeof(m->device_firmware));
+    if (rc == 0) {
+        /* Another writer's bytes: cleaned where they enter (rm_text.h). */
+        rm_text_clean(m->created_utc, sizeof(m->created_utc));
+        rm_text_clean(m->device_model, sizeof(m->device_model));
+        rm_text_clean(m->device_serial, sizeof(m->device_serial));
+        rm_text_clean(m->device_firmware, sizeof(m->device_firmware));
+    }
     rc = rc ? rc : rm_h5_read_int(f, p, "/", "rows", 1, 4096, &m->rows);
     rc = rc ? rc : rm_h5_read_int(f, p, "/", "cols", 1, 4096, &m->cols);
     rc = rc ? rc : rm_h5_read_double(f, p, "/", "pitch_row_mm", &m->pitch_row_mm);
@@ -353,6 +361,8 @@ static int read_events(struct rm_rec_reader *r)
             e->t = buf[i].t;
             copy_field(e->kind, sizeof(e->kind), buf[i].kind, buf[i].kind_v, kv);
             copy_field(e->label, sizeof(e->label), buf[i].label, buf[i].label_v, lv);
+            rm_text_clean(e->kind, sizeof(e->kind));
+            rm_text_clean(e->label, sizeof(e->label));
             if (!isfinite(e->t))
                 rc = rm_fail(RM_EFORMAT, "%s:/events: time of event %llu is not finite", p,
                              (unsigned long long)i);

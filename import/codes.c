@@ -1,4 +1,5 @@
 /* The set of distinct exported values and its table curve. */
+#include "rm_stats.h"
 #include "import_codes.h"
 
 #include <assert.h>
@@ -90,12 +91,6 @@ size_t rm_codes_count(const struct rm_codes *c)
     return c->count;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int rm_codes_seal(struct rm_codes *c)
 {
     c->sorted = malloc((c->count ? c->count : 1) * sizeof(double));
@@ -106,7 +101,7 @@ int rm_codes_seal(struct rm_codes *c)
         if (c->slots[i] != 0)
             c->sorted[n++] = c->slots[i];
     assert(n == c->count);
-    qsort(c->sorted, n, sizeof(double), cmp_double);
+    qsort(c->sorted, n, sizeof(double), rm_cmp_double);
     return 0;
 }
 

@@ -12,7 +12,7 @@ int rm_import_guess(FILE *in, const char *name, enum rm_import_format *out)
 {
     struct rm_text t;
     struct rm_fields fs = {0};
-    rm_text_init(&t, in, name);
+    rm_text_init(&t, in, name, RM_TEXT_UTF8); /* only ASCII keys matter */
     *out = RM_IMPORT_GUESS;
     int rc = 0;
     while (*out == RM_IMPORT_GUESS && t.line < GUESS_LINES && (rc = rm_text_next(&t)) == 1) {

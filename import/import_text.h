@@ -12,8 +12,18 @@
  * row is about 1 KB), low enough that garbage cannot exhaust memory. */
 #define RM_TEXT_MAX_LINE (1 << 20)
 
+/* The character encoding a format's exports are written in, declared by
+ * its parser: lines are decoded to UTF-8 as they are read, so nothing
+ * after the reader sees another encoding. A UTF-8 byte order mark at the
+ * start of a file overrides the declaration. */
+enum rm_text_encoding {
+    RM_TEXT_UTF8,   /* bytes that are not UTF-8 become U+FFFD */
+    RM_TEXT_CP1252, /* Windows-1252, the ANSI code page of Western Windows */
+};
+
 struct rm_text {
     FILE *in;
+    enum rm_text_encoding encoding;
     const char *name; /* file name for messages, not owned */
     char *buf;        /* the current line, NUL terminated, without its end of line */
     size_t len;
@@ -22,12 +32,13 @@ struct rm_text {
 };
 
 /* Owns nothing until the first read; free the buffer with rm_text_free(). */
-void rm_text_init(struct rm_text *t, FILE *in, const char *name);
+void rm_text_init(struct rm_text *t, FILE *in, const char *name, enum rm_text_encoding encoding);
 void rm_text_free(struct rm_text *t);
 
 /* Reads the next line: 1 when there is one, 0 at end of file, or a negative
  * RM_E* code (after rm_fail) for a line too long, a NUL byte or a read error.
- * Strips "\n", "\r\n" and a UTF-8 byte order mark at the start of the file. */
+ * Strips "\n", "\r\n" and a UTF-8 byte order mark at the start of the file,
+ * and decodes the line from the declared encoding to UTF-8. */
 int rm_text_next(struct rm_text *t);
 
 /* The fields of one CSV line, pointing into the line (which is modified). */

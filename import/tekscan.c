@@ -401,7 +401,9 @@ int rm_import_parse_tekscan(FILE *in, const char *name, int sensor,
         return rm_fail(RM_EUSAGE, "%s: a Tekscan export holds one sensor; --sensor %d asked", name,
                        sensor);
     struct tekscan k = {0};
-    rm_text_init(&k.text, in, name);
+    /* Tekscan's software writes its ASCII exports in the Windows ANSI code
+     * page (US dates, "N/cm\xB2"). */
+    rm_text_init(&k.text, in, name, RM_TEXT_CP1252);
     k.name = name;
     k.sink = sink;
     k.start_frame = k.end_frame = -1;

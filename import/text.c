@@ -6,16 +6,72 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rm_error.h"
+#include "rm_text.h"
 
-void rm_text_init(struct rm_text *t, FILE *in, const char *name)
+void rm_text_init(struct rm_text *t, FILE *in, const char *name, enum rm_text_encoding encoding)
 {
     memset(t, 0, sizeof(*t));
     t->in = in;
     t->name = name;
+    t->encoding = encoding;
+}
+
+/* Windows-1252's 0x80..0x9F (0: not assigned); 0xA0..0xFF are Latin-1's. */
+static const uint16_t cp1252_high[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+};
+
+/* Windows-1252 s (len bytes) as UTF-8 into out (3 * len + 1 bytes). */
+static size_t cp1252_to_utf8(const unsigned char *s, size_t len, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned cp = s[i] < 0x80 ? s[i] : s[i] < 0xA0 ? cp1252_high[s[i] - 0x80] : s[i];
+        if (cp == 0)
+            cp = 0xFFFD;
+        if (cp < 0x80) {
+            out[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            out[o++] = (char)(0xC0 | (cp >> 6));
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            out[o++] = (char)(0xE0 | (cp >> 12));
+            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* Decodes the current line (t->len bytes) to UTF-8 in place. */
+static int decode_line(struct rm_text *t)
+{
+    bool ascii = true;
+    for (size_t i = 0; i < t->len && ascii; i++)
+        ascii = (unsigned char)t->buf[i] < 0x80;
+    if (ascii)
+        return 0;
+    size_t cap = 3 * t->len + 1;
+    char *out = malloc(cap); /* becomes the line buffer */
+    if (!out)
+        return RM_ENOMEM;
+    size_t n = t->encoding == RM_TEXT_CP1252
+                   ? cp1252_to_utf8((const unsigned char *)t->buf, t->len, out)
+                   : rm_utf8_fix(t->buf, out, cap);
+    free(t->buf);
+    t->buf = out;
+    t->cap = cap;
+    t->len = n;
+    return 0;
 }
 
 void rm_text_free(struct rm_text *t)
@@ -71,8 +127,12 @@ int rm_text_next(struct rm_text *t)
     if (t->line == 1 && len >= 3 && memcmp(t->buf, "\xEF\xBB\xBF", 3) == 0) {
         memmove(t->buf, t->buf + 3, len - 2);
         len -= 3;
+        t->encoding = RM_TEXT_UTF8; /* the mark says so, whatever was declared */
     }
     t->len = len;
+    int rc = decode_line(t);
+    if (rc)
+        return rc;
     return 1;
 }
 

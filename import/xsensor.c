@@ -554,7 +554,8 @@ int rm_import_parse_xsensor(FILE *in, const char *name, int sensor,
     struct xsensor *x = calloc(1, sizeof(*x)); /* freed below */
     if (!x)
         return RM_ENOMEM;
-    rm_text_init(&x->text, in, name);
+    /* XSENSOR writes UTF-8 (with a byte order mark: "cm\u00b2"). */
+    rm_text_init(&x->text, in, name, RM_TEXT_UTF8);
     x->name = name;
     x->sink = sink;
     x->sensor = sensor;

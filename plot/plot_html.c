@@ -40,21 +40,6 @@ static const char *score_class(int score)
     return score >= 80 ? "good" : score >= 50 ? "fair" : "poor";
 }
 
-static json_t *doc_segment(const struct rm_analysis_result *r, size_t i)
-{
-    return json_array_get(json_object_get(r->doc, "segments"), i);
-}
-
-/* A number at a path of object keys in the document, NAN when absent or
- * null. */
-static double doc_number(json_t *obj, const char *k1, const char *k2)
-{
-    json_t *v = json_object_get(obj, k1);
-    if (k2)
-        v = json_object_get(v, k2);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static const char CSS[] =
     "body{font-family:system-ui,-apple-system,'Segoe "
     "UI',Roboto,'DejaVu Sans',sans-serif;margin:0;background:#f6f6f4;color:#222;"
@@ -105,14 +90,13 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
 {
     const struct rm_analysis_result *r = rep->result;
     const struct rm_segment *s = &r->segments[i];
-    json_t *js = doc_segment(r, i);
     const char *unit = r->calibrated ? "kPa" : "counts";
     char buf[512];
 
     fprintf(f, "<section id=\"segment-%zu\">\n<h2>", i + 1);
     rm_html_escape(f, s->label);
-    fprintf(f, " <span class=\"badge %s\">%d</span></h2>\n", score_class(s->score_total),
-            s->score_total);
+    fprintf(f, " <span class=\"badge %s\">%d</span></h2>\n", score_class(s->score.total),
+            s->score.total);
 
     fputs("<table>\n", f);
     snprintf(buf, sizeof(buf), "%.1f – %.1f s (%s)", s->t_start, s->t_end,
@@ -125,8 +109,8 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
                  s->range_mm[1], s->range_mm[1] - s->range_mm[0]);
         put_row(f, "covered", buf);
     }
-    double median = doc_number(js, "rolling", "speed_median_mm_s");
-    double slow = doc_number(js, "rolling", "fraction_slow");
+    double median = s->rolling.speed_median_mm_s;
+    double slow = s->rolling.fraction_slow;
     if (isfinite(median)) {
         if (isfinite(slow))
             snprintf(buf, sizeof(buf), "median %.0f mm/s, %.0f %% of the rolling slow enough",
@@ -149,8 +133,8 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
         nholds++;
     }
     put_row(f, "holds", nholds ? buf : "none");
-    double mean_p = doc_number(js, "pressure", "mean_kpa");
-    double peak_p = doc_number(js, "pressure", "peak_kpa");
+    double mean_p = s->pressure.mean_kpa;
+    double peak_p = s->pressure.peak_kpa;
     if (isfinite(mean_p) && isfinite(peak_p)) {
         snprintf(buf, sizeof(buf), "mean %.0f %s, peak %.0f %s", mean_p, unit, peak_p, unit);
         put_row(f, "pressure", buf);
@@ -162,22 +146,16 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
         snprintf(buf, sizeof(buf), "at %.0f s: %s", ev->t, ev->label);
         put_row(f, "note", buf);
     }
-    snprintf(buf, sizeof(buf), "speed %d, holds %d, pressure %d, coverage %d", s->score_speed,
-             s->score_holds, s->score_pressure, s->score_coverage);
+    snprintf(buf, sizeof(buf), "speed %d, holds %d, pressure %d, coverage %d", s->score.speed,
+             s->score.holds, s->score.pressure, s->score.coverage);
     put_row(f, "score parts", buf);
     fputs("</table>\n", f);
 
-    json_t *advice = json_object_get(js, "advice");
-    if (json_array_size(advice) > 0) {
+    if (s->nadvice > 0) {
         fputs("<h3>Advice</h3>\n<ul class=\"advice\">\n", f);
-        size_t k;
-        json_t *a;
-        json_array_foreach(advice, k, a)
-        {
-            if (!json_is_string(a))
-                continue;
+        for (size_t k = 0; k < s->nadvice; k++) {
             fputs("<li>", f);
-            rm_html_escape(f, json_string_value(a));
+            rm_html_escape(f, s->advice[k]);
             fputs("</li>\n", f);
         }
         fputs("</ul>\n", f);
@@ -200,9 +178,7 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
 static void put_body(FILE *f, const struct rm_plot_report *rep)
 {
     const struct rm_analysis_result *r = rep->result;
-    json_t *doc = r->doc;
-    double duration = doc_number(doc, "duration_s", NULL);
-    double total = doc_number(doc, "score", "total");
+    double duration = r->duration_s;
 
     fputs("<header><div class=\"in\">\n<h1>Foam rolling report</h1>\n<p class=\"meta\">", f);
     rm_html_escape(f, rep->recording);
@@ -213,10 +189,10 @@ static void put_body(FILE *f, const struct rm_plot_report *rep)
     if (isfinite(duration))
         fprintf(f, " · %.0f s", duration);
     fprintf(f, " · %zu muscle%s</p>\n", r->nsegments, r->nsegments == 1 ? "" : "s");
-    if (r->nsegments > 0 && isfinite(total))
+    if (r->nsegments > 0 && r->score_total != RM_SCORE_NONE)
         fprintf(f,
-                "<p class=\"total\">Session score <span class=\"badge %s\">%.0f</span> / 100</p>\n",
-                score_class((int)total), total);
+                "<p class=\"total\">Session score <span class=\"badge %s\">%d</span> / 100</p>\n",
+                score_class(r->score_total), r->score_total);
     fputs("</div></header>\n<main>\n", f);
 
     if (!r->calibrated)
@@ -240,7 +216,7 @@ static void put_body(FILE *f, const struct rm_plot_report *rep)
         put_segment(f, rep, i);
 
     fputs("<p class=\"note\">Scores follow the guidance profile ", f);
-    rm_html_escape(f, json_string_value(json_object_get(json_object_get(doc, "profile"), "name")));
+    rm_html_escape(f, r->profile.name);
     fputs(". Times are seconds from the start of the recording.", f);
     if (rep->analysis_json) {
         fputs(" All figures: <a href=\"", f);

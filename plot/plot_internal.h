@@ -92,9 +92,9 @@ void rm_gp_str_array(FILE *f, const char *name, const char *const *values, size_
  * Memory is rows * cols + rows * nbins, whatever the segment's length. */
 struct rm_plot_maps {
     int rows, cols, nbins;
-    double t0, bin_s;       /* bin b covers [t0 + b * bin_s, t0 + (b + 1) * bin_s) */
-    double row_scale;       /* multiplies a row's summed pressure into its load */
-    bool subtract_baseline; /* raw counts: subtract each sensel's lowest reading */
+    double t0, bin_s;      /* bin b covers [t0 + b * bin_s, t0 + (b + 1) * bin_s) */
+    double row_scale;      /* multiplies a row's summed pressure into its load */
+    const float *baseline; /* raw counts: rows * cols zero-load counts, borrowed; or NULL */
     /* results, valid after rm_plot_maps_finish() */
     float *integral; /* rows * cols, pressure * s */
     float *peak;     /* rows * cols */
@@ -103,7 +103,6 @@ struct rm_plot_maps {
     double integral_max, peak_max, kymo_max, speed_max;
     /* accumulators */
     double *sum;   /* rows * cols, sum of value * dt */
-    float *lowest; /* rows * cols, lowest value (baseline of raw counts) */
     double *kysum; /* rows * nbins, sum of row sums */
     int64_t *kyn;  /* nbins, frames in each bin */
     double *spsum; /* nbins */
@@ -113,10 +112,11 @@ struct rm_plot_maps {
 };
 
 /* A map set for frames with t in [t0, t0 + span) binned into at most
- * max_bins bins (and at most nframes / 2). Owned by the caller,
- * freed with rm_plot_maps_free(). */
+ * max_bins bins (and at most nframes / 2); baseline (rows * cols, borrowed
+ * until rm_plot_maps_finish, or NULL) is subtracted from every value. Owned
+ * by the caller, freed with rm_plot_maps_free(). */
 int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, double t0, double span,
-                     int64_t nframes, int max_bins, double row_scale, bool subtract_baseline);
+                     int64_t nframes, int max_bins, double row_scale, const float *baseline);
 /* One frame of rows * cols values (kPa, or counts), standing for dt
  * seconds, with the roll speed (NAN when not loaded). */
 void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, double dt,

@@ -4,9 +4,10 @@
  * time bin) and the mean speed per time bin.
  *
  * Raw counts (no calibration) carry each sensel's zero-load offset, which
- * would add up to a large false "time under pressure". Each sensel's
- * lowest reading in the segment is taken as its baseline; everything here
- * is linear in the values, so the baseline is subtracted once at the end:
+ * would add up to a large false "time under pressure". The baseline the
+ * analysis subtracted (rm_analysis_result.baseline_counts) is subtracted
+ * here too, so that the pictures and the figures agree; everything here is
+ * linear in the values, so it is subtracted once at the end:
  * sum((x - b) dt) = sum(x dt) - b * sum(dt). */
 #include <assert.h>
 #include <math.h>
@@ -20,7 +21,7 @@
 #define MIN_SCALE 1e-3
 
 int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, double t0, double span,
-                     int64_t nframes, int max_bins, double row_scale, bool subtract_baseline)
+                     int64_t nframes, int max_bins, double row_scale, const float *baseline)
 {
     assert(rows > 0 && cols > 0 && max_bins > 0);
     *out = NULL;
@@ -36,7 +37,7 @@ int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, double t0, d
     m->t0 = t0;
     m->bin_s = span > 0 ? span / m->nbins : 1.0;
     m->row_scale = row_scale;
-    m->subtract_baseline = subtract_baseline;
+    m->baseline = baseline;
     size_t cells = (size_t)rows * (size_t)cols;
     size_t kcells = (size_t)rows * (size_t)m->nbins;
     m->integral = calloc(cells, sizeof(float));
@@ -44,20 +45,17 @@ int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, double t0, d
     m->kymo = calloc(kcells, sizeof(float));
     m->speed = calloc(2 * (size_t)m->nbins, sizeof(float));
     m->sum = calloc(cells, sizeof(double));
-    m->lowest = malloc(cells * sizeof(float));
     m->kysum = calloc(kcells, sizeof(double));
     m->kyn = calloc((size_t)m->nbins, sizeof(int64_t));
     m->spsum = calloc((size_t)m->nbins, sizeof(double));
     m->spn = calloc((size_t)m->nbins, sizeof(int64_t));
-    if (!m->integral || !m->peak || !m->kymo || !m->speed || !m->sum || !m->lowest || !m->kysum ||
-        !m->kyn || !m->spsum || !m->spn) {
+    if (!m->integral || !m->peak || !m->kymo || !m->speed || !m->sum || !m->kysum || !m->kyn ||
+        !m->spsum || !m->spn) {
         rm_plot_maps_free(m);
         return RM_ENOMEM;
     }
-    for (size_t i = 0; i < cells; i++) {
-        m->lowest[i] = INFINITY;
+    for (size_t i = 0; i < cells; i++)
         m->peak[i] = -INFINITY;
-    }
     *out = m;
     return 0;
 }
@@ -71,7 +69,6 @@ void rm_plot_maps_free(struct rm_plot_maps *m)
     free(m->kymo);
     free(m->speed);
     free(m->sum);
-    free(m->lowest);
     free(m->kysum);
     free(m->kyn);
     free(m->spsum);
@@ -102,8 +99,6 @@ void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, doub
             m->sum[base + c] += (double)x * dt;
             if (x > m->peak[base + c])
                 m->peak[base + c] = x;
-            if (x < m->lowest[base + c])
-                m->lowest[base + c] = x;
             row_sum += x;
         }
         krow[(size_t)r * (size_t)m->nbins + (size_t)b] += row_sum;
@@ -123,7 +118,7 @@ void rm_plot_maps_finish(struct rm_plot_maps *m)
     m->integral_max = m->peak_max = m->kymo_max = MIN_SCALE;
     m->speed_max = 0;
     for (size_t i = 0; i < cells; i++) {
-        double b = (m->subtract_baseline && m->frames) ? m->lowest[i] : 0.0;
+        double b = (m->baseline && m->frames) ? m->baseline[i] : 0.0;
         double integral = m->frames ? m->sum[i] - b * m->total_dt : 0.0;
         double peak = m->frames ? m->peak[i] - b : 0.0;
         m->integral[i] = integral > 0 ? (float)integral : 0.0f;
@@ -135,9 +130,9 @@ void rm_plot_maps_finish(struct rm_plot_maps *m)
     }
     for (int r = 0; r < m->rows; r++) {
         double row_base = 0;
-        if (m->subtract_baseline && m->frames)
+        if (m->baseline && m->frames)
             for (int c = 0; c < m->cols; c++)
-                row_base += m->lowest[(size_t)r * (size_t)m->cols + (size_t)c];
+                row_base += m->baseline[(size_t)r * (size_t)m->cols + (size_t)c];
         for (int b = 0; b < m->nbins; b++) {
             size_t k = (size_t)r * (size_t)m->nbins + (size_t)b;
             double v = m->kyn[b] ? (m->kysum[k] / (double)m->kyn[b] - row_base) : 0.0;

@@ -46,8 +46,7 @@ struct run {
     char tmpdir[4096];
     struct rm_analysis_result *result;
     struct rm_rec_reader *reader;
-    struct rm_calibration *cal_loaded;   /* --calibration, owned here */
-    const struct rm_calibration *cal;    /* the one in use, or NULL */
+    const struct rm_calibration *cal;    /* the analysis's (result->calibration), or NULL */
     struct rm_plot_segment_files *files; /* nsegments */
     char partial[4096];                  /* an output being written, removed on failure */
     struct rm_profile profile;           /* the thresholds the speed panel draws */
@@ -154,11 +153,11 @@ static void segment_titles(const struct run *run, const struct rm_segment *s, ch
     size_t nholds = 0;
     for (size_t k = 0; k < s->npauses; k++)
         nholds += s->pauses[k].hold;
-    snprintf(title, tsize, "%s · score %d%s", s->label, s->score_total,
+    snprintf(title, tsize, "%s · score %d%s", s->label, s->score.total,
              run->cal ? "" : " · UNCALIBRATED (raw counts)");
     char speed[64] = "";
-    if (isfinite(s->speed_median_mm_s))
-        snprintf(speed, sizeof(speed), " · median speed %.0f mm/s", s->speed_median_mm_s);
+    if (isfinite(s->rolling.speed_median_mm_s))
+        snprintf(speed, sizeof(speed), " · median speed %.0f mm/s", s->rolling.speed_median_mm_s);
     snprintf(subtitle, ssize, "%.1f–%.1f s · %.0f s loaded · %zu hold%s%s", s->t_start, s->t_end,
              s->loaded_s, nholds, nholds == 1 ? "" : "s", speed);
 }
@@ -383,7 +382,7 @@ static int prepare_segment(struct run *run, size_t index, struct seg_data *sd)
 
     struct rm_plot_maps *m = NULL;
     int rc = rm_plot_maps_new(&m, rows, cols, sd->t0, sd->span, nframes, KYMO_MAX_BINS, row_scale,
-                              !calibrated);
+                              calibrated ? NULL : r->baseline_counts);
     if (rc)
         return rc;
     if ((rc = accumulate(run, s, m)))
@@ -535,7 +534,7 @@ static int plot_overview(struct run *run, char *overview, size_t size)
         (rc = join(final, sizeof(final), run->opts->out_dir, overview)) ||
         (rc = set_partial(run, overview)))
         return rc;
-    double total = json_number_value(json_object_get(json_object_get(r->doc, "score"), "total"));
+    double total = r->score_total == RM_SCORE_NONE ? NAN : r->score_total;
     double loaded = 0;
     for (size_t i = 0; i < n; i++)
         loaded += r->segments[i].loaded_s;
@@ -562,7 +561,7 @@ static int plot_overview(struct run *run, char *overview, size_t size)
             short_name(r->segments[i].label, OVERVIEW_NAME_MAX, names + i * NAME_SIZE, NAME_SIZE);
         if (len > widest)
             widest = len;
-        scores[i] = r->segments[i].score_total;
+        scores[i] = r->segments[i].score.total;
         loaded_s[i] = r->segments[i].loaded_s;
     }
     /* Up to five names stand level under their bars (plot-overview.gp):
@@ -600,7 +599,12 @@ static int write_json(struct run *run, const char *name)
     if ((rc = join(final, sizeof(final), run->opts->out_dir, name)) ||
         (rc = set_partial(run, name)))
         return rc;
-    if (json_dump_file(run->result->doc, run->partial, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+    json_t *doc = rm_analysis_to_json(run->result);
+    if (!doc)
+        return RM_ENOMEM;
+    int bad = json_dump_file(doc, run->partial, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    if (bad != 0)
         return rm_fail(RM_EIO, "%s: cannot write", run->partial);
     if (rename(run->partial, final) != 0)
         return rm_fail(RM_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
@@ -652,15 +656,8 @@ static int open_inputs(struct run *run)
         return rc;
     if ((rc = rm_rec_reader_open(&run->reader, run->path)))
         return rc;
-    if (run->opts->calibration_path) {
-        if ((rc = rm_calibration_load(run->opts->calibration_path, &run->cal_loaded)))
-            return rc;
-        run->cal = run->cal_loaded;
-    } else {
-        run->cal = rm_rec_calibration(run->reader);
-    }
-    if ((run->cal != NULL) != run->result->calibrated)
-        rm_warn("%s: the analysis and the pictures disagree on the calibration", run->path);
+    /* The pictures convert counts exactly as the analysis did. */
+    run->cal = run->result->calibration;
     const struct rm_rec_meta *meta = rm_rec_meta(run->reader);
     if (meta->rows != run->result->mat.rows || meta->cols != run->result->mat.cols ||
         run->result->trace.n != rm_rec_frames(run->reader))
@@ -749,7 +746,6 @@ out:
         rm_plot_tmpdir_remove(run.tmpdir);
     rm_plot_signals_restore(&saved);
     free(run.files);
-    rm_calibration_free(run.cal_loaded);
     if (run.reader)
         rm_rec_reader_close(run.reader);
     rm_analysis_result_free(run.result);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rm_stats.h"
 #include "rm_error.h"
 #include "rm_frame_stream.h"
 #include "rm_h5.h"
@@ -31,16 +32,10 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(double *v, int n)
 {
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    qsort(v, (size_t)n, sizeof(double), rm_cmp_double);
+    return rm_median_sorted(v, (size_t)n);
 }
 
 static int make_recording(const char *path, long frames, int rows, int cols, int level)

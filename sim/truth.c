@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "rm_stats.h"
 #include "sim_internal.h"
 
 /* Mean force of the tool on the mat (and its mean position along and
@@ -49,12 +50,6 @@ static json_t *num(double v, double unit)
     return json_real(round(v / unit) * unit);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Duration-weighted median of the speeds of the given strokes' parts (all
  * of a segment, or one blended stroke): the speed the roller ran at for
  * most of the time. NAN without parts. */
@@ -75,7 +70,7 @@ static double speed_median(const struct sim_stroke *strokes, size_t n)
             pairs[2 * k + 1] = strokes[i].part_len[j];
             total += pairs[2 * k + 1];
         }
-    qsort(pairs, nparts, 2 * sizeof(double), cmp_double);
+    qsort(pairs, nparts, 2 * sizeof(double), rm_cmp_double);
     double acc = 0, med = pairs[0];
     for (size_t i = 0; i < nparts; i++) {
         acc += pairs[2 * i + 1];
@@ -100,7 +95,7 @@ static double cadence(const struct sim_segment *s)
             len[n++] = s->strokes[i].t1 - s->strokes[i].t0;
     double c = NAN;
     if (n >= 2) {
-        qsort(len, n, sizeof(double), cmp_double);
+        qsort(len, n, sizeof(double), rm_cmp_double);
         c = 1.0 / (2.0 * len[n / 2]);
     }
     free(len);

@@ -49,7 +49,7 @@ def make_frames(n, loaded=lambda i: False, seed=1):
     return frames
 
 
-def write_capture(path, frames):
+def write_capture(path, frames, model=b"test-mat1"):
     info = bytearray(64)
     info[0:2] = (1).to_bytes(2, "little")
     info[2], info[3] = ROWS, COLS
@@ -59,7 +59,7 @@ def write_capture(path, frames):
     info[10:12] = (200).to_bytes(2, "little")
     info[12:14] = (RATE).to_bytes(2, "little")
     info[16:16 + 9] = b"TEST-0007"
-    info[32:32 + 9] = b"test-mat1"
+    info[32:32 + len(model)] = model
     info[48:48 + 5] = b"1.2.3"
     with open(path, "wb") as f:
         f.write(b"RMWIRE01" + bytes(info))
@@ -372,7 +372,45 @@ def test_socket():
           and r.stderr.count("\n") == 1, "client without daemon: %r" % r.stderr)
 
 
-TESTS = {"control": test_control, "sigterm": test_sigterm, "sigkill": test_sigkill,
+def no_controls(text):
+    """Whether text (str) holds no control character but newlines."""
+    return not any((ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f for c in text)
+
+
+def test_text():
+    """A device whose model name holds ESC, BEL and a byte that is not
+    UTF-8 (issue 12 item 6): the name is cleaned where it is read, the
+    status JSON keeps its "model" key, and neither `rollmat status` nor
+    `rollmat info` of the session sends a control character to a
+    terminal."""
+    frames = make_frames(1500)
+    cap = os.path.join(TMP, "mat.rmw")
+    write_capture(cap, frames, model=b"Mat\x1b[2J\x07\xe9x")
+    d = Daemon(cap)
+    st = d.status()
+    check("model" in (st["mat"] or {}), "status without a model key: %r" % st)
+    model = st["mat"]["model"]
+    check(model == "Mat[2J\ufffdx", "model in status: %r" % model)
+    rc, out, err = d.client("status")
+    check(rc == 0 and "Mat[2J" in out and no_controls(out), "rollmat status: %r" % out)
+    rc, name, err = d.client("start", "calf-left")
+    check(rc == 0, "start: %r" % err)
+    d.wait_for("frames", lambda st: st["session"]["frames"] >= 50)
+    rc, _, err = d.client("stop")
+    check(rc == 0, "stop: %r" % err)
+    path = os.path.join(d.dir, name)
+    with h5py.File(path, "r") as f:
+        stored = f.attrs["device_model"]
+        stored = stored.decode() if isinstance(stored, bytes) else str(stored)
+        check(stored == "Mat[2J\ufffdx", "device_model stored: %r" % stored)
+    for args in (["info", path], ["info", "--json", path]):
+        r = subprocess.run([ROLLMAT, *args], capture_output=True, timeout=WAIT_S)
+        out = r.stdout.decode("utf-8")  # raises on anything not UTF-8
+        check(r.returncode == 0 and "Mat[2J" in out and no_controls(out),
+              "rollmat %s: %r" % (" ".join(args), out))
+
+
+TESTS = {"control": test_control, "text": test_text, "sigterm": test_sigterm, "sigkill": test_sigkill,
          "auto": test_auto, "auto_stop": test_auto_stop,
          "auto_sigterm": test_auto_sigterm,
          "auto_fail": test_auto_fail, "socket": test_socket}

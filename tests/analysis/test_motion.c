@@ -13,6 +13,7 @@
 
 #include "an_internal.h"
 #include "an_run.h"
+#include "an_stream.h"
 
 /* A motion script: position as a function of time, built from legs. */
 struct leg {
@@ -246,14 +247,15 @@ static void test_load_hysteresis(void **state)
     an_series_free(&s);
 }
 
-static void build(struct an_series *s, struct rm_analysis_result *res, const struct rm_event *ev,
-                  size_t nev, const struct rm_profile *pf)
+/* The analysis of a hand-made series, through the production path: the
+ * streaming segmentation of stream.c (in blocks, as frames come from a
+ * recording), then figures, scores and advice. */
+static struct rm_analysis_result *build(struct an_series *s, const struct rm_event *ev, size_t nev,
+                                        const struct rm_profile *pf)
 {
     struct rm_rec_meta meta = {
         .rows = 64, .cols = 32, .pitch_row_mm = 10, .pitch_col_mm = 10, .rate_hz = s->rate_hz};
     struct rm_rec_counters cnt = {0};
-    an_mark_loaded(s, 10);
-    assert_int_equal(an_motion(s), 0);
     struct an_doc_input in = {.path = "synthetic",
                               .meta = &meta,
                               .counters = &cnt,
@@ -261,18 +263,23 @@ static void build(struct an_series *s, struct rm_analysis_result *res, const str
                               .nevents = nev,
                               .profile = pf,
                               .calibrated = true};
-    memset(res, 0, sizeof(*res));
-    assert_int_equal(an_build(s, &in, res), 0);
-}
-
-static void free_res(struct rm_analysis_result *res)
-{
-    for (size_t i = 0; i < res->nsegments; i++) {
-        free(res->segments[i].pauses);
-        free(res->segments[i].strokes);
-    }
-    free(res->segments);
-    json_decref(res->doc);
+    struct an_session ss = {0};
+    struct an_stream_ctx ctx = {
+        .in = &in,
+        .session = &ss,
+        .thr = an_loaded_threshold(s->force, s->n, 10),
+        .rate_hz = s->rate_hz,
+    };
+    int64_t frames = 0;
+    double duration = 0;
+    /* Blocks smaller than a segment: segments close while frames stream. */
+    assert_int_equal(an_stream_series(s, 700, &ctx, NULL, &frames, &duration), 0);
+    assert_int_equal(frames, s->n);
+    struct rm_analysis_result *res = calloc(1, sizeof(*res));
+    assert_non_null(res);
+    assert_int_equal(an_session_finish(&ss, &in, frames, duration, res), 0);
+    an_session_free(&ss);
+    return res;
 }
 
 static void test_scores_fast_and_good(void **state)
@@ -288,18 +295,16 @@ static void test_scores_fast_and_good(void **state)
     fast[n++] = (struct leg){1, 0, 0, 1};
     struct an_series s;
     play(&s, fast, n, 100, 50, 0, -1, -1);
-    struct rm_analysis_result res;
-    build(&s, &res, NULL, 0, &pf);
-    assert_int_equal(res.nsegments, 1);
-    assert_string_equal(res.segments[0].label, "segment-1");
-    assert_true(res.segments[0].score_total <= 40);
-    assert_true(fabs(res.segments[0].speed_median_mm_s - 130) < 0.02 * 130 + 3);
-    assert_true(fabs(res.segments[0].cadence_hz - 1.0 / (2 * (300.0 / 130 + 0.3))) < 0.02);
-    json_t *adv =
-        json_object_get(json_array_get(json_object_get(res.doc, "segments"), 0), "advice");
-    assert_true(json_array_size(adv) >= 2);
-    assert_non_null(strstr(json_string_value(json_array_get(adv, 0)), "Slow down"));
-    free_res(&res);
+    struct rm_analysis_result *res;
+    res = build(&s, NULL, 0, &pf);
+    assert_int_equal(res->nsegments, 1);
+    assert_string_equal(res->segments[0].label, "segment-1");
+    assert_true(res->segments[0].score.total <= 40);
+    assert_true(fabs(res->segments[0].rolling.speed_median_mm_s - 130) < 0.02 * 130 + 3);
+    assert_true(fabs(res->segments[0].rolling.cadence_hz - 1.0 / (2 * (300.0 / 130 + 0.3))) < 0.02);
+    assert_true(res->segments[0].nadvice >= 2);
+    assert_non_null(strstr(res->segments[0].advice[0], "Slow down"));
+    rm_analysis_result_free(res);
     an_series_free(&s);
 
     /* Good: 30 mm/s, two holds of 25 s, with events around it. */
@@ -311,15 +316,17 @@ static void test_scores_fast_and_good(void **state)
     play(&s, good, sizeof(good) / sizeof(good[0]), 100, 50, 2, -1, -1);
     struct rm_event ev[2] = {{2.0, "segment_start", "calf-left"},
                              {s.t[s.n - 1] - 1.0, "segment_end", "calf-left"}};
-    build(&s, &res, ev, 2, &pf);
-    assert_int_equal(res.nsegments, 1);
-    assert_string_equal(res.segments[0].label, "calf-left");
-    assert_int_equal(res.segments[0].npauses, 2);
-    assert_true(res.segments[0].score_total >= 70);
-    char *text = json_dumps(res.doc, JSON_INDENT(1));
+    res = build(&s, ev, 2, &pf);
+    assert_int_equal(res->nsegments, 1);
+    assert_string_equal(res->segments[0].label, "calf-left");
+    assert_int_equal(res->segments[0].npauses, 2);
+    assert_true(res->segments[0].score.total >= 70);
+    json_t *doc = rm_analysis_to_json(res);
+    char *text = json_dumps(doc, JSON_INDENT(1));
+    json_decref(doc);
     assert_null(strstr(text, "nan"));
     free(text);
-    free_res(&res);
+    rm_analysis_result_free(res);
     an_series_free(&s);
 }
 
@@ -333,12 +340,12 @@ static void test_auto_segments_from_gaps(void **state)
     };
     struct an_series s;
     play(&s, legs, sizeof(legs) / sizeof(legs[0]), 100, 50, 0, -1, -1);
-    struct rm_analysis_result res;
-    build(&s, &res, NULL, 0, &pf);
+    struct rm_analysis_result *res;
+    res = build(&s, NULL, 0, &pf);
     /* The 1 s gap joins, the 3 s and 5 s gaps split. */
-    assert_int_equal(res.nsegments, 3);
-    assert_string_equal(res.segments[2].label, "segment-3");
-    free_res(&res);
+    assert_int_equal(res->nsegments, 3);
+    assert_string_equal(res->segments[2].label, "segment-3");
+    rm_analysis_result_free(res);
     an_series_free(&s);
 }
 
@@ -351,11 +358,11 @@ static void test_auto_segments_drop_while_loaded(void **state)
     const struct leg legs[] = {{1, 0, 0, 1}, {10, 350, 0, 0}, {10, 50, 0, 0}, {1, 0, 0, 1}};
     struct an_series s;
     play(&s, legs, sizeof(legs) / sizeof(legs[0]), 100, 50, 0, 800, 1100);
-    struct rm_analysis_result res;
-    build(&s, &res, NULL, 0, &pf);
-    assert_int_equal(res.nsegments, 1);
-    assert_string_equal(res.segments[0].label, "segment-1");
-    free_res(&res);
+    struct rm_analysis_result *res;
+    res = build(&s, NULL, 0, &pf);
+    assert_int_equal(res->nsegments, 1);
+    assert_string_equal(res->segments[0].label, "segment-1");
+    rm_analysis_result_free(res);
     an_series_free(&s);
 }
 

@@ -32,12 +32,12 @@ static void test_median_matches_sorting(void **state)
         for (size_t k = 0; k < n; k += 3) {
             float w[200];
             memcpy(w, v, n * sizeof(float));
-            assert_true(calib_select(w, n, k) == sorted[k]);
+            assert_true(rm_select(w, n, k) == sorted[k]);
         }
         float w[200];
         memcpy(w, v, n * sizeof(float));
         float want = n % 2 ? sorted[n / 2] : 0.5f * (sorted[n / 2 - 1] + sorted[n / 2]);
-        assert_true(calib_median(w, n) == want);
+        assert_true(rm_median(w, n) == want);
     }
 }
 
@@ -124,7 +124,7 @@ static void test_equilibrate_recovers_gains(void **state)
     for (int s = 0; s < SYN_N; s++)
         if (!cal->dead[s])
             ratio[k++] = cal->gain[s] / m.gain[s];
-    float common = calib_median(ratio, k);
+    float common = rm_median(ratio, k);
     for (int s = 0; s < SYN_N; s++) {
         int broken =
             s == SYN_DEAD_ZERO || s == SYN_DEAD_STUCK || s == SYN_DEAD_NOISY || s == SYN_DEAD_NUMB;

@@ -180,7 +180,7 @@ static void test_maps_calibrated(void **state)
 {
     (void)state;
     struct rm_plot_maps *m = NULL;
-    assert_int_equal(rm_plot_maps_new(&m, 2, 3, 0.0, 1.0, 10, 4, 0.1, false), 0);
+    assert_int_equal(rm_plot_maps_new(&m, 2, 3, 0.0, 1.0, 10, 4, 0.1, NULL), 0);
     assert_int_equal(m->nbins, 4);
     float frame[6] = {0, 0, 0, 0, 5, 0};
     for (int i = 0; i < 10; i++)
@@ -203,12 +203,14 @@ static void test_maps_calibrated(void **state)
     rm_plot_maps_free(m);
 }
 
-/* Raw counts: each sensel's offset is removed, whatever it is. */
+/* Raw counts: each sensel's offset (the analysis's baseline) is removed,
+ * whatever it is. */
 static void test_maps_raw_counts_baseline(void **state)
 {
     (void)state;
     struct rm_plot_maps *m = NULL;
-    assert_int_equal(rm_plot_maps_new(&m, 1, 2, 0.0, 2.0, 20, 2000, 1.0, true), 0);
+    const float baseline[2] = {40.0f, 30.0f};
+    assert_int_equal(rm_plot_maps_new(&m, 1, 2, 0.0, 2.0, 20, 2000, 1.0, baseline), 0);
     assert_int_equal(m->nbins, 10); /* two frames per bin */
     for (int i = 0; i < 20; i++) {
         float frame[2] = {40.0f, i < 10 ? 100.0f : 30.0f};

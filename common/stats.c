@@ -1,8 +1,9 @@
-/* Order statistics for the robust estimates of the calibration steps. */
+/* Order statistics (rm_stats.h). */
 #include <assert.h>
 #include <math.h>
+#include <stdint.h>
 
-#include "calib_internal.h"
+#include "rm_stats.h"
 
 static inline void swap(float *v, size_t i, size_t j)
 {
@@ -11,7 +12,7 @@ static inline void swap(float *v, size_t i, size_t j)
     v[j] = t;
 }
 
-float calib_select(float *v, size_t n, size_t k)
+float rm_select(float *v, size_t n, size_t k)
 {
     assert(n > 0 && k < n);
     /* Quickselect with a median-of-three pivot (Numerical Recipes'
@@ -54,10 +55,10 @@ float calib_select(float *v, size_t n, size_t k)
     }
 }
 
-float calib_median(float *v, size_t n)
+float rm_median(float *v, size_t n)
 {
     assert(n > 0);
-    float upper = calib_select(v, n, n / 2);
+    float upper = rm_select(v, n, n / 2);
     if (n % 2)
         return upper;
     /* After selection everything below n/2 is <= upper: its maximum is the
@@ -69,9 +70,27 @@ float calib_median(float *v, size_t n)
     return 0.5f * (lower + upper);
 }
 
-float calib_mad(float *v, size_t n, float m)
+float rm_mad(float *v, size_t n, float m)
 {
     for (size_t i = 0; i < n; i++)
         v[i] = fabsf(v[i] - m);
-    return calib_median(v, n);
+    return rm_median(v, n);
+}
+
+int rm_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double rm_median_sorted(const double *sorted, size_t n)
+{
+    assert(n > 0);
+    return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+}
+
+double rm_quantile_sorted(const double *sorted, size_t n, double q)
+{
+    assert(n > 0 && q >= 0 && q <= 1);
+    return sorted[(size_t)floor(q * (double)(n - 1))];
 }

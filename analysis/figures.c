@@ -1,0 +1,332 @@
+/* The figures of each segment (rolling, pauses, strokes, cadence,
+ * pressure), coverage across segments, and the session: what
+ * struct rm_analysis_result holds (rm_analysis.h). document.c writes it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rm_stats.h"
+#include "an_run.h"
+#include "rm_error.h"
+#include "rm_log.h"
+
+#define LOG_PREFIX "analysis"
+
+/* How long frame i stands for: until the next frame, unless that is a gap
+ * of dropped frames or a disconnect, then one nominal period. */
+static double frame_dt(const struct an_series *s, int64_t i)
+{
+    double nominal = 1.0 / s->rate_hz;
+    if (i + 1 < s->n) {
+        double d = s->t[i + 1] - s->t[i];
+        if (d > 0 && d <= AN_MAX_BRIDGE_S)
+            return d;
+    }
+    return nominal;
+}
+
+/* The label without its side: "calf-left" -> "calf". */
+static void base_name(const char *label, char *out, size_t len)
+{
+    snprintf(out, len, "%s", label);
+    size_t l = strlen(out);
+    if (l > 5 && strcmp(out + l - 5, "-left") == 0)
+        out[l - 5] = 0;
+    else if (l > 6 && strcmp(out + l - 6, "-right") == 0)
+        out[l - 6] = 0;
+}
+
+/* The spectrum says whether the rolling has a rhythm and roughly at what
+ * frequency; but a muscle often gets only one or two cycles of it, mixed
+ * with single passes to and from the tender spots, and the peak of so short
+ * a spectrum is coarse and pulled by those passes. The strokes of the
+ * rhythm itself then give the cycle precisely, as twice their median
+ * duration: a rhythm stroke is one that, without a stop in between,
+ * reverses or is reversed by a stroke of about the same length (within
+ * AN_RHYTHM_LENGTH_RATIO), i.e. the back-and-forth between two ends. They
+ * count when they agree with the peak within a factor of two. A rhythm is
+ * reported when the spectrum shows it clearly on its own, or when such
+ * strokes confirm its peak; otherwise, and always with fewer than two
+ * strokes, the cadence is null. */
+#define AN_RHYTHM_LENGTH_RATIO 0.75
+#define AN_RHYTHM_MAX_GAP_S    0.5
+static double cadence(const struct rm_segment *g, double f_peak, bool clear)
+{
+    /* A back-and-forth takes two strokes at least: without them the peak
+     * can only be the sensor noise's (a runner who got on and off). */
+    if (!isfinite(f_peak) || g->nstrokes < 2)
+        return NAN;
+    double f = clear ? f_peak : NAN;
+    double *d = malloc(g->nstrokes * sizeof(*d));
+    uint8_t *rhythm = calloc(g->nstrokes, 1);
+    if (!d || !rhythm) {
+        free(d);
+        free(rhythm);
+        return f;
+    }
+    for (size_t i = 0; i + 1 < g->nstrokes; i++) {
+        const struct rm_stroke *a = &g->strokes[i], *b = &g->strokes[i + 1];
+        double la = a->p_end_mm - a->p_start_mm, lb = b->p_end_mm - b->p_start_mm;
+        double ratio = fabs(la) < fabs(lb) ? fabs(la) / fabs(lb) : fabs(lb) / fabs(la);
+        if (b->t_start - a->t_end <= AN_RHYTHM_MAX_GAP_S && la * lb < 0 &&
+            ratio >= AN_RHYTHM_LENGTH_RATIO)
+            rhythm[i] = rhythm[i + 1] = 1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < g->nstrokes; i++)
+        if (rhythm[i])
+            d[n++] = g->strokes[i].t_end - g->strokes[i].t_start;
+    if (n >= 2) {
+        qsort(d, n, sizeof(*d), rm_cmp_double);
+        double med = rm_median_sorted(d, n);
+        double fr = 1.0 / (2 * med);
+        if (fr > f_peak / 2 && fr < f_peak * 2)
+            f = fr;
+    }
+    rm_dbg("%s: spectral peak %.4f Hz (%s), %zu rhythm strokes, cadence %.4f Hz", g->label, f_peak,
+           clear ? "clear" : "weak", n, f);
+    free(d);
+    free(rhythm);
+    return f;
+}
+
+/* Figures of one segment: loaded time, range, pauses, strokes, speeds,
+ * cadence, pressure. */
+static int segment_figures(const struct an_series *s, const struct an_doc_input *in,
+                           struct rm_segment *g)
+{
+    const struct rm_profile *pf = in->profile;
+    int64_t a = g->frame_start, b = g->frame_end;
+    size_t len = (size_t)(b - a);
+    memset(&g->rolling, 0, sizeof(g->rolling));
+    memset(&g->pressure, 0, sizeof(g->pressure));
+    uint8_t *in_pause = calloc(len ? len : 1, 1);
+    double *speeds = malloc((len ? len : 1) * sizeof(double));
+    double *roll_p = malloc((len ? len : 1) * sizeof(double));
+    int rc = RM_ENOMEM;
+    if (!in_pause || !speeds || !roll_p)
+        goto out;
+
+    double lo = INFINITY, hi = -INFINITY, fsum = 0, msum = 0, asum = 0, peak = 0;
+    double loaded_s = 0;
+    int64_t nl = 0;
+    for (int64_t i = a; i < b; i++) {
+        if (!s->loaded[i])
+            continue;
+        loaded_s += frame_dt(s, i);
+        if (s->p[i] < lo)
+            lo = s->p[i];
+        if (s->p[i] > hi)
+            hi = s->p[i];
+        fsum += s->force[i];
+        msum += s->mean[i];
+        asum += s->area_cm2[i];
+        if (s->peak[i] > peak)
+            peak = s->peak[i];
+        nl++;
+    }
+    g->loaded_s = loaded_s;
+    g->range_mm[0] = nl ? lo : NAN;
+    g->range_mm[1] = nl ? hi : NAN;
+    g->pressure.mean_kpa = in->calibrated && nl ? msum / (double)nl : NAN;
+    g->pressure.peak_kpa = in->calibrated && nl ? peak : NAN;
+    g->pressure.mean_force_n = in->calibrated && nl ? fsum / (double)nl : NAN;
+    g->pressure.contact_area_cm2 = nl ? asum / (double)nl : NAN;
+
+    rc = an_find_pauses(s, a, b, pf, in->calibrated, &g->pauses, &g->npauses, in_pause);
+    if (rc != 0)
+        goto out;
+    for (size_t k = 0; k < g->npauses; k++) {
+        double span = hi - lo;
+        g->pauses[k].relative_position = span > 0 ? (g->pauses[k].position_mm - lo) / span : 0.5;
+    }
+    rc = an_find_strokes(s, a, b, pf, in_pause, &g->strokes, &g->nstrokes);
+    if (rc != 0)
+        goto out;
+
+    /* Rolling: loaded and not in a pause. Its positions, pauses cut out,
+     * join without a jump (a pause starts and ends where the roller stands),
+     * and carry the back-and-forth whose rhythm is the cadence. */
+    size_t ns = 0, np = 0;
+    double slow = 0, fast = 0;
+    int64_t decim = (int64_t)floor(s->rate_hz / 10.0);
+    if (decim < 1)
+        decim = 1;
+    int64_t seen = 0;
+    for (int64_t i = a; i < b; i++) {
+        if (!s->loaded[i] || in_pause[i - a])
+            continue;
+        double dt = frame_dt(s, i), sp = fabs(s->v[i]);
+        g->rolling.time_s += dt;
+        g->rolling.path_mm += sp * dt;
+        if (sp <= pf->speed_slow_max_mm_s)
+            slow += dt;
+        if (sp > pf->speed_fast_mm_s)
+            fast += dt;
+        speeds[ns++] = sp;
+        if (seen++ % decim == 0)
+            roll_p[np++] = s->p[i];
+    }
+    if (ns > 0) {
+        qsort(speeds, ns, sizeof(double), rm_cmp_double);
+        g->rolling.speed_median_mm_s = speeds[ns / 2];
+        g->rolling.speed_p90_mm_s = rm_quantile_sorted(speeds, ns, 0.9);
+        g->rolling.fraction_slow = slow / g->rolling.time_s;
+        g->rolling.fraction_fast = fast / g->rolling.time_s;
+    } else {
+        g->rolling.speed_median_mm_s = NAN;
+        g->rolling.speed_p90_mm_s = NAN;
+        g->rolling.fraction_slow = NAN;
+        g->rolling.fraction_fast = NAN;
+    }
+    bool clear;
+    double f_peak =
+        an_dominant_frequency(roll_p, np, s->rate_hz / (double)decim, 0.01, AN_LOWPASS_HZ, &clear);
+    g->rolling.cadence_hz = cadence(g, f_peak, clear);
+
+    /* Pressure held above the limit: the contact-mean averaged over a
+     * sliding second, so a single frame's spike is not judged. */
+    if (in->calibrated) {
+        int64_t win = (int64_t)llround(s->rate_hz);
+        if (win < 1)
+            win = 1;
+        double acc = 0;
+        int64_t cnt = 0;
+        for (int64_t i = a; i < b; i++) {
+            bool ok = s->loaded[i] && isfinite(s->mean[i]);
+            acc += ok ? s->mean[i] : 0;
+            cnt += ok;
+            if (i - win >= a) {
+                bool ok0 = s->loaded[i - win] && isfinite(s->mean[i - win]);
+                acc -= ok0 ? s->mean[i - win] : 0;
+                cnt -= ok0;
+            }
+            if (ok && cnt >= win / 2) {
+                double m = acc / (double)cnt;
+                if (m > pf->pressure_max_kpa) {
+                    g->pressure.over_limit_s += frame_dt(s, i);
+                    if (m > g->pressure.over_limit_kpa)
+                        g->pressure.over_limit_kpa = m;
+                }
+            }
+        }
+    }
+    rc = 0;
+out:
+    free(in_pause);
+    free(speeds);
+    free(roll_p);
+    return rc;
+}
+
+/* Coverage: a segment's range against the longest range rolled on the same
+ * muscle (either side) in the session; a muscle rolled once is its own
+ * reference. */
+static void coverage(struct rm_segment *segs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char bi[RM_EVENT_LABEL_LEN + 1], bj[RM_EVENT_LABEL_LEN + 1];
+        base_name(segs[i].label, bi, sizeof(bi));
+        double own = segs[i].range_mm[1] - segs[i].range_mm[0];
+        double ref = own;
+        snprintf(segs[i].coverage.ref_label, sizeof(segs[i].coverage.ref_label), "%s",
+                 segs[i].label);
+        for (size_t j = 0; j < n; j++) {
+            base_name(segs[j].label, bj, sizeof(bj));
+            double other = segs[j].range_mm[1] - segs[j].range_mm[0];
+            if (j != i && strcmp(bi, bj) == 0 && other > ref) {
+                ref = other;
+                snprintf(segs[i].coverage.ref_label, sizeof(segs[i].coverage.ref_label), "%s",
+                         segs[j].label);
+            }
+        }
+        segs[i].coverage.ref_mm = ref;
+        segs[i].coverage.fraction = ref > 0 && isfinite(own) ? own / ref : 1;
+    }
+}
+
+int an_session_add(struct an_session *ss, const struct an_series *s, const struct an_doc_input *in,
+                   const struct rm_segment *seg, int64_t frame_base)
+{
+    if (ss->n == ss->cap) {
+        size_t nc = ss->cap ? 2 * ss->cap : 8;
+        struct rm_segment *segs = realloc(ss->segs, nc * sizeof(*segs));
+        if (!segs)
+            return RM_ENOMEM;
+        ss->segs = segs;
+        ss->cap = nc;
+    }
+    struct rm_segment *g = &ss->segs[ss->n];
+    *g = *seg;
+    g->pauses = NULL;
+    g->strokes = NULL;
+    g->other_contacts = NULL;
+    g->advice = NULL;
+    g->npauses = g->nstrokes = g->nother_contacts = g->nadvice = 0;
+    g->tool = RM_TOOL_ROLLER;
+    g->axis = RM_AXIS_ROWS;
+    int rc = segment_figures(s, in, g);
+    if (rc != 0) {
+        an_segment_clear(g);
+        return rc;
+    }
+    g->frame_start += frame_base;
+    g->frame_end += frame_base;
+    ss->n++;
+    return 0;
+}
+
+void an_segment_clear(struct rm_segment *g)
+{
+    free(g->pauses);
+    free(g->strokes);
+    free(g->other_contacts);
+    for (size_t k = 0; k < g->nadvice; k++)
+        free(g->advice[k]);
+    free(g->advice);
+    g->pauses = NULL;
+    g->strokes = NULL;
+    g->other_contacts = NULL;
+    g->advice = NULL;
+    g->npauses = g->nstrokes = g->nother_contacts = g->nadvice = 0;
+}
+
+void an_session_free(struct an_session *ss)
+{
+    for (size_t i = 0; i < ss->n; i++)
+        an_segment_clear(&ss->segs[i]);
+    free(ss->segs);
+    memset(ss, 0, sizeof(*ss));
+}
+
+int an_session_finish(struct an_session *ss, const struct an_doc_input *in, int64_t frames,
+                      double duration_s, struct rm_analysis_result *res)
+{
+    size_t n = ss->n;
+    struct rm_segment *segs = ss->segs;
+    coverage(segs, n);
+    double wsum = 0, tsum = 0;
+    for (size_t i = 0; i < n; i++) {
+        an_score_segment(&segs[i], in->profile, in->calibrated);
+        int rc = an_advice(&segs[i], in->profile, in->calibrated);
+        if (rc != 0)
+            return rc;
+        wsum += segs[i].loaded_s;
+        tsum += segs[i].loaded_s * segs[i].score.total;
+    }
+    res->version = 1;
+    if (!(res->recording = strdup(in->path)))
+        return RM_ENOMEM;
+    res->frames = frames;
+    res->duration_s = duration_s;
+    res->frames_dropped = in->counters->frames_dropped;
+    res->calibrated = in->calibrated;
+    res->profile = *in->profile;
+    res->score_total = wsum > 0 ? (int)lround(tsum / wsum) : RM_SCORE_NONE;
+    /* The segments move into the result. */
+    res->segments = segs;
+    res->nsegments = n;
+    memset(ss, 0, sizeof(*ss));
+    return 0;
+}
