@@ -60,7 +60,8 @@ struct an_tracker {
 struct an_picked {
     struct an_contact tool; /* sum 0: none */
     struct an_contact other;
-    int nother; /* how many other regions */
+    int nother;    /* how many other regions */
+    bool newtrack; /* the tool's region is not the one followed until now */
 };
 
 /* Picks the tool's regions among fc at time t (see contacts.c for the

@@ -76,17 +76,34 @@ struct an_series {
     int64_t n;
     double rate_hz;
     double *t;
+    /* The tool's contact (contacts.c): */
     double *force; /* N (calibrated) or counts over the baseline */
     double *area_cm2;
     double *peak;    /* kPa or counts */
     double *mean;    /* contact-mean, kPa or counts */
     double *cop_row; /* mm; NAN without contact */
     double *cop_col;
+    double *sd_row; /* its pressure-weighted spread, mm; NAN without contact */
+    double *sd_col;
+    /* The largest other contact (a hand, a knee): force 0 without one. */
+    double *oth_force, *oth_row, *oth_col, *oth_peak;
     uint8_t *loaded;
-    double *p_raw; /* roll position, NAN unloaded */
-    double *p;     /* filtered */
-    double *v;     /* velocity mm/s */
+    uint8_t *newtrack; /* 1: the tool's contact is not the one of the frame before */
+    double *p_raw;     /* roll position, NAN unloaded */
+    double *p;         /* filtered */
+    double *q;         /* a ball's: its filtered position across (cols); else NAN */
+    double *v;         /* velocity mm/s (a ball: path speed, signed along its main direction) */
 };
+
+/* The series' arrays, for code that treats them all alike (allocation,
+ * windows): AN_SERIES_NDOUBLE of doubles and AN_SERIES_NBYTE of bytes, the
+ * figures computed per frame first (AN_SERIES_NINPUT doubles, then the
+ * bytes' first, `loaded`, is derived; `newtrack` is per frame too). */
+#define AN_SERIES_NDOUBLE 17
+#define AN_SERIES_NINPUT  13
+#define AN_SERIES_NBYTE   2
+void an_series_arrays(struct an_series *s, double **d[AN_SERIES_NDOUBLE],
+                      uint8_t **b[AN_SERIES_NBYTE]);
 
 int an_series_alloc(struct an_series *s, int64_t n, double rate_hz);
 void an_series_free(struct an_series *s);
@@ -110,9 +127,19 @@ bool an_mark_loaded_range(struct an_series *s, int64_t lo, int64_t from, int64_t
 /* A view of frames [a, b) of s: the same arrays, offset; owns nothing. */
 void an_series_view(const struct an_series *s, int64_t a, int64_t b, struct an_series *v);
 
-/* Fills p_raw (= cop_row where loaded), p (low-passed) and v for every run
- * of loaded frames. Returns 0 or RM_ENOMEM. */
-int an_motion(struct an_series *s);
+/* Fills p_raw (the tool's position along the axis where loaded: cop_row
+ * for RM_AXIS_ROWS and a ball, cop_col for RM_AXIS_COLS), p (low-passed),
+ * for a ball q (cop_col low-passed), and v (a ball's: its 2-D path speed)
+ * for every run of loaded frames of one track. Returns 0 or RM_ENOMEM. */
+int an_motion(struct an_series *s, enum rm_tool tool, enum rm_axis axis);
+
+/* ---- tool.c ------------------------------------------------------------- */
+
+/* The tool of a segment's frames (a compact contact: a ball; else a
+ * roller) and a roller's axis (the way its contact travelled furthest, or,
+ * without travel, the way its band is narrow). RM_TOOL_NONE is decided
+ * later, from the rolling found. */
+void an_classify_tool(const struct an_series *s, enum rm_tool *tool, enum rm_axis *axis);
 
 /* ---- events.c: pauses and strokes within a frame range ------------------ */
 

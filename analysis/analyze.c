@@ -91,6 +91,9 @@ static int sample_threshold(const struct an_frames *fc, const uint16_t *sample, 
         an_series_free(&s);
         return rc;
     }
+    /* The sample's frames lie far apart: each its own moment. */
+    for (size_t i = 0; i < nsample; i++)
+        s.t[i] = (double)i;
     an_frames_compute(fc, &w, sample, nsample, &s, 0);
     *thr = an_loaded_threshold(s.force, s.n, force_min);
     if (!isfinite(*thr))
@@ -253,7 +256,18 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
     if (opts->keep_trace) {
         /* The trace's filtered position over every loaded run, segment or
          * not. */
-        if ((rc = an_motion(&s)) != 0)
+        if ((rc = an_motion(&s, RM_TOOL_ROLLER, RM_AXIS_ROWS)) != 0)
+            goto fail;
+        /* Each segment's own tool and axis. */
+        for (size_t i = 0; i < res->nsegments && rc == 0; i++) {
+            const struct rm_segment *g = &res->segments[i];
+            if (g->tool == RM_TOOL_BALL || g->axis == RM_AXIS_COLS) {
+                struct an_series v;
+                an_series_view(&s, g->frame_start, g->frame_end, &v);
+                rc = an_motion(&v, g->tool, g->axis);
+            }
+        }
+        if (rc != 0)
             goto fail;
         keep_trace(res, &s);
     }

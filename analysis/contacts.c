@@ -24,6 +24,10 @@
  * of the smaller one, and neither is this many times thicker. */
 #define BAND_OVERLAP   0.5
 #define BAND_THICKNESS 1.5
+/* The followed region moves a few mm between frames (150 mm/s at 40 Hz:
+ * under 4 mm; across half a second of lost frames: 75 mm); the nearest
+ * region further than this is another one: the tool was lifted. */
+#define TRACK_GATE_MM 100.0
 
 int an_contacts_scratch_new(struct an_contacts_scratch *w, size_t n)
 {
@@ -231,6 +235,7 @@ void an_tracker_pick(struct an_tracker *tr, double t, const struct an_frame_cont
     /* The followed region: the one nearest where the tool was (it moves a
      * few mm between frames; a hand lands elsewhere), else the largest. */
     int main = 0;
+    bool had = tr->have;
     if (tr->have) {
         double best = INFINITY;
         for (int k = 0; k < fc->n; k++) {
@@ -240,12 +245,18 @@ void an_tracker_pick(struct an_tracker *tr, double t, const struct an_frame_cont
                 main = k;
             }
         }
+        if (best > TRACK_GATE_MM) {
+            main = 0;
+            had = false;
+        }
         /* A rival far heavier for a while takes over (see RIVAL_RATIO). */
         if (main != 0 && fc->c[0].sum > RIVAL_RATIO * fc->c[main].sum) {
             if (isnan(tr->rival_since))
                 tr->rival_since = t;
-            if (t - tr->rival_since >= RIVAL_S)
+            if (t - tr->rival_since >= RIVAL_S) {
                 main = 0;
+                had = false;
+            }
         } else {
             tr->rival_since = NAN;
         }
@@ -261,6 +272,7 @@ void an_tracker_pick(struct an_tracker *tr, double t, const struct an_frame_cont
     }
     if (main == 0)
         tr->rival_since = NAN;
+    out->newtrack = !had;
     tr->have = true;
     tr->t = t;
     /* Follow the followed region itself, not the merged centre, so that a

@@ -185,11 +185,26 @@ void an_frames_free(struct an_frames *c)
     c->base = NULL;
 }
 
+/* Each sensel's zero is followed over the frames where it is not in
+ * contact (every AN_ZERO_EVERY-th frame), with this time constant: a
+ * temperature drift of the zero (a few counts a minute) is followed with
+ * well under a count of lag, while the noise averages out. */
+#define AN_ZERO_TAU_S 10.0
+#define AN_ZERO_EVERY 4
+/* A region of contact summing less than this many contact floors is a
+ * speck of noise, not a contact. */
+#define AN_SPECK_FLOORS 3.0
+
 int an_frames_scratch_new(const struct an_frames *c, struct an_scratch *w)
 {
+    memset(w, 0, sizeof(*w));
     w->kpa = malloc(c->n * sizeof(*w->kpa));
     w->idx = malloc(c->n * sizeof(*w->idx));
-    if (!w->kpa || !w->idx) {
+    w->val = malloc(c->n * sizeof(*w->val));
+    w->zero_shift = calloc(c->n, sizeof(*w->zero_shift));
+    w->tracker.rival_since = NAN;
+    if (!w->kpa || !w->idx || !w->val || !w->zero_shift ||
+        an_contacts_scratch_new(&w->cw, c->n) != 0) {
         an_frames_scratch_free(w);
         return RM_ENOMEM;
     }
@@ -200,7 +215,52 @@ void an_frames_scratch_free(struct an_scratch *w)
 {
     free(w->kpa);
     free(w->idx);
+    free(w->val);
+    free(w->zero_shift);
+    an_contacts_scratch_free(&w->cw);
     memset(w, 0, sizeof(*w));
+}
+
+/* The zero of the sensels not in contact in this frame moves toward their
+ * reading. contact[i] marks the frame's contact sensels (idx[0..nc)). */
+static void follow_zero(const struct an_frames *c, struct an_scratch *w, const uint16_t *in,
+                        size_t nc, double rate_hz)
+{
+    const size_t n = c->n;
+    const float a = (float)(AN_ZERO_EVERY / (AN_ZERO_TAU_S * rate_hz));
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (j < nc && w->idx[j] == i) {
+            j++;
+            continue;
+        }
+        if (c->thr[i] == 65535)
+            continue; /* dead */
+        float zero = c->cal ? c->cal->offset[i] : c->base[i];
+        w->zero_shift[i] += a * ((float)in[i] - zero - w->zero_shift[i]);
+    }
+}
+
+static void put(struct an_series *s, int64_t k, const struct an_frames *c,
+                const struct an_picked *pk)
+{
+    const struct an_contact *t = &pk->tool, *o = &pk->other;
+    double to_force = c->cal ? c->sensel_mm2 * 1e-3 : 1.0;
+    bool any = t->sum > 0;
+    s->force[k] = any ? t->sum * to_force : 0;
+    s->area_cm2[k] = (double)(any ? t->nsensels : 0) * c->sensel_mm2 / 100.0;
+    s->peak[k] = any ? t->peak : 0;
+    s->mean[k] = any ? t->sum / (double)t->nsensels : NAN;
+    s->cop_row[k] = any ? t->row_mm : NAN;
+    s->cop_col[k] = any ? t->col_mm : NAN;
+    s->sd_row[k] = any ? t->sd_row_mm : NAN;
+    s->sd_col[k] = any ? t->sd_col_mm : NAN;
+    bool other = pk->nother > 0 && o->sum > 0;
+    s->oth_force[k] = other ? o->sum * to_force : 0;
+    s->oth_row[k] = other ? o->row_mm : NAN;
+    s->oth_col[k] = other ? o->col_mm : NAN;
+    s->oth_peak[k] = other ? o->peak : 0;
+    s->newtrack[k] = any && pk->newtrack;
 }
 
 void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const uint16_t *raw,
@@ -210,12 +270,12 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
     const int cols = c->cols;
     for (size_t f = 0; f < nframes; f++) {
         const uint16_t *in = raw + f * n;
+        const float *shift = w->zero_shift;
         size_t nc = 0;
         for (size_t i = 0; i < n; i++) {
             w->idx[nc] = (uint32_t)i;
-            nc += in[i] > c->thr[i];
+            nc += (float)in[i] > (float)c->thr[i] + shift[i];
         }
-        const float *val = w->kpa;
         /* The contact sensels lie in the roller's band, a few rows of the
          * mat: converting only those rows is several times cheaper than the
          * whole frame. */
@@ -224,26 +284,23 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
             int r1 = (int)(w->idx[nc - 1] / (uint32_t)cols);
             rm_calibration_apply_rows(c->cal, in, w->kpa, r0, r1 - r0 + 1);
         }
-        double sum = 0, sr = 0, sc = 0, peak = 0;
-        size_t contact = 0;
+        size_t nv = 0;
         for (size_t j = 0; j < nc; j++) {
             uint32_t i = w->idx[j];
-            double v = c->cal ? val[i] : (double)in[i] - c->base[i];
+            double v = c->cal ? w->kpa[i] : (double)in[i] - c->base[i] - shift[i];
             if (!(v > 0))
                 continue;
-            contact++;
-            sum += v;
-            sr += v * (double)(i / (uint32_t)cols);
-            sc += v * (double)(i % (uint32_t)cols);
-            if (v > peak)
-                peak = v;
+            w->idx[nv] = i;
+            w->val[nv++] = v;
         }
         int64_t k = first + (int64_t)f;
-        s->force[k] = c->cal ? sum * c->sensel_mm2 * 1e-3 : sum;
-        s->area_cm2[k] = (double)contact * c->sensel_mm2 / 100.0;
-        s->peak[k] = peak;
-        s->mean[k] = contact ? sum / (double)contact : NAN;
-        s->cop_row[k] = sum > 0 ? sr / sum * c->pitch_row : NAN;
-        s->cop_col[k] = sum > 0 ? sc / sum * c->pitch_col : NAN;
+        struct an_frame_contacts fc;
+        struct an_picked pk;
+        an_contacts_find(&w->cw, w->idx, w->val, nv, c->rows, cols, c->pitch_row, c->pitch_col,
+                         AN_SPECK_FLOORS * c->floor, &fc);
+        an_tracker_pick(&w->tracker, s->t[k], &fc, &pk);
+        put(s, k, c, &pk);
+        if (w->frames_seen++ % AN_ZERO_EVERY == 0)
+            follow_zero(c, w, in, nv, s->rate_hz);
     }
 }

@@ -45,18 +45,21 @@ static int reserve(struct state *st, int64_t need)
     int64_t cap = st->cap ? 2 * st->cap : 4096;
     while (cap < need)
         cap *= 2;
-    double **arrays[] = {&st->w.t,       &st->w.force,   &st->w.area_cm2, &st->w.peak, &st->w.mean,
-                         &st->w.cop_row, &st->w.cop_col, &st->w.p_raw,    &st->w.p,    &st->w.v};
-    for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
-        double *bigger = realloc(*arrays[i], (size_t)cap * sizeof(double));
+    double **d[AN_SERIES_NDOUBLE];
+    uint8_t **b[AN_SERIES_NBYTE];
+    an_series_arrays(&st->w, d, b);
+    for (size_t i = 0; i < AN_SERIES_NDOUBLE; i++) {
+        double *bigger = realloc(*d[i], (size_t)cap * sizeof(double));
         if (!bigger)
             return RM_ENOMEM;
-        *arrays[i] = bigger;
+        *d[i] = bigger;
     }
-    uint8_t *l = realloc(st->w.loaded, (size_t)cap);
-    if (!l)
-        return RM_ENOMEM;
-    st->w.loaded = l;
+    for (size_t i = 0; i < AN_SERIES_NBYTE; i++) {
+        uint8_t *bigger = realloc(*b[i], (size_t)cap);
+        if (!bigger)
+            return RM_ENOMEM;
+        *b[i] = bigger;
+    }
     st->cap = cap;
     return 0;
 }
@@ -68,11 +71,13 @@ static void discard(struct state *st, int64_t k)
         return;
     assert(k <= st->w.n);
     size_t keep = (size_t)(st->w.n - k);
-    double *arrays[] = {st->w.t,       st->w.force,   st->w.area_cm2, st->w.peak, st->w.mean,
-                        st->w.cop_row, st->w.cop_col, st->w.p_raw,    st->w.p,    st->w.v};
-    for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
-        memmove(arrays[i], arrays[i] + k, keep * sizeof(double));
-    memmove(st->w.loaded, st->w.loaded + k, keep);
+    double **d[AN_SERIES_NDOUBLE];
+    uint8_t **b[AN_SERIES_NBYTE];
+    an_series_arrays(&st->w, d, b);
+    for (size_t i = 0; i < AN_SERIES_NDOUBLE; i++)
+        memmove(*d[i], *d[i] + k, keep * sizeof(double));
+    for (size_t i = 0; i < AN_SERIES_NBYTE; i++)
+        memmove(*b[i], *b[i] + k, keep);
     st->w.n -= k;
     st->base += k;
 }
@@ -97,11 +102,12 @@ static int add_segment(struct state *st, int64_t a, int64_t b, const char *label
 {
     struct an_series v;
     an_series_view(&st->w, a, b, &v);
-    int rc = an_motion(&v);
-    if (rc != 0)
-        return rc;
     struct rm_segment seg;
     memset(&seg, 0, sizeof(seg));
+    an_classify_tool(&v, &seg.tool, &seg.axis);
+    int rc = an_motion(&v, seg.tool, seg.axis);
+    if (rc != 0)
+        return rc;
     snprintf(seg.label, sizeof(seg.label), "%s", label);
     seg.from_events = from_events;
     seg.t_start = t_start;
@@ -340,12 +346,16 @@ int an_stream_series(const struct an_series *s, int64_t block, struct an_stream_
         int64_t at = st.w.n;
         if ((rc = reserve(&st, at + count)) != 0)
             break;
-        const double *from[] = {s->t,    s->force,   s->area_cm2, s->peak,
-                                s->mean, s->cop_row, s->cop_col};
-        double *to[] = {st.w.t,    st.w.force,   st.w.area_cm2, st.w.peak,
-                        st.w.mean, st.w.cop_row, st.w.cop_col};
-        for (size_t k = 0; k < sizeof(from) / sizeof(from[0]); k++)
-            memcpy(to[k] + at, from[k] + start, (size_t)count * sizeof(double));
+        /* The per-frame figures (the first AN_SERIES_NINPUT arrays, and
+         * newtrack) come from s; the rest is derived here. */
+        struct an_series src = *s;
+        double **from[AN_SERIES_NDOUBLE], **to[AN_SERIES_NDOUBLE];
+        uint8_t **bfrom[AN_SERIES_NBYTE], **bto[AN_SERIES_NBYTE];
+        an_series_arrays(&src, from, bfrom);
+        an_series_arrays(&st.w, to, bto);
+        for (size_t k = 0; k < AN_SERIES_NINPUT; k++)
+            memcpy(*to[k] + at, *from[k] + start, (size_t)count * sizeof(double));
+        memcpy(st.w.newtrack + at, s->newtrack + start, (size_t)count);
         rc = stream_block(&st, at, count, duration_s);
     }
     return stream_end(&st, rc, all, frames, duration_s);
