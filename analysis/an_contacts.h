@@ -59,6 +59,7 @@ struct an_tracker {
 /* A frame's contacts merged: the tool's, and the largest other one. */
 struct an_picked {
     struct an_contact tool; /* sum 0: none */
+    struct an_contact main; /* the followed region alone: where the tool is */
     struct an_contact other;
     int nother;    /* how many other regions */
     bool newtrack; /* the tool's region is not the one followed until now */

@@ -133,6 +133,14 @@ void an_series_view(const struct an_series *s, int64_t a, int64_t b, struct an_s
  * for every run of loaded frames of one track. Returns 0 or RM_ENOMEM. */
 int an_motion(struct an_series *s, enum rm_tool tool, enum rm_axis axis);
 
+/* ---- muscles.c ---------------------------------------------------------- */
+
+/* The typical rollable length (mm) of the muscle a label names, 0 when the
+ * table does not know it. */
+double an_muscle_length_mm(const char *label);
+/* The muscle a label names, side and case aside: "Calf_Left" -> "calf". */
+void an_muscle_base(const char *label, char *out, size_t len);
+
 /* ---- tool.c ------------------------------------------------------------- */
 
 /* The tool of a segment's frames (a compact contact: a ball; else a

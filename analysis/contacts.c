@@ -264,6 +264,7 @@ void an_tracker_pick(struct an_tracker *tr, double t, const struct an_frame_cont
         tr->rival_since = NAN;
     }
     const struct an_contact *m = &fc->c[main];
+    out->main = *m;
     for (int k = 0; k < fc->n; k++) {
         if (k == main || same_band(m, &fc->c[k]))
             merge(&out->tool, &fc->c[k]);

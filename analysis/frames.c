@@ -244,17 +244,20 @@ static void follow_zero(const struct an_frames *c, struct an_scratch *w, const u
 static void put(struct an_series *s, int64_t k, const struct an_frames *c,
                 const struct an_picked *pk)
 {
-    const struct an_contact *t = &pk->tool, *o = &pk->other;
+    /* Force and pressures are the whole tool's (both legs), its position
+     * the followed region's: a companion region that comes and goes (a leg
+     * lifting, a ghost) does not move it. */
+    const struct an_contact *t = &pk->tool, *o = &pk->other, *m = &pk->main;
     double to_force = c->cal ? c->sensel_mm2 * 1e-3 : 1.0;
     bool any = t->sum > 0;
     s->force[k] = any ? t->sum * to_force : 0;
     s->area_cm2[k] = (double)(any ? t->nsensels : 0) * c->sensel_mm2 / 100.0;
     s->peak[k] = any ? t->peak : 0;
     s->mean[k] = any ? t->sum / (double)t->nsensels : NAN;
-    s->cop_row[k] = any ? t->row_mm : NAN;
-    s->cop_col[k] = any ? t->col_mm : NAN;
-    s->sd_row[k] = any ? t->sd_row_mm : NAN;
-    s->sd_col[k] = any ? t->sd_col_mm : NAN;
+    s->cop_row[k] = any ? m->row_mm : NAN;
+    s->cop_col[k] = any ? m->col_mm : NAN;
+    s->sd_row[k] = any ? m->sd_row_mm : NAN;
+    s->sd_col[k] = any ? m->sd_col_mm : NAN;
     bool other = pk->nother > 0 && o->sum > 0;
     s->oth_force[k] = other ? o->sum * to_force : 0;
     s->oth_row[k] = other ? o->row_mm : NAN;
