@@ -47,33 +47,21 @@ static void usage(FILE *out, const struct command *c)
             "%c%s, through rollmatd's control socket.\n"
             "\n"
             "  -s, --socket PATH  rollmatd's socket (default $ROLLMAT_SOCKET, else\n"
-            "                     $XDG_RUNTIME_DIR/rollmat.sock, else the default session\n"
-            "                     directory's rollmat.sock)\n",
+            "                     $XDG_RUNTIME_DIR/rollmat/rollmat.sock, else\n"
+            "                     ${TMPDIR:-/tmp}/rollmat-UID/rollmat.sock)\n",
             c->name, c->args, c->summary[0] - 'a' + 'A', c->summary + 1);
     if (strcmp(c->name, "status") == 0)
         fprintf(out, "  -j, --json         the daemon's JSON document as is\n");
     fprintf(out, "  -h, --help         this text\n");
 }
 
-static int socket_path(const char *given, char *out, size_t size)
-{
-    const char *env = getenv("ROLLMAT_SOCKET");
-    if (!given && env && *env)
-        given = env;
-    if (given) {
-        if (strlen(given) >= size || strlen(given) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-            return rm_fail(RM_EUSAGE, "%s: path too long for a UNIX socket", given);
-        strcpy(out, given);
-        return 0;
-    }
-    char dir[4096];
-    int rc = rm_control_default_dir(dir, sizeof(dir));
-    return rc < 0 ? rc : rm_control_default_socket(out, size, dir);
-}
-
 /* Sends line and reads the one-line answer into reply. */
-static int exchange(const char *path, const char *line, char *reply, size_t size)
+static int exchange(const struct rm_socket_path *sp, const char *line, char *reply, size_t size)
 {
+    const char *path = sp->path;
+    int rc = rm_control_socket_dir(sp, false);
+    if (rc < 0)
+        return rc;
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     strcpy(addr.sun_path, path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -82,8 +70,10 @@ static int exchange(const char *path, const char *line, char *reply, size_t size
     if (connect(fd, (const struct sockaddr *)&addr, sizeof(addr)) < 0) {
         int err = errno;
         close(fd);
-        return rm_fail(RM_ENOTFOUND, "no rollmatd listening on %s (%s); is it running?", path,
-                       strerror(err));
+        return rm_fail(RM_ENOTFOUND,
+                       "no rollmatd listening on %s (%s, %s); is it running? A daemon "
+                       "elsewhere: --socket PATH or ROLLMAT_SOCKET=PATH",
+                       path, rm_control_socket_origin(sp), strerror(err));
     }
     size_t len = strlen(line), sent = 0;
     while (sent < len) {
@@ -224,12 +214,12 @@ static int run(const struct command *c, int argc, char **argv)
     }
     snprintf(line + len, sizeof(line) - len, "\n");
 
-    char path[128];
+    struct rm_socket_path path;
     rm_clear_error();
-    int rc = socket_path(sock, path, sizeof(path));
+    int rc = rm_control_socket_path(sock, &path);
     char reply[REPLY_MAX];
     if (rc == 0)
-        rc = exchange(path, line, reply, sizeof(reply));
+        rc = exchange(&path, line, reply, sizeof(reply));
     if (rc < 0) {
         rm_log_error_line(rm_last_error(rc));
         return 1;

@@ -15,6 +15,7 @@
 #include "rm_device.h"
 #include "rm_error.h"
 #include "rm_log.h"
+#include "record_feedback.h"
 #include "rm_session.h"
 
 #define LOG_PREFIX "record"
@@ -27,9 +28,12 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: rollmat record [--device SPEC] -o OUT.h5 [--duration S]\n"
                  "                      [--calibration CAL.h5] [--realtime] [--compression 0-9]\n"
+                 "                      [--quiet]\n"
                  "\n"
                  "Records one session from a mat into OUT.h5 until --duration, the end of a\n"
-                 "replayed capture, or SIGINT/SIGTERM; the file is always left valid.\n"
+                 "replayed capture, or SIGINT/SIGTERM; the file is always left valid. On a\n"
+                 "terminal a status line shows time, frames, rate, losses and load; a summary\n"
+                 "line (file, frames, duration, losses) always ends the recording.\n"
                  "\n"
                  "  -d, --device SPEC       the mat, one of:\n");
     rm_device_print_specs(out, 26);
@@ -38,13 +42,14 @@ static void usage(FILE *out)
                  "  -c, --calibration CAL   copy this calibration into the recording\n"
                  "  -r, --realtime          replay a file: capture at the mat's own pace\n"
                  "  -z, --compression N     deflate level of the frames, 0-9 (default 1)\n"
+                 "  -q, --quiet             no live status line, no summary line at the end\n"
                  "  -h, --help              this text\n");
 }
 
 struct record_args {
     const char *device, *out, *calibration;
     double duration_s;
-    bool realtime;
+    bool realtime, quiet;
     int compression;
 };
 
@@ -52,15 +57,20 @@ struct record_args {
 static int parse_args(int argc, char **argv, struct record_args *a)
 {
     static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},   {"output", required_argument, NULL, 'o'},
-        {"duration", required_argument, NULL, 't'}, {"calibration", required_argument, NULL, 'c'},
-        {"realtime", no_argument, NULL, 'r'},       {"compression", required_argument, NULL, 'z'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"device", required_argument, NULL, 'd'},
+        {"output", required_argument, NULL, 'o'},
+        {"duration", required_argument, NULL, 't'},
+        {"calibration", required_argument, NULL, 'c'},
+        {"realtime", no_argument, NULL, 'r'},
+        {"compression", required_argument, NULL, 'z'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     *a = (struct record_args){.device = "usb", .compression = 1};
     rm_cli_getopt_start();
     int c;
-    while ((c = getopt_long(argc, argv, ":d:o:t:c:rz:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:o:t:c:rz:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             a->device = optarg;
@@ -83,6 +93,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
             if (rm_cli_parse_int(COMMAND, "--compression", optarg, 0, 9, &a->compression))
                 return RM_CLI_USAGE;
             break;
+        case 'q':
+            a->quiet = true;
+            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -98,7 +111,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 }
 
 /* Waits for the session to end or a signal; returns the signal or 0. */
-static int wait_for_end(struct rm_session *s, const sigset_t *sigs)
+static int wait_for_end(struct rm_session *s, const sigset_t *sigs, struct rm_record_feedback *fb)
 {
     const struct timespec poll = {0, (long)(POLL_S * 1e9)};
     for (;;) {
@@ -107,7 +120,22 @@ static int wait_for_end(struct rm_session *s, const sigset_t *sigs)
             return sig;
         if (rm_session_wait(s, 0) == 0)
             return 0;
+        struct rm_session_status st;
+        rm_session_status(s, &st);
+        rm_record_feedback_update(fb, &st);
     }
+}
+
+/* How the recording ended, for the summary line. */
+static const char *ended_by(const struct record_args *a, int sig, int rc, char *buf, size_t size)
+{
+    if (sig)
+        snprintf(buf, size, "stopped by %s", strsignal(sig));
+    else if (rc)
+        snprintf(buf, size, "failed");
+    else
+        snprintf(buf, size, "%s", a->duration_s > 0 ? "duration reached" : "end of the input");
+    return buf;
 }
 
 static int record(const struct record_args *a, const sigset_t *sigs)
@@ -125,15 +153,21 @@ static int record(const struct record_args *a, const sigset_t *sigs)
             rc = rm_fail(RM_EFORMAT, "%s: calibration for a %dx%d mat, the device is %ux%u",
                          a->calibration, cal->rows, cal->cols, info->rows, info->cols);
     }
+    struct rm_record_feedback fb;
+    if (rc == 0)
+        rm_record_feedback_init(&fb, a->out, rm_device_info(dev), a->quiet);
     struct rm_session_opts sopts = RM_SESSION_OPTS_DEFAULT;
+    sopts.on_frame = rm_record_feedback_on_frame;
+    sopts.on_frame_user = &fb;
     sopts.compression = a->compression;
     sopts.duration_s = a->duration_s;
     if (rc == 0)
         rc = rm_session_new(&s, dev, a->out, cal, &sopts);
     if (rc == 0)
         rc = rm_session_start(s);
+    int sig = 0;
     if (rc == 0) {
-        int sig = wait_for_end(s, sigs);
+        sig = wait_for_end(s, sigs, &fb);
         if (sig)
             rm_info("%s: stopping", strsignal(sig));
     }
@@ -143,7 +177,8 @@ static int record(const struct record_args *a, const sigset_t *sigs)
             rc = stop_rc;
         struct rm_session_status st;
         rm_session_status(s, &st);
-        rm_info("%s: %lld frames, %.3f s", a->out, (long long)st.frames, st.t);
+        char why[64];
+        rm_record_feedback_summary(&fb, &st, ended_by(a, sig, rc, why, sizeof(why)));
     }
     /* The message of the first failure, before cleanup can replace it. */
     if (rc)

@@ -6,24 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 
 #include "rm_error.h"
 #include "rm_recording.h"
 #include "rm_text.h"
-
-int rm_control_default_socket(char *out, size_t size, const char *dir)
-{
-    const char *runtime = getenv("XDG_RUNTIME_DIR");
-    int n;
-    if (runtime && runtime[0] == '/')
-        n = snprintf(out, size, "%s/%s", runtime, RM_CONTROL_SOCKET_NAME);
-    else
-        n = snprintf(out, size, "%s/%s", dir, RM_CONTROL_SOCKET_NAME);
-    if (n < 0 || (size_t)n >= size || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
-        return rm_fail(RM_ERANGE, "socket path too long for a UNIX socket: %s", out);
-    return 0;
-}
 
 int rm_control_default_dir(char *out, size_t size)
 {

@@ -17,6 +17,7 @@
 static const struct rm_device_backend *const backends[] = {
     &rm_device_backend_usb,
     &rm_device_backend_sim,
+    &rm_device_backend_serial,
     &rm_device_backend_file,
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))

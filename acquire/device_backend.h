@@ -56,6 +56,7 @@ struct rm_device_backend {
 /* The backends, each defined in its own file, listed in device.c's table. */
 extern const struct rm_device_backend rm_device_backend_usb;
 extern const struct rm_device_backend rm_device_backend_sim;
+extern const struct rm_device_backend rm_device_backend_serial;
 extern const struct rm_device_backend rm_device_backend_file;
 
 struct rm_device {

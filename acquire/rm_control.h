@@ -13,16 +13,48 @@
 #ifndef RM_CONTROL_H
 #define RM_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Longest command line, newline excluded. */
 #define RM_CONTROL_LINE_MAX    256
 #define RM_CONTROL_SOCKET_NAME "rollmat.sock"
 
-/* The socket path when none is given: $XDG_RUNTIME_DIR/rollmat.sock, or
- * DIR/rollmat.sock without XDG_RUNTIME_DIR. RM_ERANGE if it does not fit a
+/* Where the control socket is, by one rule for rollmatd and its clients:
+ *
+ *   1. --socket PATH (given, when not NULL),
+ *   2. $ROLLMAT_SOCKET,
+ *   3. $XDG_RUNTIME_DIR/rollmat/rollmat.sock,
+ *   4. ${TMPDIR:-/tmp}/rollmat-UID/rollmat.sock (no XDG_RUNTIME_DIR: ssh,
+ *      a container, cron).
+ *
+ * The directories of 3 and 4 are private to the user (0700, checked by
+ * rm_control_socket_dir()). */
+enum rm_socket_source {
+    RM_SOCKET_OPTION,
+    RM_SOCKET_ENV,
+    RM_SOCKET_RUNTIME_DIR,
+    RM_SOCKET_TMP,
+};
+
+struct rm_socket_path {
+    char path[108]; /* fits sockaddr_un.sun_path */
+    enum rm_socket_source source;
+};
+
+/* Resolves the rule. RM_ERANGE (with a message) for a path too long for a
  * socket address. */
-int rm_control_default_socket(char *out, size_t size, const char *dir);
+int rm_control_socket_path(const char *given, struct rm_socket_path *out);
+
+/* Where the path came from, for messages: "from ROLLMAT_SOCKET", ... */
+const char *rm_control_socket_origin(const struct rm_socket_path *p);
+
+/* For a default path (3 and 4): its directory is created 0700 when create
+ * (the daemon), and must be a directory of this user with no access for
+ * group or others (anyone who can write there could stand in for the
+ * daemon). A client (create false) accepts a directory that does not exist:
+ * connecting then says no daemon is there. 0, or RM_EIO with a message. */
+int rm_control_socket_dir(const struct rm_socket_path *p, bool create);
 
 /* The session directory when none is given:
  * ${XDG_DATA_HOME:-$HOME/.local/share}/rollmat/sessions. */

@@ -55,7 +55,7 @@ enum rm_device_caps {
 struct rm_device;
 
 /* Opens a device from a spec of shared/spec/cli.md (usb, usb:VID:PID[:SERIAL],
- * sim[:SCENARIO], file:PATH.rmw, ...: rm_device_print_specs lists them) and
+ * sim[:SCENARIO], serial:PATH[@BAUD], file:PATH.rmw, ...: rm_device_print_specs lists them) and
  * reads its info block. NULL or "" is the default device (usb). Close with
  * rm_device_close(). An unknown spec is RM_EUSAGE. */
 int rm_device_open(struct rm_device **out, const char *spec, const struct rm_device_opts *opts);

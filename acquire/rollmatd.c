@@ -38,6 +38,7 @@
 #include "rm_control.h"
 #include "rm_device.h"
 #include "rm_error.h"
+#include "rm_history.h"
 #include "rm_log.h"
 #include "rm_recording.h"
 #include "rm_session.h"
@@ -58,12 +59,13 @@
 struct options {
     const char *device;
     char dir[PATH_MAX];
-    char socket[108];
+    struct rm_socket_path socket;
     bool auto_mode;
     double auto_idle_s;
     bool realtime;
     const char *calibration;
     int compression;
+    char history[PATH_MAX]; /* the history finished sessions go to; "" none */
 };
 
 struct daemon {
@@ -71,6 +73,7 @@ struct daemon {
     bool can_reconnect; /* the device comes and goes: keep looking for it */
 
     struct rm_calibration *cal;
+    struct rm_history_queue *history; /* adds finished sessions, off the recording path */
     struct rm_device *dev;
     struct rm_device_tee *tee;
     double next_open;
@@ -108,19 +111,25 @@ static void usage(FILE *out)
             "\n"
             "  -d, --device SPEC      the mat, one of:\n");
     rm_device_print_specs(out, 25);
-    fprintf(out, "  -D, --dir DIR          session directory (default\n"
-                 "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/sessions)\n"
-                 "  -s, --socket PATH      control socket (default $XDG_RUNTIME_DIR/rollmat.sock,\n"
-                 "                         or DIR/rollmat.sock)\n"
-                 "  -a, --auto             start a session when the roller is loaded for 1 s,\n"
-                 "                         end it after --auto-idle seconds without load\n"
-                 "  -i, --auto-idle S      seconds without load that end a session (default 30)\n"
-                 "  -f, --foreground       run in the foreground (always the case: rollmatd never\n"
-                 "                         forks; systemd or the shell puts it in the background)\n"
-                 "  -r, --realtime         replay a file device at the mat's own pace\n"
-                 "  -c, --calibration CAL  copy this calibration into every recording\n"
-                 "  -z, --compression N    deflate level of the frames, 0-9 (default 1)\n"
-                 "  -h, --help             this text\n");
+    fprintf(out,
+            "  -D, --dir DIR          session directory (default\n"
+            "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/sessions)\n"
+            "  -s, --socket PATH      control socket (default $ROLLMAT_SOCKET, else\n"
+            "                         $XDG_RUNTIME_DIR/rollmat/rollmat.sock, else\n"
+            "                         ${TMPDIR:-/tmp}/rollmat-UID/rollmat.sock)\n"
+            "  -a, --auto             start a session when the roller is loaded for 1 s,\n"
+            "                         end it after --auto-idle seconds without load\n"
+            "  -i, --auto-idle S      seconds without load that end a session (default 30)\n"
+            "  -f, --foreground       run in the foreground (always the case: rollmatd never\n"
+            "                         forks; systemd or the shell puts it in the background)\n"
+            "  -r, --realtime         replay a file device at the mat's own pace\n"
+            "  -c, --calibration CAL  copy this calibration into every recording\n"
+            "  -z, --compression N    deflate level of the frames, 0-9 (default 1)\n"
+            "  -H, --history DB       add each finished session to this history (default\n"
+            "                         ${XDG_DATA_HOME:-~/.local/share}/rollmat/history.sqlite)\n"
+            "  -N, --no-history       keep no history\n"
+            "  -h, --help             this text\n"
+            "      --version          print the version\n");
 }
 
 /* 0, 2 after a usage error, -1 after --help. */
@@ -136,14 +145,18 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"realtime", no_argument, NULL, 'r'},
         {"calibration", required_argument, NULL, 'c'},
         {"compression", required_argument, NULL, 'z'},
+        {"history", required_argument, NULL, 'H'},
+        {"no-history", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     *o = (struct options){.device = "usb", .auto_idle_s = AUTO_IDLE_DEFAULT_S, .compression = 1};
-    const char *dir = NULL, *sock = NULL;
+    const char *dir = NULL, *sock = NULL, *history = NULL;
+    bool no_history = false;
     rm_cli_getopt_start();
     int c;
-    while ((c = getopt_long(argc, argv, ":d:D:s:ai:frc:z:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:D:s:ai:frc:z:H:Nh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->device = optarg;
@@ -174,8 +187,17 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (rm_cli_parse_int(RM_CLI_DAEMON, "--compression", optarg, 0, 9, &o->compression))
                 return RM_CLI_USAGE;
             break;
+        case 'H':
+            history = optarg;
+            break;
+        case 'N':
+            no_history = true;
+            break;
         case 'h':
             usage(stdout);
+            return -1;
+        case 'V':
+            printf("rollmatd %s\n", ROLLMAT_VERSION);
             return -1;
         default:
             return rm_cli_bad_option(RM_CLI_DAEMON, c, argv);
@@ -191,13 +213,17 @@ static int parse_args(int argc, char **argv, struct options *o)
     } else if (rm_control_default_dir(o->dir, sizeof(o->dir)) < 0) {
         return rm_cli_usage_error(RM_CLI_DAEMON, "%s", rm_last_error(RM_EUSAGE));
     }
-    if (sock) {
-        if (strlen(sock) >= sizeof(o->socket))
-            return rm_cli_usage_error(RM_CLI_DAEMON, "--socket path is too long for a UNIX socket");
-        strcpy(o->socket, sock);
-    } else if (rm_control_default_socket(o->socket, sizeof(o->socket), o->dir) < 0) {
+    if (history && no_history)
+        return rm_cli_usage_error(RM_CLI_DAEMON, "--history and --no-history exclude each other");
+    if (history && (!history[0] || strlen(history) >= sizeof(o->history)))
+        return rm_cli_usage_error(RM_CLI_DAEMON, "--history needs a path shorter than %zu",
+                                  sizeof(o->history));
+    if (history)
+        strcpy(o->history, history);
+    else if (!no_history && rm_history_default_path(o->history, sizeof(o->history)) < 0)
+        o->history[0] = '\0'; /* no home to keep it in: recording matters more */
+    if (rm_control_socket_path(sock, &o->socket) < 0)
         return rm_cli_usage_error(RM_CLI_DAEMON, "%s", rm_last_error(RM_ERANGE));
-    }
     return 0;
 }
 
@@ -381,6 +407,8 @@ static int end_session(struct daemon *d, const char *why)
         rc = 0;
     } else {
         snprintf(d->last_session, sizeof(d->last_session), "%s", d->session_name);
+        if (d->history) /* the file is closed: analysed and stored by the queue's thread */
+            rm_history_queue_push(d->history, d->session_path);
     }
     d->segment[0] = '\0';
     return rc;
@@ -709,9 +737,13 @@ int main(int argc, char **argv)
     int rc = sigfd < 0 ? rm_fail(RM_EIO, "signalfd: %s", strerror(errno)) : make_dir(d.o.dir);
     if (rc == 0 && d.o.calibration)
         rc = rm_calibration_load(d.o.calibration, &d.cal);
+    if (rc == 0 && d.o.history[0])
+        rc = rm_history_queue_new(&d.history, d.o.history);
     struct rm_control_server *srv = NULL;
     if (rc == 0)
-        rc = rm_control_server_open(&srv, d.o.socket);
+        rc = rm_control_socket_dir(&d.o.socket, true);
+    if (rc == 0)
+        rc = rm_control_server_open(&srv, d.o.socket.path);
     if ((caps & RM_DEVICE_REPLAY) && !d.o.realtime)
         rm_warn("%s replays as fast as it can be read, before any session can start: "
                 "give --realtime",
@@ -720,7 +752,7 @@ int main(int argc, char **argv)
     if (rc == 0 && !d.can_reconnect)
         rc = open_device(&d);
     if (rc == 0) {
-        rm_info("recording into %s; control socket %s%s", d.o.dir, d.o.socket,
+        rm_info("recording into %s; control socket %s%s", d.o.dir, d.o.socket.path,
                 d.o.auto_mode ? "; automatic sessions" : "");
         rc = run(&d, sigfd, srv);
     }
@@ -729,6 +761,7 @@ int main(int argc, char **argv)
     /* A load cut short by shutdown, not by the runner: its frames are kept. */
     d.tentative = false;
     end_session(&d, "shutting down");
+    rm_history_queue_free(d.history); /* adds what is queued first */
     close_device(&d);
     rm_control_server_close(srv);
     rm_calibration_free(d.cal);

@@ -46,7 +46,7 @@ static void usage(FILE *out)
             "                       for a repeated name) and DIR/summary.csv (one row per\n"
             "                       segment); a bad file is reported and skipped\n"
             "  --jobs N             files analysed at once (default: the number of cores)\n"
-            "  --help               this text\n"
+            "  -h, --help           this text\n"
             "\n"
             "Exit: 0 ok, 1 run-time failure, 2 usage, 3 a file was not a valid recording\n"
             "or a profile/calibration file was bad.\n");
@@ -139,6 +139,13 @@ static int write_json_file(const char *path, const struct rm_analysis_result *re
     return an_file_commit(NULL, tmp, path);
 }
 
+static void (*advice_hook)(struct rm_analysis_result *r);
+
+void rm_cmd_analyze_set_advice_hook(void (*hook)(struct rm_analysis_result *r))
+{
+    advice_hook = hook;
+}
+
 static int analyse_one(struct batch *b, size_t i)
 {
     struct rm_analysis_result *res = NULL;
@@ -146,6 +153,8 @@ static int analyse_one(struct batch *b, size_t i)
     int rc = rm_analysis_run(b->files[i], b->opts, &res);
     if (rc != 0)
         return rc;
+    if (advice_hook)
+        advice_hook(res);
     if (b->out_dir) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s.analysis.json", b->out_dir, b->names[i]);
@@ -226,7 +235,7 @@ int rm_cmd_analyze(int argc, char **argv)
     long jobs = 0;
     int c;
     rm_cli_getopt_start();
-    while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json_out = true;

@@ -443,3 +443,16 @@ int an_session_finish(struct an_session *ss, const struct an_doc_input *in, int6
     memset(ss, 0, sizeof(*ss));
     return 0;
 }
+
+int rm_segment_add_advice(struct rm_segment *seg, const char *sentence)
+{
+    char *copy = strdup(sentence);
+    char **grown = copy ? realloc(seg->advice, (seg->nadvice + 1) * sizeof(*grown)) : NULL;
+    if (!grown) {
+        free(copy);
+        return RM_ENOMEM;
+    }
+    grown[seg->nadvice++] = copy;
+    seg->advice = grown;
+    return 0;
+}

@@ -228,6 +228,11 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
 
 void rm_analysis_result_free(struct rm_analysis_result *r);
 
+/* Appends a copy of sentence (valid UTF-8) to seg's advice, after the
+ * analysis's own: for advice that needs more than the one recording (the
+ * history's recurring spots). 0 or RM_ENOMEM. */
+int rm_segment_add_advice(struct rm_segment *seg, const char *sentence);
+
 /* ---- serializers (document.c) ------------------------------------------- */
 
 /* The spec's JSON document of r, built on demand. New reference; NULL
@@ -250,5 +255,11 @@ void rm_analysis_cleanup(void);
 
 /* `rollmat analyze` (shared/spec/cli.md). */
 int rm_cmd_analyze(int argc, char **argv);
+
+/* A function `rollmat analyze` calls on every result before writing or
+ * printing it, to add advice that needs more than the one recording (the
+ * CLI sets history/'s rm_history_advise; analysis/ does not depend on
+ * history/). NULL, the default: none. Set it before any analysis runs. */
+void rm_cmd_analyze_set_advice_hook(void (*hook)(struct rm_analysis_result *r));
 
 #endif

@@ -28,8 +28,8 @@ static void usage(FILE *out)
             "Validates a recording and prints its summary: grid, pitch, frames, duration,\n"
             "rate, loss counters, events, calibration, and whether its writer closed it.\n"
             "\n"
-            "  --json     print the summary as one JSON object\n"
-            "  -h, --help this text\n"
+            "  --json      print the summary as one JSON object\n"
+            "  -h, --help  this text\n"
             "\n"
             "Exit status: 0 valid, 2 usage error, 3 not a valid recording, 1 other failure.\n");
 }
@@ -62,6 +62,19 @@ static size_t dead_sensels(const struct rm_calibration *cal)
     return dead;
 }
 
+/* What a stored time means when it names no zone: a vendor's export keeps
+ * the clock of the computer that recorded it, in a zone nobody wrote down
+ * (rollmat's own recordings are UTC, "...Z"). */
+static const char *zone_note(const char *iso)
+{
+    /* The zone follows the date (YYYY-MM-DD, whose '-' are no offset). */
+    size_t date_len = strlen("YYYY-MM-DD");
+    const char *rest = strlen(iso) > date_len ? iso + date_len : "";
+    if (!iso[0] || strpbrk(rest, "Z+-"))
+        return "";
+    return " (local time, zone unknown)";
+}
+
 static void print_text(struct rm_rec_reader *r, const struct span *s)
 {
     const struct rm_rec_meta *m = rm_rec_meta(r);
@@ -72,7 +85,7 @@ static void print_text(struct rm_rec_reader *r, const struct span *s)
            rm_rec_complete(r) ? "complete"
                               : "INCOMPLETE (its writer never closed it; data up to the last "
                                 "flush)");
-    printf("created       %s\n", m->created_utc);
+    printf("created       %s%s\n", m->created_utc, zone_note(m->created_utc));
     printf("device        %s, serial %s, firmware %s\n", m->device_model,
            m->device_serial[0] ? m->device_serial : "-",
            m->device_firmware[0] ? m->device_firmware : "-");
@@ -101,8 +114,9 @@ static void print_text(struct rm_rec_reader *r, const struct span *s)
         printf("calibration   table curve of %zu points", cal->table_len);
     else
         printf("calibration   power curve %g * x^%g kPa", cal->curve_a, cal->curve_b);
-    printf(", %zu dead sensels, mat serial %s, created %s\n", dead_sensels(cal),
-           cal->device_serial[0] ? cal->device_serial : "-", cal->created_utc);
+    printf(", %zu dead sensels, mat serial %s, created %s%s\n", dead_sensels(cal),
+           cal->device_serial[0] ? cal->device_serial : "-", cal->created_utc,
+           zone_note(cal->created_utc));
 }
 
 static json_t *calibration_json(const struct rm_calibration *cal)

@@ -1,6 +1,7 @@
 /* `rollmat COMMAND ...`: one binary, one table of subcommands. A command is
  * listed here only once it works. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "rm_cmd_info.h"
 #include "rm_commands.h"
 #include "rm_control.h"
+#include "rm_history.h"
 #include "rm_import.h"
 #include "rm_log.h"
 #include "rm_plot.h"
@@ -25,6 +27,8 @@ static const struct rm_command commands[] = {
     {"analyze", "judge the rolling: speed, pauses, holds, pressure, scores, advice",
      rm_cmd_analyze},
     {"plot", "draw a recording's pictures and its HTML report with gnuplot", rm_cmd_plot},
+    {"history", "remember sessions: tender spots that come back, trends per muscle",
+     rm_cmd_history},
     {"import", "turn a Tekscan or XSENSOR ASCII export into a recording", rm_cmd_import},
     {"start", "rollmatd: start a session [and a segment LABEL]", rm_cmd_start},
     {"stop", "rollmatd: end the segment and the session", rm_cmd_stop},
@@ -39,7 +43,9 @@ static void usage(FILE *out)
     fprintf(out, "usage: rollmat COMMAND [OPTIONS] ...\n\ncommands:\n");
     for (const struct rm_command *c = commands; c->name; c++)
         fprintf(out, "  %-12s %s\n", c->name, c->summary);
-    fprintf(out, "\n`rollmat COMMAND --help` describes a command.\n");
+    fprintf(out, "\noptions:\n"
+                 "  -h, --help   this text; `rollmat COMMAND --help` describes a command\n"
+                 "  --version    print the version (after any command, too)\n");
 }
 
 /* stdout is buffered: a full disk or a closed pipe shows only when it is
@@ -59,6 +65,17 @@ static int finish_stdout(int rc)
     return rc;
 }
 
+/* --version anywhere among a command's options (before "--") answers like
+ * `rollmat --version`, so that every command takes it without each having
+ * to list it. */
+static bool asks_version(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--version") == 0)
+            return true;
+    return false;
+}
+
 static int run(int argc, char **argv)
 {
     if (argc < 2) {
@@ -69,7 +86,7 @@ static int run(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (strcmp(argv[1], "--version") == 0) {
+    if (asks_version(argc, argv)) {
         printf("rollmat %s\n", ROLLMAT_VERSION);
         return 0;
     }
@@ -81,5 +98,7 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* A recurring tender spot in the runner's history is advice too. */
+    rm_cmd_analyze_set_advice_hook(rm_history_advise);
     return finish_stdout(run(argc, argv));
 }

@@ -18,6 +18,7 @@
 #include "rm_error.h"
 #include "rm_h5.h"
 #include "rm_import.h"
+#include "rm_progress.h"
 #include "rm_recording.h"
 
 #define LOG_PREFIX "import"
@@ -36,6 +37,9 @@ static int stopped(const char *name)
 /* What the first pass learns. */
 struct survey {
     const char *name;
+    FILE *in;
+    double size; /* of the file, bytes */
+    struct rm_progress *progress;
     struct rm_import_header h;
     bool have_header;
     int64_t frames;
@@ -76,6 +80,9 @@ static int survey_frame(void *ctx, const struct rm_import_header *h,
     s->last_number = f->number;
     s->last_t = f->t;
     s->frames++;
+    /* The first pass is the first half of the work. */
+    if (s->progress->on)
+        rm_progress_update(s->progress, (double)ftell(s->in), 2 * s->size, "reading");
     for (size_t i = 0; i < n; i++) {
         s->blank_always[i] &= f->blank[i];
         double v = f->values[i];
@@ -127,6 +134,8 @@ static int write_frame(void *ctx, const struct rm_import_header *h, const struct
         }
     }
     wr->frames++;
+    rm_progress_update(wr->survey->progress, (double)(wr->survey->frames + wr->frames),
+                       2.0 * (double)wr->survey->frames, "writing");
     int rc = rm_rec_writer_append(wr->w, f->t, (uint64_t)f->number, wr->counts);
     if (rc)
         return rc == RM_EUSAGE ? rm_fail(RM_EFORMAT,
@@ -312,7 +321,11 @@ int rm_import_file(const char *in_path, const char *out_path, enum rm_import_for
     if (format == RM_IMPORT_GUESS)
         rc = rm_import_guess(in, in_path, &format);
 
-    struct survey s = {.name = in_path};
+    struct rm_progress progress;
+    rm_progress_start(&progress, "import");
+    struct stat st;
+    struct survey s = {.name = in_path, .in = in, .progress = &progress};
+    s.size = fstat(fileno(in), &st) == 0 ? (double)st.st_size : 0;
     if (!rc) {
         struct rm_import_sink sink = {.header = survey_header, .frame = survey_frame, .ctx = &s};
         rc = rm_import_parse(in, in_path, format, sensor, &sink);
@@ -338,6 +351,7 @@ int rm_import_file(const char *in_path, const char *out_path, enum rm_import_for
     }
     free(tmp);
     fclose(in);
+    rm_progress_end(&progress);
     free(s.blank_always);
     rm_codes_free(s.codes);
     return rc;

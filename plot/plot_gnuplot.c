@@ -186,3 +186,19 @@ int rm_gnuplot_run(const char *gnuplot, const char *tmpdir, const char *vars_pat
                        line);
     return rm_fail(RM_EEXTERNAL, "%s: gnuplot failed: %s", what, line);
 }
+
+int rm_gnuplot_draw(const char *gnuplot, const char *tmpdir, const char *script,
+                    const char *vars_path, const char *partial, const char *final, const char *what)
+{
+    char script_path[4096];
+    int rc = rm_plot_script_path(script, tmpdir, script_path, sizeof(script_path));
+    if (rc)
+        return rc;
+    rc = rm_gnuplot_run(gnuplot, tmpdir, vars_path, script_path, what);
+    if (rc)
+        return rc;
+    if (rename(partial, final) != 0)
+        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
+    rm_info("wrote %s", final);
+    return 0;
+}

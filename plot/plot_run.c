@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "plot_internal.h"
+#include "rm_progress.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_recording.h"
@@ -124,18 +125,11 @@ static int close_vars(FILE *f, const char *vars_path)
 static int draw(struct run *run, const char *script, const char *vars_path, const char *final,
                 const char *what)
 {
-    char script_path[4096];
-    int rc = rm_plot_script_path(script, run->tmpdir, script_path, sizeof(script_path));
-    if (rc)
-        return rc;
-    rc = rm_gnuplot_run(run->gnuplot, run->tmpdir, vars_path, script_path, what);
-    if (rc)
-        return rc;
-    if (rename(run->partial, final) != 0)
-        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
-    run->partial[0] = '\0';
-    rm_info("wrote %s", final);
-    return 0;
+    int rc =
+        rm_gnuplot_draw(run->gnuplot, run->tmpdir, script, vars_path, run->partial, final, what);
+    if (!rc)
+        run->partial[0] = '\0';
+    return rc;
 }
 
 /* The partial name gnuplot writes for out_dir/name. */
@@ -677,18 +671,26 @@ static int plot_all(struct run *run, char *report_path, size_t report_path_size)
         rc = RM_ENOMEM;
         goto out;
     }
+    /* Reading each segment's frames, drawing it, the overview. */
+    struct rm_progress progress;
+    rm_progress_start(&progress, "plot");
+    double steps = 2.0 * (double)n + 1;
     struct seg_data scale = {.integral_max = 0};
     for (size_t i = 0; i < n && !rc; i++) {
         rm_plot_file_stem(r->segments[i].label, taken, i, sd[i].stem, sizeof(sd[i].stem));
         taken[i] = sd[i].stem;
+        rm_progress_update(&progress, (double)i, steps, sd[i].stem);
         rc = prepare_segment(run, i, &sd[i]);
         scale.integral_max = fmax(scale.integral_max, sd[i].integral_max);
         scale.peak_max = fmax(scale.peak_max, sd[i].peak_max);
         scale.kymo_max = fmax(scale.kymo_max, sd[i].kymo_max);
         scale.speed_max = fmax(scale.speed_max, sd[i].speed_max);
     }
-    for (size_t i = 0; i < n && !rc; i++)
+    for (size_t i = 0; i < n && !rc; i++) {
+        rm_progress_update(&progress, (double)(n + i), steps, sd[i].stem);
         rc = draw_segment(run, i, &sd[i], &scale);
+    }
+    rm_progress_update(&progress, 2.0 * (double)n, steps, "overview and report");
     char overview[64] = "";
     if (!rc && n > 0)
         rc = plot_overview(run, overview, sizeof(overview));
@@ -696,6 +698,7 @@ static int plot_all(struct run *run, char *report_path, size_t report_path_size)
         rc = write_json(run, "analysis.json");
     if (!rc)
         rc = write_report(run, n > 0 ? overview : NULL, report_path, report_path_size);
+    rm_progress_end(&progress);
 out:
     free(sd);
     free(taken);

@@ -9,18 +9,24 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libusb-1.0-0-dev
+  libusb-1.0-0-dev libserialport-dev
   libhdf5-dev hdf5-tools
   libfftw3-dev
   zlib1g-dev libdeflate-dev
   libjansson-dev
   libinih-dev
+  # the history of sessions (SQLite) and its content hash (SHA-256)
+  libsqlite3-dev libssl-dev
   gnuplot-nox
   # tests: real HDF5 from Python, libusb replay, fuzzing, unit tests
   libcmocka-dev
   umockdev libumockdev-dev gir1.2-umockdev-1.0
   python3 python3-h5py python3-numpy python3-gi
   clang
+  # packaging: bash completion (its helpers), man pages (man -l), the .deb
+  bash-completion man-db groff-base dpkg-dev
+  # the reference firmware (firmware/avr-mat16) and its simulation in the suite
+  gcc-avr avr-libc binutils-avr simavr libsimavr-dev libelf-dev
 )
 if [[ ${1:-} == --browser ]]; then
   packages+=(chromium)

@@ -20,6 +20,7 @@
 #include "rm_log.h"
 #include "rm_recording.h"
 #include "rm_sim.h"
+#include "rm_utc.h"
 #include "rm_wire.h"
 
 static void usage(FILE *out)
@@ -37,6 +38,8 @@ static void usage(FILE *out)
     fprintf(out, "\n"
                  "  --plan FILE       a plan file\n"
                  "  --seed N          session randomness: noise, wobble, load (default 1)\n"
+                 "  --created-utc T   the recording's date, YYYY-MM-DDTHH:MM:SSZ (default: the\n"
+                 "                    plan's `date`, else now)\n"
                  "  -o, --output OUT  the recording (.h5) or capture (.rmw) to write\n"
                  "  --truth OUT.json  what really happened, for checking the analysis\n"
                  "  -h, --help        this text\n");
@@ -68,7 +71,7 @@ static int finish_file(const char *tmp, const char *path, int rc)
     return rc;
 }
 
-static int write_recording(struct rm_sim *sim, const char *path)
+static int write_recording(struct rm_sim *sim, const char *path, const char *created_utc)
 {
     struct rm_mat_info info;
     struct rm_rec_meta meta = {0};
@@ -80,6 +83,7 @@ static int write_recording(struct rm_sim *sim, const char *path)
         return RM_ENOMEM;
 
     rm_sim_info(sim, &info);
+    snprintf(meta.created_utc, sizeof(meta.created_utc), "%s", created_utc);
     snprintf(meta.device_model, sizeof(meta.device_model), "%s", info.model);
     snprintf(meta.device_serial, sizeof(meta.device_serial), "%s", info.serial);
     snprintf(meta.device_firmware, sizeof(meta.device_firmware), "%s", info.firmware);
@@ -189,15 +193,12 @@ static int write_truth(struct rm_sim *sim, const char *path, char **tmp_out)
 int rm_cmd_sim(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"scenario", required_argument, NULL, 's'},
-        {"plan", required_argument, NULL, 'p'},
-        {"seed", required_argument, NULL, 'S'},
-        {"output", required_argument, NULL, 'o'},
-        {"truth", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"scenario", required_argument, NULL, 's'}, {"plan", required_argument, NULL, 'p'},
+        {"seed", required_argument, NULL, 'S'},     {"output", required_argument, NULL, 'o'},
+        {"truth", required_argument, NULL, 't'},    {"created-utc", required_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
-    const char *scenario = NULL, *plan_path = NULL, *out = NULL, *truth = NULL;
+    const char *scenario = NULL, *plan_path = NULL, *out = NULL, *truth = NULL, *created = NULL;
     int64_t seed = 1;
     int c;
     rm_cli_getopt_start();
@@ -219,6 +220,14 @@ int rm_cmd_sim(int argc, char **argv)
         case 't':
             truth = optarg;
             break;
+        case 'C': {
+            int64_t epoch;
+            if (rm_utc_parse(optarg, &epoch) != 0)
+                return rm_cli_usage_error(
+                    COMMAND, "--created-utc: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'", optarg);
+            created = optarg;
+            break;
+        }
         case 'h':
             usage(stdout);
             return 0;
@@ -261,7 +270,9 @@ int rm_cmd_sim(int argc, char **argv)
     if (!rc && truth)
         rc = write_truth(sim, truth, &truth_tmp);
     if (!rc)
-        rc = ends_with(out, ".rmw") ? write_capture(sim, out) : write_recording(sim, out);
+        rc = ends_with(out, ".rmw")
+                 ? write_capture(sim, out)
+                 : write_recording(sim, out, created ? created : rm_sim_created_utc(sim));
     if (truth_tmp) {
         bool out_written = rc == 0;
         rc = finish_file(truth_tmp, truth, rc);

@@ -165,6 +165,11 @@ static void seed_noise(struct rm_sim *sim)
     sim_rng_seed(&sim->noise_rng, sim->seed ^ 0x6e6f697365ull);
 }
 
+const char *rm_sim_created_utc(const struct rm_sim *sim)
+{
+    return sim->created_utc;
+}
+
 int rm_sim_new(struct rm_sim **out, const struct rm_sim_plan *plan, uint64_t seed)
 {
     *out = NULL;
@@ -172,6 +177,7 @@ int rm_sim_new(struct rm_sim **out, const struct rm_sim_plan *plan, uint64_t see
     if (!sim)
         return RM_ENOMEM;
     snprintf(sim->plan_name, sizeof(sim->plan_name), "%s", plan->name);
+    snprintf(sim->created_utc, sizeof(sim->created_utc), "%s", plan->created_utc);
     sim->seed = seed;
     sim->mat = plan->mat;
     sim->pitch_row_mm = plan->mat.pitch_row_um / 1000.0;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rm_error.h"
+#include "rm_utc.h"
 #include "sim_internal.h"
 
 #define MAX_TOKENS     16
@@ -546,6 +547,20 @@ static int parse_command(struct parser *ps, const struct token *tok, int ntok)
         }
         if (!c->text[0])
             return fail(ps, "mark: a text is required");
+        return 0;
+    }
+    if (strcmp(cmd, "date") == 0) {
+        /* The session's date, so that a history of sessions over weeks
+         * can be simulated (docs/history.md); not part of the timeline. */
+        int64_t epoch;
+        if ((rc = check_args(ps, tok, ntok, 1, NULL)))
+            return rc;
+        if (ps->plan->created_utc[0])
+            return fail(ps, "date: the plan already has a date");
+        if (rm_utc_parse(bare(tok, ntok, 0), &epoch) != 0)
+            return fail(ps, "date: expected YYYY-MM-DDTHH:MM:SSZ, got %s", bare(tok, ntok, 0));
+        /* rm_utc_parse took exactly 20 characters. */
+        memcpy(ps->plan->created_utc, bare(tok, ntok, 0), 21);
         return 0;
     }
     if (strcmp(cmd, "drop") == 0) {

@@ -91,6 +91,11 @@ void rm_sim_free(struct rm_sim *sim);
  * "rollmat-sim", serial/grid/pitch (um)/adc_bits/rate from the plan. */
 void rm_sim_info(const struct rm_sim *sim, struct rm_mat_info *out);
 
+/* The recording's created_utc from the plan's `date` command, or "" when
+ * the plan has none (the writer then stamps the time of writing). Owned by
+ * sim. */
+const char *rm_sim_created_utc(const struct rm_sim *sim);
+
 /* Length of the plan (s), frames the device samples over it (dropped ones
  * included) and frames delivered (dropped ones excluded). */
 double rm_sim_duration_s(const struct rm_sim *sim);

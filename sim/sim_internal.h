@@ -88,6 +88,7 @@ struct sim_mat_params {
 struct rm_sim_plan {
     char name[256];
     struct sim_mat_params mat;
+    char created_utc[24]; /* `date`: the recording's created_utc; "" = now */
     struct sim_cmd *cmds; /* owned */
     size_t ncmds, cap;
 };
@@ -188,6 +189,7 @@ struct sim_drop {
 
 struct rm_sim {
     char plan_name[256];
+    char created_utc[24]; /* from the plan's `date`; "" = now */
     uint64_t seed;
     struct sim_mat_params mat;
     double pitch_row_mm, pitch_col_mm;

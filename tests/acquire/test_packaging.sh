@@ -6,11 +6,14 @@ src="$ROLLMAT_SOURCE_DIR/packaging"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-exec_line=$(grep '^ExecStart=' "$src/rollmatd.service")
-[[ "$exec_line" == "ExecStart=/usr/local/bin/rollmatd "* ]] || {
+# The unit is configured at install time (packaging/CMakeLists.txt); here it
+# is configured as an install into the build tree would.
+exec_line=$(grep '^ExecStart=' "$src/rollmatd.service.in")
+[[ "$exec_line" == "ExecStart=@CMAKE_INSTALL_FULL_BINDIR@/rollmatd "* ]] || {
     echo "FAIL: unexpected $exec_line"; exit 1; }
-sed "s|^ExecStart=/usr/local/bin/rollmatd|ExecStart=$ROLLMAT_BIN_DIR/rollmatd|" \
-    "$src/rollmatd.service" > "$tmp/rollmatd.service"
+sed "s|@CMAKE_INSTALL_FULL_BINDIR@|$ROLLMAT_BIN_DIR|; s|@ROLLMAT_SYSTEMD_USER_UNIT_DIR@|$tmp|" \
+    "$src/rollmatd.service.in" > "$tmp/rollmatd.service"
+grep -q @ "$tmp/rollmatd.service" && { echo "FAIL: unconfigured @VAR@ left"; exit 1; }
 if command -v systemd-analyze >/dev/null; then
     # verify prints problems and fails on a bad unit.
     out=$(systemd-analyze verify --man=no "$tmp/rollmatd.service" 2>&1) || {
@@ -19,7 +22,7 @@ if command -v systemd-analyze >/dev/null; then
 fi
 # The options of ExecStart are rollmatd's: parse them (with --help, which
 # exits before doing anything).
-read -r -a argv <<< "${exec_line#ExecStart=/usr/local/bin/rollmatd }"
+read -r -a argv <<< "${exec_line#ExecStart=@CMAKE_INSTALL_FULL_BINDIR@/rollmatd }"
 "$ROLLMAT_BIN_DIR/rollmatd" "${argv[@]}" --help > /dev/null
 
 rules=$(grep -v '^#' "$src/70-rollmat.rules" | grep -v '^$')

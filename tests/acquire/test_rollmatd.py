@@ -2,12 +2,14 @@
 in real time (--device file:X.rmw --realtime), driven through its socket by
 the real `rollmat` client and by raw lines; recordings checked with h5py.
 
-    test_rollmatd.py control|sigterm|sigkill|auto|auto_stop|auto_sigterm|auto_fail|socket
+    test_rollmatd.py control|sigterm|sigkill|auto|auto_stop|auto_sigterm|auto_fail|socket|
+                     history
 """
 import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -74,14 +76,18 @@ def write_capture(path, frames, model=b"test-mat1"):
 # ---- the daemon ------------------------------------------------------------
 
 class Daemon:
-    def __init__(self, capture, *extra, sock=None, dirname="sessions"):
+    def __init__(self, capture, *extra, sock=None, dirname="sessions", env=None):
         self.dir = os.path.join(TMP, dirname)
         self.sock = sock or os.path.join(TMP, "ctl.sock")
         self.log = open(os.path.join(TMP, "rollmatd.log"), "ab")
+        if env is None:
+            # Only test_history keeps a history: the others must not leave
+            # sessions in the suite's default one (analyze reads it).
+            extra += ("--no-history",)
         self.proc = subprocess.Popen(
             [ROLLMATD, "--device", "file:" + capture, "--realtime", "--dir", self.dir,
              "--socket", self.sock, "--foreground", *extra],
-            stdout=self.log, stderr=self.log)
+            stdout=self.log, stderr=self.log, env=dict(os.environ, **(env or {})))
         DAEMONS.append(self.proc)
         deadline = time.monotonic() + WAIT_S
         while time.monotonic() < deadline:
@@ -372,6 +378,44 @@ def test_socket():
           and r.stderr.count("\n") == 1, "client without daemon: %r" % r.stderr)
 
 
+def test_history():
+    """Each finished session goes into the history: the default one, one
+    given with --history, none with --no-history; the next session starts
+    while the last is still being analysed."""
+    frames = make_frames(2500, loaded=lambda i: True)
+    cap = os.path.join(TMP, "mat.rmw")
+    write_capture(cap, frames)
+    for mode in ("default", "given", "none"):
+        xdg = os.path.join(TMP, "xdg-" + mode)
+        given = os.path.join(TMP, "given.sqlite")
+        extra = {"default": [], "given": ["--history", given], "none": ["--no-history"]}[mode]
+        d = Daemon(cap, *extra, dirname="sessions-" + mode, env={"XDG_DATA_HOME": xdg})
+        names = []
+        for label in ("calf-left", "calf-right"):
+            rc, name, err = d.client("start", label)
+            check(rc == 0, "start: %r" % err)
+            d.wait_for("frames", lambda st: st["session"] and st["session"]["frames"] >= 100)
+            rc, out, err = d.client("stop")
+            check(rc == 0, "stop: %r" % err)
+            names.append(name)
+        check(d.signal(signal.SIGTERM) == 0, "exit code after SIGTERM")
+        default = os.path.join(xdg, "rollmat", "history.sqlite")
+        db = {"default": default, "given": given, "none": None}[mode]
+        if db is None:
+            check(not os.path.exists(default), "--no-history made a history")
+            continue
+        check(not (mode == "given" and os.path.exists(default)), "default used with --history")
+        c = sqlite3.connect(db)
+        rows = c.execute("SELECT recording_path, device_serial FROM sessions"
+                         " ORDER BY recording_path").fetchall()
+        labels = [r[0] for r in c.execute("SELECT label FROM segments ORDER BY label")]
+        c.close()
+        want = [(os.path.realpath(os.path.join(d.dir, n)), "TEST-0007") for n in sorted(names)]
+        check(rows == want, "%s: history %r, want %r" % (mode, rows, want))
+        check(labels == ["calf-left", "calf-right"], "segments %r" % labels)
+
+
+
 def no_controls(text):
     """Whether text (str) holds no control character but newlines."""
     return not any((ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f for c in text)
@@ -410,7 +454,7 @@ def test_text():
               "rollmat %s: %r" % (" ".join(args), out))
 
 
-TESTS = {"control": test_control, "text": test_text, "sigterm": test_sigterm, "sigkill": test_sigkill,
+TESTS = {"control": test_control, "text": test_text, "history": test_history, "sigterm": test_sigterm, "sigkill": test_sigkill,
          "auto": test_auto, "auto_stop": test_auto_stop,
          "auto_sigterm": test_auto_sigterm,
          "auto_fail": test_auto_fail, "socket": test_socket}

@@ -58,6 +58,16 @@ check 0 "load scenario to .rmw" -- "$ROLLMAT" sim --scenario load --seed 2 -o "$
 # The truth written over the recording: a usage error, nothing written.
 check 2 "--truth naming the output" -- "$ROLLMAT" sim --scenario zero -o "$tmp/same.h5" --truth "$tmp/same.h5"
 [ ! -e "$tmp/same.h5" ] || { echo "FAIL: --truth over -o wrote $(file -b "$tmp/same.h5")"; fails=$((fails + 1)); }
+# The recording's date: from the plan's `date`, overridden by --created-utc.
+printf 'date 2026-09-01T07:15:00Z\nidle 1\n' >"$tmp/dated.plan"
+check 0 "a dated plan" -- "$ROLLMAT" sim --plan "$tmp/dated.plan" -o "$tmp/d.h5"
+check 0 "info on it" -- "$ROLLMAT" info "$tmp/d.h5"
+grep -q "created *2026-09-01T07:15:00Z" "$tmp/out" || { echo "FAIL: plan date not in the recording: $(cat "$tmp/out")"; fails=$((fails + 1)); }
+check 0 "--created-utc" -- "$ROLLMAT" sim --plan "$tmp/dated.plan" --created-utc 2026-10-02T08:00:00Z -o "$tmp/d.h5"
+check 0 "info on it" -- "$ROLLMAT" info "$tmp/d.h5"
+grep -q "created *2026-10-02T08:00:00Z" "$tmp/out" || { echo "FAIL: --created-utc not in the recording: $(cat "$tmp/out")"; fails=$((fails + 1)); }
+check 2 "bad --created-utc" -- "$ROLLMAT" sim --scenario zero --created-utc 2026-13-01T00:00:00Z -o "$tmp/x.h5"
+rm -f "$tmp/d.h5" "$tmp/dated.plan"
 # Nothing but the outputs: no temporary files left behind.
 left=$(ls "$tmp" | grep -v -x -e out -e err -e bad.plan -e z.h5 -e z.json -e l.rmw)
 [ -z "$left" ] || { echo "FAIL: stray files: $left"; fails=$((fails + 1)); }

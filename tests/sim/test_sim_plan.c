@@ -54,6 +54,11 @@ static const struct bad_plan bad_plans[] = {
     {"uniform 20\n", 1, "2 arguments expected"},
     {"drop 0\nidle 1\n", 1, "outside"},
     {"mark\nidle 1\n", 1, "a text is required"},
+    {"date 2026-02-30T07:00:00Z\nidle 1\n", 1, "date: expected YYYY-MM-DDTHH:MM:SSZ"},
+    {"date 2026-09-01 07:00:00\nidle 1\n", 1, "unexpected '07:00:00'"},
+    {"date 2026-09-01T07:00:00\nidle 1\n", 1, "date: expected"},
+    {"date 2026-09-01T24:00:00Z\nidle 1\n", 1, "date: expected"},
+    {"date 2026-09-01T07:00:00Z\ndate 2026-09-02T07:00:00Z\n", 2, "already has a date"},
     {"# nothing\n\n", 2, "plays nothing"},
     {"", 1, "plays nothing"},
 };

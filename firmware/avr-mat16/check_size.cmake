@@ -1,0 +1,21 @@
+# Prints the firmware's flash and RAM use (avr-size) and fails the build
+# when either is over its limit: cmake -DAVR_SIZE= -DELF= -DFLASH_MAX= -DRAM_MAX= -P
+execute_process(COMMAND ${AVR_SIZE} -A ${ELF} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "avr-size ${ELF} failed")
+endif()
+foreach(section text data bss)
+  set(${section} 0)
+  if(out MATCHES "\n\\.${section} +([0-9]+)")
+    set(${section} ${CMAKE_MATCH_1})
+  endif()
+endforeach()
+math(EXPR flash "${text} + ${data}")
+math(EXPR ram "${data} + ${bss}")
+math(EXPR flash_pct "100 * ${flash} / ${FLASH_MAX}")
+math(EXPR ram_pct "100 * ${ram} / 2048")
+message(STATUS "avr-mat16: flash ${flash} of ${FLASH_MAX} bytes (${flash_pct}%), "
+               "RAM ${ram} of 2048 bytes (${ram_pct}%; limit ${RAM_MAX}, the rest is stack)")
+if(flash GREATER FLASH_MAX OR ram GREATER RAM_MAX)
+  message(FATAL_ERROR "avr-mat16 does not fit: flash ${flash}/${FLASH_MAX}, RAM ${ram}/${RAM_MAX}")
+endif()
