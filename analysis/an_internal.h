@@ -83,8 +83,10 @@ struct an_series {
     double *mean;    /* contact-mean, kPa or counts */
     double *cop_row; /* mm; NAN without contact */
     double *cop_col;
-    double *sd_row; /* its pressure-weighted spread, mm; NAN without contact */
+    double *sd_row; /* the followed region's pressure-weighted spread, mm; NAN without */
     double *sd_col;
+    double *trk_row; /* the followed region's centre (the tool's position: a second */
+    double *trk_col; /*   leg or a ghost beside it does not move it); NAN without */
     /* The largest other contact (a hand, a knee): force 0 without one. */
     double *oth_force, *oth_row, *oth_col, *oth_peak;
     uint8_t *loaded;
@@ -99,8 +101,8 @@ struct an_series {
  * windows): AN_SERIES_NDOUBLE of doubles and AN_SERIES_NBYTE of bytes, the
  * figures computed per frame first (AN_SERIES_NINPUT doubles, then the
  * bytes' first, `loaded`, is derived; `newtrack` is per frame too). */
-#define AN_SERIES_NDOUBLE 17
-#define AN_SERIES_NINPUT  13
+#define AN_SERIES_NDOUBLE 19
+#define AN_SERIES_NINPUT  15
 #define AN_SERIES_NBYTE   2
 void an_series_arrays(struct an_series *s, double **d[AN_SERIES_NDOUBLE],
                       uint8_t **b[AN_SERIES_NBYTE]);
@@ -127,9 +129,9 @@ bool an_mark_loaded_range(struct an_series *s, int64_t lo, int64_t from, int64_t
 /* A view of frames [a, b) of s: the same arrays, offset; owns nothing. */
 void an_series_view(const struct an_series *s, int64_t a, int64_t b, struct an_series *v);
 
-/* Fills p_raw (the tool's position along the axis where loaded: cop_row
- * for RM_AXIS_ROWS and a ball, cop_col for RM_AXIS_COLS), p (low-passed),
- * for a ball q (cop_col low-passed), and v (a ball's: its 2-D path speed)
+/* Fills p_raw (the tool's position along the axis where loaded: trk_row
+ * for RM_AXIS_ROWS and a ball, trk_col for RM_AXIS_COLS), p (low-passed),
+ * for a ball q (trk_col low-passed), and v (a ball's: its 2-D path speed)
  * for every run of loaded frames of one track. Returns 0 or RM_ENOMEM. */
 int an_motion(struct an_series *s, enum rm_tool tool, enum rm_axis axis);
 

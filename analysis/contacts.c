@@ -24,6 +24,10 @@
  * of the smaller one, and neither is this many times thicker. */
 #define BAND_OVERLAP   0.5
 #define BAND_THICKNESS 1.5
+/* ... and centred on one line: legs under one roller are centred on its
+ * band to a few mm; a hand put down beside it hardly ever is. Within the
+ * band's own spread, or this many mm. */
+#define BAND_CENTRE_MM 8.0
 /* The followed region moves a few mm between frames (150 mm/s at 40 Hz:
  * under 4 mm; across half a second of lost frames: 75 mm); the nearest
  * region further than this is another one: the tool was lifted. */
@@ -178,7 +182,8 @@ static double overlap(int a0, int a1, int b0, int b1)
 }
 
 /* Whether c lies on the same band across the roll axis as the tool's
- * region m: side by side along the band, as thick. */
+ * region m: side by side along the band, as thick, centred on the same
+ * line. */
 static bool same_band(const struct an_contact *m, const struct an_contact *c)
 {
     int mt, ct;
@@ -186,12 +191,14 @@ static bool same_band(const struct an_contact *m, const struct an_contact *c)
         mt = m->r1 - m->r0 + 1;
         ct = c->r1 - c->r0 + 1;
         return overlap(m->r0, m->r1, c->r0, c->r1) >= BAND_OVERLAP && ct <= BAND_THICKNESS * mt &&
-               mt <= BAND_THICKNESS * ct;
+               mt <= BAND_THICKNESS * ct &&
+               fabs(c->row_mm - m->row_mm) <= fmax(m->sd_row_mm, BAND_CENTRE_MM);
     }
     mt = m->c1 - m->c0 + 1;
     ct = c->c1 - c->c0 + 1;
     return overlap(m->c0, m->c1, c->c0, c->c1) >= BAND_OVERLAP && ct <= BAND_THICKNESS * mt &&
-           mt <= BAND_THICKNESS * ct;
+           mt <= BAND_THICKNESS * ct &&
+           fabs(c->col_mm - m->col_mm) <= fmax(m->sd_col_mm, BAND_CENTRE_MM);
 }
 
 /* Merges b into a (both sums > 0, or a empty). */

@@ -144,6 +144,56 @@ static int other_contacts(const struct an_series *s, const struct an_doc_input *
     return 0;
 }
 
+/* The path travelled up to each frame of [a, b) (cum, b - a entries): the
+ * sum of the filtered position's steps (2-D for a ball) within each run. */
+static void path_along(const struct an_series *s, int64_t a, int64_t b, double *cum)
+{
+    double acc = 0;
+    for (int64_t i = a; i < b; i++) {
+        if (i > a && s->loaded[i] && s->loaded[i - 1] && isfinite(s->p[i]) &&
+            isfinite(s->p[i - 1])) {
+            double d = s->p[i] - s->p[i - 1];
+            if (isfinite(s->q[i]) && isfinite(s->q[i - 1]))
+                d = hypot(d, s->q[i] - s->q[i - 1]);
+            acc += fabs(d);
+        }
+        cum[i - a] = acc;
+    }
+}
+
+/* The roll speed at frame i measured over one sensel pitch of path centred
+ * on it (at most AN_PITCH_WINDOW_S either side, within the loaded run).
+ * The centre of pressure of a contact a few sensels wide errs by a
+ * fraction of a millimetre to a millimetre or so, periodically with each
+ * pitch rolled (the sensels sample the contact); over exactly one pitch of
+ * path that error cancels, so a coarse mat (30 mm sensels) measures speed
+ * as well as a fine one. */
+#define AN_PITCH_WINDOW_S 1.0
+static double pitch_speed(const struct an_series *s, int64_t a, int64_t b, int64_t i,
+                          const double *cum, double pitch)
+{
+    int64_t lo = i, hi = i;
+    double half = pitch / 2;
+    while (lo > a && s->loaded[lo - 1] && s->t[i] - s->t[lo - 1] <= AN_PITCH_WINDOW_S &&
+           cum[i - a] - cum[lo - a] < half)
+        lo--;
+    while (hi + 1 < b && s->loaded[hi + 1] && s->t[hi + 1] - s->t[i] <= AN_PITCH_WINDOW_S &&
+           cum[hi - a] - cum[i - a] < half)
+        hi++;
+    /* Keep the window symmetric in path, so a speed changing along it is
+     * measured at i. */
+    double back = cum[i - a] - cum[lo - a], fwd = cum[hi - a] - cum[i - a];
+    if (back < half || fwd < half) {
+        double h = fmin(back, fwd);
+        while (lo < i && cum[i - a] - cum[lo + 1 - a] >= h)
+            lo++;
+        while (hi > i && cum[hi - 1 - a] - cum[i - a] >= h)
+            hi--;
+    }
+    double dt = s->t[hi] - s->t[lo];
+    return dt > 0 && hi > lo ? (cum[hi - a] - cum[lo - a]) / dt : fabs(s->v[i]);
+}
+
 /* Figures of one segment: loaded time, range, pauses, strokes, speeds,
  * cadence, pressure. */
 static int segment_figures(const struct an_series *s, const struct an_doc_input *in,
@@ -229,12 +279,22 @@ static int segment_figures(const struct an_series *s, const struct an_doc_input 
     if (decim < 1)
         decim = 1;
     int64_t seen = 0;
+    double pitch = g->axis == RM_AXIS_COLS   ? in->meta->pitch_col_mm
+                   : g->axis == RM_AXIS_ROWS ? in->meta->pitch_row_mm
+                                             : fmax(in->meta->pitch_row_mm, in->meta->pitch_col_mm);
+    double *cum = malloc((len ? len : 1) * sizeof(double));
+    if (!cum) {
+        rc = RM_ENOMEM;
+        goto out;
+    }
+    path_along(s, a, b, cum);
     for (int64_t i = a; i < b; i++) {
         if (!s->loaded[i] || in_pause[i - a])
             continue;
-        double dt = frame_dt(s, i), sp = fabs(s->v[i]);
+        double dt = frame_dt(s, i);
+        g->rolling.path_mm += fabs(s->v[i]) * dt;
+        double sp = pitch_speed(s, a, b, i, cum, pitch);
         g->rolling.time_s += dt;
-        g->rolling.path_mm += sp * dt;
         if (sp <= pf->speed_slow_max_mm_s)
             slow += dt;
         if (sp > pf->speed_fast_mm_s)
@@ -255,6 +315,7 @@ static int segment_figures(const struct an_series *s, const struct an_doc_input 
         g->rolling.fraction_slow = NAN;
         g->rolling.fraction_fast = NAN;
     }
+    free(cum);
     bool clear;
     double f_peak =
         an_dominant_frequency(roll_p, np, s->rate_hz / (double)decim, 0.01, AN_LOWPASS_HZ, &clear);

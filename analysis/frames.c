@@ -254,8 +254,10 @@ static void put(struct an_series *s, int64_t k, const struct an_frames *c,
     s->area_cm2[k] = (double)(any ? t->nsensels : 0) * c->sensel_mm2 / 100.0;
     s->peak[k] = any ? t->peak : 0;
     s->mean[k] = any ? t->sum / (double)t->nsensels : NAN;
-    s->cop_row[k] = any ? m->row_mm : NAN;
-    s->cop_col[k] = any ? m->col_mm : NAN;
+    s->cop_row[k] = any ? t->row_mm : NAN;
+    s->cop_col[k] = any ? t->col_mm : NAN;
+    s->trk_row[k] = any ? m->row_mm : NAN;
+    s->trk_col[k] = any ? m->col_mm : NAN;
     s->sd_row[k] = any ? m->sd_row_mm : NAN;
     s->sd_col[k] = any ? m->sd_col_mm : NAN;
     bool other = pk->nother > 0 && o->sum > 0;

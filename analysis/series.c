@@ -13,10 +13,11 @@
 void an_series_arrays(struct an_series *s, double **d[AN_SERIES_NDOUBLE],
                       uint8_t **b[AN_SERIES_NBYTE])
 {
-    double **all[AN_SERIES_NDOUBLE] = {
-        &s->t,        &s->force,  &s->area_cm2, &s->peak,      &s->mean,    &s->cop_row,
-        &s->cop_col,  &s->sd_row, &s->sd_col,   &s->oth_force, &s->oth_row, &s->oth_col,
-        &s->oth_peak, &s->p_raw,  &s->p,        &s->q,         &s->v};
+    double **all[] = {&s->t,       &s->force,     &s->area_cm2, &s->peak,    &s->mean,
+                      &s->cop_row, &s->cop_col,   &s->sd_row,   &s->sd_col,  &s->trk_row,
+                      &s->trk_col, &s->oth_force, &s->oth_row,  &s->oth_col, &s->oth_peak,
+                      &s->p_raw,   &s->p,         &s->q,        &s->v};
+    _Static_assert(sizeof(all) / sizeof(all[0]) == AN_SERIES_NDOUBLE, "every array listed");
     memcpy(d, all, sizeof(all));
     b[0] = &s->loaded;
     b[1] = &s->newtrack;
@@ -37,10 +38,12 @@ int an_series_alloc(struct an_series *s, int64_t n, double rate_hz)
     for (size_t i = 0; i < AN_SERIES_NBYTE; i++)
         if (!(*b[i] = calloc(cnt, 1)))
             goto fail;
-    /* Callers that fill a series by hand set the tool's figures; the rest
-     * says: no other contact, no spread known. */
+    /* Callers that fill a series by hand set the tool's figures (cop_row,
+     * cop_col); the rest says: no other contact, no spread known, the
+     * followed region where the centre of pressure is (an_motion). */
     for (size_t i = 0; i < cnt; i++) {
         s->sd_row[i] = s->sd_col[i] = s->oth_row[i] = s->oth_col[i] = NAN;
+        s->trk_row[i] = s->trk_col[i] = NAN;
         s->oth_force[i] = s->oth_peak[i] = 0;
     }
     return 0;
@@ -195,7 +198,7 @@ static int ball_run(struct an_series *s, int64_t a, int64_t b, double *vc)
 {
     int rc = motion_run(s, a, b, s->p_raw, s->p, s->v);
     if (rc == 0)
-        rc = motion_run(s, a, b, s->cop_col, s->q, vc - a);
+        rc = motion_run(s, a, b, s->trk_col, s->q, vc - a);
     if (rc != 0)
         return rc;
     double srr = 0, scc = 0, src = 0;
@@ -216,7 +219,13 @@ static int ball_run(struct an_series *s, int64_t a, int64_t b, double *vc)
 
 int an_motion(struct an_series *s, enum rm_tool tool, enum rm_axis axis)
 {
-    const double *along = axis == RM_AXIS_COLS && tool != RM_TOOL_BALL ? s->cop_col : s->cop_row;
+    /* A series made by hand (tests) gives only the centre of pressure. */
+    for (int64_t i = 0; i < s->n; i++)
+        if (isnan(s->trk_row[i])) {
+            s->trk_row[i] = s->cop_row[i];
+            s->trk_col[i] = s->cop_col[i];
+        }
+    const double *along = axis == RM_AXIS_COLS && tool != RM_TOOL_BALL ? s->trk_col : s->trk_row;
     for (int64_t i = 0; i < s->n; i++) {
         s->p_raw[i] = s->loaded[i] ? along[i] : NAN;
         s->p[i] = NAN;

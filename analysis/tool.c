@@ -31,13 +31,16 @@ void an_classify_tool(const struct an_series *s, enum rm_tool *tool, enum rm_axi
         }
         if (s->t[i] - last_t < AN_TRAVEL_STEP_S && isfinite(last_r))
             continue;
+        /* A series made by hand (tests) has only the centre of pressure. */
+        double r = isnan(s->trk_row[i]) ? s->cop_row[i] : s->trk_row[i];
+        double c = isnan(s->trk_col[i]) ? s->cop_col[i] : s->trk_col[i];
         if (isfinite(last_r)) {
-            travel_r += fabs(s->cop_row[i] - last_r);
-            travel_c += fabs(s->cop_col[i] - last_c);
+            travel_r += fabs(r - last_r);
+            travel_c += fabs(c - last_c);
         }
         last_t = s->t[i];
-        last_r = s->cop_row[i];
-        last_c = s->cop_col[i];
+        last_r = r;
+        last_c = c;
         double a = s->sd_row[i], b = s->sd_col[i];
         if (ratio && along_r && n < cap && isfinite(a) && isfinite(b) && a > 0 && b > 0) {
             ratio[n] = (float)(a > b ? a / b : b / a);
