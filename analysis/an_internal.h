@@ -19,6 +19,9 @@
 #define AN_MAX_BRIDGE_S 0.5
 /* Unloaded gaps at least this long separate automatic segments. */
 #define AN_SEGMENT_GAP_S 2.0
+/* An unloaded gap at least this long ends a labelled segment when the next
+ * label comes late, while the next muscle is already rolled (stream.c). */
+#define AN_LABEL_GAP_S 3.0
 
 /* The time a frame at t adds to an unloaded gap after the frame at t_prev
  * (NAN: none): the interval, or one nominal frame across frames lost

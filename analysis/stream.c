@@ -117,8 +117,44 @@ static int add_segment(struct state *st, int64_t a, int64_t b, const char *label
     return an_session_add(st->ctx->session, &v, st->ctx->in, &seg, st->base + a);
 }
 
-static int close_event_segment(struct state *st, const struct ev_segment *e)
+/* Segments follow the body (docs/scoring.md "Segments"): when the next
+ * label came while the person was already on the next muscle (typed late,
+ * after getting on), and an unloaded gap of AN_LABEL_GAP_S or more lies
+ * between that load and the muscle before, the muscle before ends at the
+ * gap and the late label's segment starts with the load. e is the segment
+ * being closed, next the one after it (NULL: none). */
+static void follow_body(struct state *st, struct ev_segment *e, struct ev_segment *next)
 {
+    const struct an_series *w = &st->w;
+    if (!next || e->t_end != next->t_start || w->n == 0)
+        return;
+    int64_t at = frame_at(w, next->t_start, false);
+    if (at >= w->n)
+        at = w->n - 1;
+    if (!w->loaded[at])
+        return; /* labelled before getting on: nothing to move */
+    int64_t first = at;
+    while (first > 0 && w->loaded[first - 1] && w->t[first] - w->t[first - 1] <= AN_MAX_BRIDGE_S)
+        first--;
+    /* The gap before that load: unloaded time back to the last load. */
+    double gap = 0;
+    int64_t last = first - 1;
+    while (last >= 0 && !w->loaded[last] && w->t[last] >= e->t_start) {
+        gap += an_gap_step(w->t[last], w->t[last + 1], w->rate_hz);
+        last--;
+    }
+    if (last < 0 || !w->loaded[last] || w->t[last] < e->t_start)
+        return; /* no load of the muscle before in the window */
+    gap += an_gap_step(w->t[last], w->t[last + 1], w->rate_hz);
+    if (gap < AN_LABEL_GAP_S)
+        return;
+    e->t_end = w->t[last];
+    next->t_start = w->t[first];
+}
+
+static int close_event_segment(struct state *st, struct ev_segment *e)
+{
+    follow_body(st, e, e + 1 < st->evs + st->nevs ? e + 1 : NULL);
     double t_end = isfinite(e->t_end) ? e->t_end : (st->w.n ? st->w.t[st->w.n - 1] : e->t_start);
     int64_t a = frame_at(&st->w, e->t_start, false), b = frame_at(&st->w, t_end, true);
     /* Events outside the recording's time (a clock set wrong, an end

@@ -102,6 +102,16 @@ def compare(name, doc, truth, calibrated=True):
         check(s["label"] == label if t["events"] else s["label"].startswith(label),
               f"{name}: segment {i} is {s['label']}, want {label}")
         check(s["source"] == ("events" if t["events"] else "auto"), f"{name}: {label} source")
+        # Segments follow the body: a muscle's segment holds its loaded time
+        # (from the end of getting on) and none of another muscle's, also
+        # when the next label came late (issue 18).
+        check(s["t_start"] <= t["loaded_t_start"] + 0.01 and s["t_end"] >= t["loaded_t_end"] - 0.01,
+              f"{name}: {label} spans {s['t_start']}-{s['t_end']}, loaded "
+              f"{t['loaded_t_start']}-{t['loaded_t_end']}")
+        for o in tsegs:
+            if o is not t:
+                check(s["t_end"] <= o["loaded_t_start"] or s["t_start"] >= o["loaded_t_end"],
+                      f"{name}: {label} {s['t_start']}-{s['t_end']} holds {o['label']}'s load")
         if not rolled(t):
             check_not_judged(name, s)
             continue
