@@ -95,8 +95,11 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
 
     fprintf(f, "<section id=\"segment-%zu\">\n<h2>", i + 1);
     rm_html_escape(f, s->label);
-    fprintf(f, " <span class=\"badge %s\">%d</span></h2>\n", score_class(s->score.total),
-            s->score.total);
+    if (s->score.total == RM_SCORE_NONE)
+        fputs(" <span class=\"badge\">not judged</span></h2>\n", f);
+    else
+        fprintf(f, " <span class=\"badge %s\">%d</span></h2>\n", score_class(s->score.total),
+                s->score.total);
 
     fputs("<table>\n", f);
     snprintf(buf, sizeof(buf), "%.1f – %.1f s (%s)", s->t_start, s->t_end,
@@ -104,10 +107,30 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
     put_row(f, "time", buf);
     snprintf(buf, sizeof(buf), "%.0f s", s->loaded_s);
     put_row(f, "loaded", buf);
-    if (isfinite(s->range_mm[0]) && isfinite(s->range_mm[1])) {
-        snprintf(buf, sizeof(buf), "%.0f – %.0f mm along the mat (%.0f mm)", s->range_mm[0],
-                 s->range_mm[1], s->range_mm[1] - s->range_mm[0]);
+    /* What rolled, and which way (analysis-output.md "tool", "roll axis"). */
+    put_row(f, "tool",
+            s->tool == RM_TOOL_NONE   ? "no rolling: described, not judged"
+            : s->tool == RM_TOOL_BALL ? "a ball, tracked in 2-D"
+            : s->axis == RM_AXIS_COLS ? "a roller, rolling along the columns (mat laid sideways)"
+                                      : "a roller, rolling along the rows");
+    if (s->tool != RM_TOOL_NONE && isfinite(s->range_mm[0]) && isfinite(s->range_mm[1])) {
+        snprintf(buf, sizeof(buf), "%.0f – %.0f mm along the %s (%.0f mm)", s->range_mm[0],
+                 s->range_mm[1], s->axis == RM_AXIS_COLS ? "columns" : "rows",
+                 s->range_mm[1] - s->range_mm[0]);
         put_row(f, "covered", buf);
+    }
+    if (s->nother_contacts > 0) {
+        size_t used_o = 0;
+        buf[0] = '\0';
+        for (size_t k = 0; k < s->nother_contacts && used_o < sizeof(buf); k++) {
+            const struct rm_other_contact *c = &s->other_contacts[k];
+            int n = snprintf(buf + used_o, sizeof(buf) - used_o, "%s%.1f – %.1f s at %.0f, %.0f mm",
+                             k ? "; " : "", c->t_start, c->t_end, c->position_xy_mm[0],
+                             c->position_xy_mm[1]);
+            if (n > 0)
+                used_o += (size_t)n;
+        }
+        put_row(f, "other contacts (a hand, a knee: not judged)", buf);
     }
     double median = s->rolling.speed_median_mm_s;
     double slow = s->rolling.fraction_slow;
@@ -136,7 +159,8 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
     double mean_p = s->pressure.mean_kpa;
     double peak_p = s->pressure.peak_kpa;
     if (isfinite(mean_p) && isfinite(peak_p)) {
-        snprintf(buf, sizeof(buf), "mean %.0f %s, peak %.0f %s", mean_p, unit, peak_p, unit);
+        snprintf(buf, sizeof(buf), "contact-mean %.0f %s (the one judged), peak %.0f %s", mean_p,
+                 unit, peak_p, unit);
         put_row(f, "pressure", buf);
     }
     for (size_t k = 0; k < rep->nevents; k++) {
@@ -146,9 +170,11 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
         snprintf(buf, sizeof(buf), "at %.0f s: %s", ev->t, ev->label);
         put_row(f, "note", buf);
     }
-    snprintf(buf, sizeof(buf), "speed %d, holds %d, pressure %d, coverage %d", s->score.speed,
-             s->score.holds, s->score.pressure, s->score.coverage);
-    put_row(f, "score parts", buf);
+    if (s->score.total != RM_SCORE_NONE) {
+        snprintf(buf, sizeof(buf), "speed %d, holds %d, pressure %d, coverage %d", s->score.speed,
+                 s->score.holds, s->score.pressure, s->score.coverage);
+        put_row(f, "score parts", buf);
+    }
     fputs("</table>\n", f);
 
     if (s->nadvice > 0) {
