@@ -150,8 +150,9 @@ void an_muscle_base(const char *label, char *out, size_t len);
 
 /* The tool of a segment's frames (a compact contact: a ball; else a
  * roller) and a roller's axis (the way its contact travelled furthest, or,
- * without travel, the way its band is narrow). RM_TOOL_NONE is decided
- * later, from the rolling found. */
+ * without travel, the way its band is narrow); RM_TOOL_NONE for a contact
+ * long along the way it travels (a foot). Segments without rolling become
+ * RM_TOOL_NONE later, from the strokes found. */
 void an_classify_tool(const struct an_series *s, enum rm_tool *tool, enum rm_axis *axis);
 
 /* ---- events.c: pauses and strokes within a frame range ------------------ */

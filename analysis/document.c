@@ -281,8 +281,10 @@ void rm_analysis_print_summary(FILE *out, const struct rm_analysis_result *r)
             r->nsegments, r->nsegments == 1 ? "" : "s");
     if (r->score_total != RM_SCORE_NONE)
         fprintf(out, "score %d", r->score_total);
-    else
+    else if (r->nsegments == 0)
         fprintf(out, "no score (never loaded)");
+    else
+        fprintf(out, "no score (no rolling)");
     fprintf(out, " (profile %s%s)\n", r->profile.name, r->calibrated ? "" : ", uncalibrated");
     for (size_t i = 0; i < r->nsegments; i++) {
         const struct rm_segment *g = &r->segments[i];

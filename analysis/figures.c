@@ -254,7 +254,7 @@ static int segment_figures(const struct an_series *s, const struct an_doc_input 
     rc = an_find_strokes(s, a, b, pf, in_pause, &g->strokes, &g->nstrokes);
     if (rc != 0)
         goto out;
-    if (!rolled(g)) {
+    if (g->tool == RM_TOOL_NONE || !rolled(g)) {
         /* Standing, walking, a hand pressing: described, not judged. */
         g->tool = RM_TOOL_NONE;
         free(g->pauses);

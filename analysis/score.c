@@ -231,7 +231,8 @@ int an_advice(struct rm_segment *seg, const struct rm_profile *pf, bool calibrat
         n++;
     }
 
-    if (calibrated && pr->over_limit_s < 1 && pr->peak_kpa > pf->pressure_max_kpa) {
+    /* (over by half a kPa at least, so that the rounded figure shows it) */
+    if (calibrated && pr->over_limit_s < 1 && pr->peak_kpa >= pf->pressure_max_kpa + 0.5) {
         /* The peak over the limit but the judged pressure under it: say
          * which is judged, lest the runner read the peak as a fault. */
         tips[n].weight = 0;

@@ -56,8 +56,16 @@ void an_classify_tool(const struct an_series *s, enum rm_tool *tool, enum rm_axi
         return;
     }
     *tool = RM_TOOL_ROLLER;
-    if (travel_r + travel_c >= AN_TRAVEL_MIN_MM)
-        *axis = travel_r >= travel_c ? RM_AXIS_ROWS : RM_AXIS_COLS;
-    else
-        *axis = narrow_rows >= 0.5 ? RM_AXIS_ROWS : RM_AXIS_COLS;
+    enum rm_axis narrow = narrow_rows >= 0.5 ? RM_AXIS_ROWS : RM_AXIS_COLS;
+    if (travel_r + travel_c < AN_TRAVEL_MIN_MM) {
+        *axis = narrow;
+        return;
+    }
+    *axis = travel_r >= travel_c ? RM_AXIS_ROWS : RM_AXIS_COLS;
+    /* A roller's band is narrow along the way it rolls. A contact long
+     * along the way it travels is a foot, its centre of pressure running
+     * from heel to toe at every step (walking, running, an insole's
+     * recording): no rolling. */
+    if (*axis != narrow)
+        *tool = RM_TOOL_NONE;
 }

@@ -241,6 +241,22 @@ def case_scenarios(tmp):
     check(doc["segments"] == [] and doc["score"]["total"] is None, "no-load: no segments")
 
 
+def case_vendor_not_rolling(tmp):
+    """Real exports that hold no rolling (an XSENSOR insole while running,
+    a Tekscan standing recording) are described, not judged (issue 11: they
+    used to get "Slow down: you rolled segment 1 at 185 mm/s")."""
+    data = os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests", "import", "data")
+    for csv in ("xsensor_data.csv", "iscan_test.csv"):
+        h5 = os.path.join(tmp, csv + ".h5")
+        r = run("import", "-o", h5, os.path.join(data, csv))
+        assert r.returncode == 0, r.stderr
+        doc = analyze(h5)
+        check(doc["segments"] != [], f"{csv}: segments")
+        for s in doc["segments"]:
+            check_not_judged(csv, s)
+        check(doc["score"]["total"] is None, f"{csv}: session score {doc['score']['total']}")
+
+
 def main():
     case = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="rollmat-accuracy-")
@@ -249,6 +265,8 @@ def main():
             case_uncalibrated(tmp)
         elif case == "scenarios":
             case_scenarios(tmp)
+        elif case == "vendor-not-rolling":
+            case_vendor_not_rolling(tmp)
         elif case.endswith("-uncalibrated"):
             name = case[: -len("-uncalibrated")]
             h5, truth = case_plan(tmp, name + ".plan")
