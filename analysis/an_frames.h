@@ -34,6 +34,7 @@ struct an_scratch {
     uint32_t *idx;
     double *val;
     float *zero_shift; /* counts */
+    uint16_t *thr;     /* the contact thresholds with the zero's shift */
     int64_t frames_seen;
     struct an_contacts_scratch cw;
     struct an_tracker tracker;

@@ -202,8 +202,11 @@ int an_frames_scratch_new(const struct an_frames *c, struct an_scratch *w)
     w->idx = malloc(c->n * sizeof(*w->idx));
     w->val = malloc(c->n * sizeof(*w->val));
     w->zero_shift = calloc(c->n, sizeof(*w->zero_shift));
+    w->thr = malloc(c->n * sizeof(*w->thr));
     w->tracker.rival_since = NAN;
-    if (!w->kpa || !w->idx || !w->val || !w->zero_shift ||
+    if (w->thr)
+        memcpy(w->thr, c->thr, c->n * sizeof(*w->thr));
+    if (!w->kpa || !w->idx || !w->val || !w->zero_shift || !w->thr ||
         an_contacts_scratch_new(&w->cw, c->n) != 0) {
         an_frames_scratch_free(w);
         return RM_ENOMEM;
@@ -217,6 +220,7 @@ void an_frames_scratch_free(struct an_scratch *w)
     free(w->idx);
     free(w->val);
     free(w->zero_shift);
+    free(w->thr);
     an_contacts_scratch_free(&w->cw);
     memset(w, 0, sizeof(*w));
 }
@@ -238,6 +242,10 @@ static void follow_zero(const struct an_frames *c, struct an_scratch *w, const u
             continue; /* dead */
         float zero = c->cal ? c->cal->offset[i] : c->base[i];
         w->zero_shift[i] += a * ((float)in[i] - zero - w->zero_shift[i]);
+        /* The threshold moves with the zero, in whole counts (the readings
+         * are whole counts). */
+        float t = (float)c->thr[i] + w->zero_shift[i];
+        w->thr[i] = t <= 0 ? 0 : t >= 65534 ? 65534 : (uint16_t)lrintf(t);
     }
 }
 
@@ -276,10 +284,11 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
     for (size_t f = 0; f < nframes; f++) {
         const uint16_t *in = raw + f * n;
         const float *shift = w->zero_shift;
+        const uint16_t *thr = w->thr;
         size_t nc = 0;
         for (size_t i = 0; i < n; i++) {
             w->idx[nc] = (uint32_t)i;
-            nc += (float)in[i] > (float)c->thr[i] + shift[i];
+            nc += in[i] > thr[i];
         }
         /* The contact sensels lie in the roller's band, a few rows of the
          * mat: converting only those rows is several times cheaper than the

@@ -141,7 +141,7 @@ static int motion_run(struct an_series *s, int64_t a, int64_t b, const double *x
     if (m < (size_t)(b - a))
         m = (size_t)(b - a); /* a clock faster than nominal: keep every frame */
     double dt = (s->t[b - 1] - t0) / (double)(m > 1 ? m - 1 : 1);
-    double *g = malloc(m * sizeof(*g));
+    double *g = calloc(m, sizeof(*g)); /* zeroed: gcc cannot see m >= 1 fills it */
     double *gv = malloc(m * sizeof(*gv));
     if (!g || !gv) {
         free(g);
