@@ -26,6 +26,7 @@
 #include "rm_h5.h"
 #include "rm_log.h"
 #include "rm_recording.h"
+#include "rm_shuffle.h"
 
 #define LOG_PREFIX "frames"
 
@@ -117,15 +118,6 @@ static bool inspect_layout(struct rm_frame_stream *s)
     return ok;
 }
 
-/* HDF5's shuffle of 2-byte elements stores every low byte, then every high
- * byte; values are little-endian. */
-static void unshuffle16(const uint8_t *in, uint16_t *out, size_t nelem)
-{
-    const uint8_t *lo = in, *hi = in + nelem;
-    for (size_t i = 0; i < nelem; i++)
-        out[i] = (uint16_t)(lo[i] | (hi[i] << 8));
-}
-
 static int64_t frames_in_chunk(const struct rm_frame_stream *s, int64_t k)
 {
     int64_t start = k * s->chunk_frames;
@@ -177,7 +169,7 @@ static int decode_direct(struct worker *w, int64_t k, uint16_t *out)
     }
     size_t nelem = s->chunk_bytes / 2;
     if (s->shuffle && nelem > 1)
-        unshuffle16(plain, out, nelem);
+        rm_unshuffle16(plain, out, nelem);
     else if (plain != (const uint8_t *)out)
         memcpy(out, plain, s->chunk_bytes);
     return 0;

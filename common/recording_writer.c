@@ -12,7 +12,14 @@
  *   write (50 frames/s and a file growing without bound). Only an explicit
  *   flush (timer, close) or a frame that has waited flush_interval_s writes a
  *   partial chunk; the buffer keeps it, and the completed chunk later
- *   overwrites it whole. */
+ *   overwrites it whole;
+ * - chunks are compressed outside HDF5 (rm_chunk_pipe.h: shuffle + libdeflate
+ *   on worker threads, exactly the bytes HDF5's shuffle + deflate filters
+ *   store) and written with H5Dwrite_chunk into the same shuffle + deflate
+ *   dataset, by whichever thread sinks them. So /frames, /t, /seq and the
+ *   events that travel with a chunk are written by the pipeline's sink, the
+ *   rest (flush, close) by the caller once the pipeline is idle: never two
+ *   threads at once. */
 #include <assert.h>
 #include <hdf5_hl.h>
 #include <math.h>
@@ -21,12 +28,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rm_chunk_pipe.h"
 #include "rm_error.h"
 #include "rm_h5.h"
 #include "rm_log.h"
+#include "rm_rec_layout.h"
 #include "rm_recording.h"
 
 #define LOG_PREFIX "recording"
+
+/* HDF5 before 1.10.3 has the same call only in the high-level library. */
+#if !H5_VERSION_GE(1, 10, 3)
+#define H5Dwrite_chunk H5DOwrite_chunk
+#endif
 
 /* A chunk of frames stays at most this big: HDF5's default chunk cache is
  * 1 MiB, and readers decompress a chunk at a time. */
@@ -35,30 +49,36 @@
 #define SCALAR_CHUNK 1024
 #define EVENT_CHUNK  64
 
-/* One /events element in memory, NUL padded like the file's fields. */
-struct event_rec {
-    double t;
-    char kind[RM_EVENT_KIND_LEN];
-    char label[RM_EVENT_LABEL_LEN];
+/* Events handed to the sink with a chunk: owned by the chunk. */
+struct event_batch {
+    struct rm_rec_event_row *ev;
+    size_t n;
 };
+
+static void drop_events(void *payload)
+{
+    struct event_batch *b = payload;
+    if (b)
+        free(b->ev);
+    free(b);
+}
 
 struct rm_rec_writer {
     char *path;
     hid_t file, frames, t, seq, events, event_type;
+    hsize_t rows, cols;
     size_t frame_elems; /* rows * cols */
     struct rm_rec_writer_opts opts;
     int64_t chunk_frames;
 
-    /* The chunk being filled: frames [chunk_start, chunk_start + nbuf), of
-     * which the first nwritten are already in the file (a partial flush). */
-    int64_t chunk_start, nbuf, nwritten;
-    uint16_t *fbuf; /* chunk_frames * frame_elems, owned */
-    double *tbuf;   /* chunk_frames, owned */
-    uint64_t *sbuf; /* chunk_frames, owned */
+    /* The chunks: the one being filled is rm_chunk_pipe_current(). */
+    struct rm_chunk_pipe *pipe; /* owned */
+    int64_t appended;           /* frames given to append */
+    hsize_t frames_len;         /* /frames extent; the sink's */
 
-    struct event_rec *ebuf; /* events not yet written; owned */
+    struct rm_rec_event_row *ebuf; /* events not yet handed on; the caller's, owned */
     size_t nev_buf, ev_cap;
-    int64_t nevents; /* events in the file */
+    int64_t nevents; /* events in the file; the sink's (and the idle caller's) */
 
     bool have_t;
     double last_t;
@@ -74,15 +94,29 @@ static int sticky_error(const struct rm_rec_writer *w)
     return rm_fail(w->error, "%s", w->error_msg);
 }
 
-static int hdf5_failure(struct rm_rec_writer *w, const char *what)
+/* An HDF5 failure with HDF5's reason, on any thread. */
+static int h5_fail(const struct rm_rec_writer *w, const char *what)
 {
     char why[256];
     rm_h5_error_text(why, sizeof(why));
+    return rm_fail(RM_EIO, "%s: %s (%s)", w->path, what, why);
+}
+
+/* The caller's thread: the first error becomes sticky. */
+static int remember(struct rm_rec_writer *w, int rc)
+{
+    if (rc && !w->error) {
+        w->error = rc;
+        snprintf(w->error_msg, sizeof(w->error_msg), "%s", rm_last_error(rc));
+    }
+    return rc;
+}
+
+static int hdf5_failure(struct rm_rec_writer *w, const char *what)
+{
     if (w->error)
         return sticky_error(w);
-    w->error = rm_fail(RM_EIO, "%s: %s (%s)", w->path, what, why);
-    snprintf(w->error_msg, sizeof(w->error_msg), "%s", rm_last_error(w->error));
-    return w->error;
+    return remember(w, h5_fail(w, what));
 }
 
 /* A chunk holds half a flush interval of frames, so that each flush finds
@@ -121,85 +155,6 @@ static int check_meta(const char *path, const struct rm_rec_meta *m,
     return 0;
 }
 
-/* An extendable 1-D or 3-D chunked dataset of `type`, with shuffle+deflate
- * when level > 0. */
-static hid_t create_extendable(hid_t loc, const char *name, hid_t type, int rank,
-                               const hsize_t *chunk, const hsize_t *tail, int level)
-{
-    hsize_t dims[3] = {0, 0, 0}, maxdims[3] = {H5S_UNLIMITED, 0, 0};
-    for (int i = 1; i < rank; i++)
-        dims[i] = maxdims[i] = tail[i - 1];
-    hid_t space = H5Screate_simple(rank, dims, maxdims);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
-    hid_t d = -1;
-    if (space < 0 || dcpl < 0 || dapl < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0)
-        goto out;
-    if (level > 0 && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, (unsigned)level) < 0))
-        goto out;
-    /* No chunk cache: a whole-chunk write goes straight to the file instead
-     * of waiting dirty in the cache until the next flush. */
-    if (H5Pset_chunk_cache(dapl, 0, 0, 1.0) < 0)
-        goto out;
-    d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, dapl);
-out:
-    if (dapl >= 0)
-        H5Pclose(dapl);
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    if (space >= 0)
-        H5Sclose(space);
-    return d;
-}
-
-static hid_t make_event_type(hid_t *file_type)
-{
-    hid_t kind = H5Tcopy(H5T_C_S1), label = H5Tcopy(H5T_C_S1);
-    hid_t mem = H5Tcreate(H5T_COMPOUND, sizeof(struct event_rec));
-    H5Tset_size(kind, RM_EVENT_KIND_LEN);
-    H5Tset_strpad(kind, H5T_STR_NULLPAD);
-    H5Tset_size(label, RM_EVENT_LABEL_LEN);
-    H5Tset_strpad(label, H5T_STR_NULLPAD);
-    H5Tinsert(mem, "t", offsetof(struct event_rec, t), H5T_NATIVE_DOUBLE);
-    H5Tinsert(mem, "kind", offsetof(struct event_rec, kind), kind);
-    H5Tinsert(mem, "label", offsetof(struct event_rec, label), label);
-    /* Packed in the file: 8 + 16 + 64 bytes, the spec's field sizes. */
-    *file_type = H5Tcopy(mem);
-    H5Tpack(*file_type);
-    H5Tclose(kind);
-    H5Tclose(label);
-    return mem;
-}
-
-static int write_root_attributes(hid_t f, const struct rm_rec_meta *m)
-{
-    char now[32];
-    const char *created = m->created_utc;
-    if (!created[0]) {
-        rm_h5_utc_now(now, sizeof(now));
-        created = now;
-    }
-    int rc = rm_h5_write_str(f, "rollmat_format", "recording");
-    rc = rc ? rc : rm_h5_write_int(f, "rollmat_format_version", RM_RECORDING_FORMAT_VERSION);
-    rc = rc ? rc : rm_h5_write_str(f, "created_utc", created);
-    rc = rc ? rc : rm_h5_write_str(f, "device_model", m->device_model);
-    rc = rc ? rc : rm_h5_write_str(f, "device_serial", m->device_serial);
-    rc = rc ? rc : rm_h5_write_str(f, "device_firmware", m->device_firmware);
-    rc = rc ? rc : rm_h5_write_int(f, "rows", m->rows);
-    rc = rc ? rc : rm_h5_write_int(f, "cols", m->cols);
-    rc = rc ? rc : rm_h5_write_double(f, "pitch_row_mm", m->pitch_row_mm);
-    rc = rc ? rc : rm_h5_write_double(f, "pitch_col_mm", m->pitch_col_mm);
-    rc = rc ? rc : rm_h5_write_int(f, "adc_bits", m->adc_bits);
-    rc = rc ? rc : rm_h5_write_double(f, "rate_hz", m->rate_hz);
-    /* Final values are written at close (see the top of this file). */
-    rc = rc ? rc : rm_h5_write_i64(f, "frames_dropped", 0);
-    rc = rc ? rc : rm_h5_write_i64(f, "crc_errors", 0);
-    rc = rc ? rc : rm_h5_write_i64(f, "bytes_skipped", 0);
-    rc = rc ? rc : rm_h5_write_i64(f, "disconnects", 0);
-    rc = rc ? rc : rm_h5_write_int(f, "complete", 0);
-    return rc;
-}
-
 static int create_datasets(struct rm_rec_writer *w, const struct rm_rec_meta *m)
 {
     hsize_t fchunk[3] = {(hsize_t)w->chunk_frames, (hsize_t)m->rows, (hsize_t)m->cols};
@@ -207,13 +162,14 @@ static int create_datasets(struct rm_rec_writer *w, const struct rm_rec_meta *m)
     hsize_t schunk[1] = {SCALAR_CHUNK}, echunk[1] = {EVENT_CHUNK};
     hid_t event_file_type = -1;
 
-    w->frames =
-        create_extendable(w->file, "frames", H5T_STD_U16LE, 3, fchunk, grid, w->opts.compression);
-    w->t = create_extendable(w->file, "t", H5T_IEEE_F64LE, 1, schunk, NULL, 0);
-    w->seq = create_extendable(w->file, "seq", H5T_STD_U64LE, 1, schunk, NULL, 0);
-    w->event_type = make_event_type(&event_file_type);
+    w->frames = rm_rec_create_extendable(w->file, "frames", H5T_STD_U16LE, 3, fchunk, grid,
+                                         w->opts.compression);
+    w->t = rm_rec_create_extendable(w->file, "t", H5T_IEEE_F64LE, 1, schunk, NULL, 0);
+    w->seq = rm_rec_create_extendable(w->file, "seq", H5T_STD_U64LE, 1, schunk, NULL, 0);
+    w->event_type = rm_rec_make_event_type(&event_file_type);
     if (event_file_type >= 0)
-        w->events = create_extendable(w->file, "events", event_file_type, 1, echunk, NULL, 0);
+        w->events =
+            rm_rec_create_extendable(w->file, "events", event_file_type, 1, echunk, NULL, 0);
     if (event_file_type >= 0)
         H5Tclose(event_file_type);
     if (w->frames < 0 || w->t < 0 || w->seq < 0 || w->events < 0 || w->event_type < 0)
@@ -248,18 +204,18 @@ static void writer_free(struct rm_rec_writer *w)
 {
     if (!w)
         return;
+    rm_chunk_pipe_free(w->pipe); /* no sink runs after this */
     close_datasets(w);
     if (w->event_type >= 0)
         H5Tclose(w->event_type);
     if (w->file >= 0)
         H5Fclose(w->file);
-    free(w->fbuf);
-    free(w->tbuf);
-    free(w->sbuf);
     free(w->ebuf);
     free(w->path);
     free(w);
 }
+
+static int sink_chunk(void *user, const struct rm_chunk_slot *c);
 
 int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
                          const struct rm_rec_meta *meta, const struct rm_calibration *cal,
@@ -286,13 +242,23 @@ int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
         w->opts.flush_interval_s = 1.0;
     w->frame_elems = (size_t)meta->rows * (size_t)meta->cols;
     w->chunk_frames = default_chunk_frames(meta, opts->chunk_frames, w->opts.flush_interval_s);
+    w->rows = (hsize_t)meta->rows;
+    w->cols = (hsize_t)meta->cols;
     w->path = strdup(path);
-    w->fbuf = malloc((size_t)w->chunk_frames * w->frame_elems * sizeof(uint16_t));
-    w->tbuf = malloc((size_t)w->chunk_frames * sizeof(double));
-    w->sbuf = malloc((size_t)w->chunk_frames * sizeof(uint64_t));
-    if (!w->path || !w->fbuf || !w->tbuf || !w->sbuf) {
+    struct rm_chunk_pipe_cfg pc = {
+        .chunk_frames = (size_t)w->chunk_frames,
+        .frame_elems = w->frame_elems,
+        .level = opts->compression,
+        .nworkers =
+            opts->compress_threads > 0 ? opts->compress_threads : rm_chunk_pipe_default_workers(),
+        .sink = sink_chunk,
+        .drop = drop_events,
+        .user = w,
+    };
+    rc = w->path ? rm_chunk_pipe_new(&w->pipe, &pc) : RM_ENOMEM;
+    if (rc) {
         writer_free(w);
-        return RM_ENOMEM;
+        return rc;
     }
 
     hid_t fapl = rm_h5_fapl_v110();
@@ -305,7 +271,7 @@ int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
         writer_free(w);
         return rc;
     }
-    rc = write_root_attributes(w->file, meta);
+    rc = rm_rec_write_root_attributes(w->file, meta);
     rc = rc ? rc : create_datasets(w, meta);
     if (!rc && cal) {
         hid_t g = H5Gcreate2(w->file, "calibration", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -321,109 +287,91 @@ int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
         remove(path); /* nothing in it yet worth keeping */
         return rc;
     }
-    rm_dbg("%s: recording %d x %d, %lld frames per chunk, deflate %d", path, meta->rows, meta->cols,
-           (long long)w->chunk_frames, w->opts.compression);
+    rm_dbg("%s: recording %d x %d, %lld frames per chunk, shuffle + deflate %d", path, meta->rows,
+           meta->cols, (long long)w->chunk_frames, w->opts.compression);
     *out = w;
     return 0;
 }
 
-static int extend_and_select(hid_t d, int64_t new_len, int rank, const hsize_t *start,
-                             const hsize_t *count, hid_t *fspace)
+static int write_event_rows(struct rm_rec_writer *w, const struct rm_rec_event_row *ev, size_t n)
 {
-    hsize_t dims[3];
-    hid_t space = H5Dget_space(d);
-    if (space < 0)
-        return -1;
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    H5Sclose(space);
-    if (dims[0] < (hsize_t)new_len) {
-        dims[0] = (hsize_t)new_len;
-        if (H5Dset_extent(d, dims) < 0)
-            return -1;
-    }
-    *fspace = H5Dget_space(d);
-    if (*fspace < 0)
-        return -1;
-    (void)rank;
-    return H5Sselect_hyperslab(*fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+    if (n == 0)
+        return 0;
+    if (rm_rec_write_rows(w->events, 1, w->nevents, (int64_t)n, NULL, w->event_type, ev) < 0)
+        return h5_fail(w, "cannot write events");
+    w->nevents += (int64_t)n;
+    return 0;
 }
 
-static int write_rows(hid_t d, int rank, int64_t first, int64_t n, const hsize_t *tail,
-                      hid_t memtype, const void *data)
+/* The pipeline's sink: one encoded chunk of /frames (whole, over any
+ * partial copy written before), then the frames' /seq and /t not yet in the
+ * file, last, so that a reader that sees N times finds N frames; then the
+ * events that came with the chunk; then the flush that makes it visible.
+ * Runs on a compression thread or on the caller's: errors only in rm_fail,
+ * the pipeline keeps the first. */
+static int sink_chunk(void *user, const struct rm_chunk_slot *c)
 {
-    hsize_t start[3] = {(hsize_t)first, 0, 0}, count[3] = {(hsize_t)n, 0, 0};
-    for (int i = 1; i < rank; i++)
-        count[i] = tail[i - 1];
-    hid_t fspace = -1;
-    int rc = -1;
-    hid_t mspace = H5Screate_simple(rank, count, NULL);
-    if (mspace >= 0 && extend_and_select(d, first + n, rank, start, count, &fspace) >= 0 &&
-        H5Dwrite(d, memtype, mspace, fspace, H5P_DEFAULT, data) >= 0)
-        rc = 0;
-    if (fspace >= 0)
-        H5Sclose(fspace);
-    if (mspace >= 0)
-        H5Sclose(mspace);
+    struct rm_rec_writer *w = user;
+    struct event_batch *batch = c->payload;
+    rm_h5_quiet(); /* HDF5's error printing is set per thread */
+    hsize_t offset[3] = {(hsize_t)c->first, 0, 0};
+    hsize_t dims[3] = {(hsize_t)(c->first + c->nframes), w->rows, w->cols};
+    int rc = 0;
+    if (dims[0] > w->frames_len) {
+        if (H5Dset_extent(w->frames, dims) < 0)
+            rc = h5_fail(w, "cannot extend /frames");
+        else
+            w->frames_len = dims[0];
+    }
+    if (!rc && H5Dwrite_chunk(w->frames, H5P_DEFAULT, 0, offset, c->nstored, c->stored) < 0)
+        rc = h5_fail(w, "cannot write frames");
+    int64_t first = c->first + c->nwritten, n = c->nframes - c->nwritten;
+    if (!rc &&
+        (rm_rec_write_rows(w->seq, 1, first, n, NULL, H5T_NATIVE_UINT64, c->seq + c->nwritten) <
+             0 ||
+         rm_rec_write_rows(w->t, 1, first, n, NULL, H5T_NATIVE_DOUBLE, c->t + c->nwritten) < 0))
+        rc = h5_fail(w, "cannot write /t or /seq");
+    if (!rc && batch)
+        rc = write_event_rows(w, batch->ev, batch->n);
+    if (!rc && H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
+        rc = h5_fail(w, "cannot flush");
+    drop_events(batch);
     return rc;
 }
 
-/* Writes the buffered frames of the current chunk (all of them, so that a
- * completed chunk is one whole-chunk write even after a partial flush). */
-static int write_buffered_frames(struct rm_rec_writer *w)
+/* The caller's pending events, to travel with the chunk it submits; NULL
+ * when there are none (or no memory: they then wait for the next flush). */
+static struct event_batch *take_events(struct rm_rec_writer *w)
 {
-    if (w->error)
-        return sticky_error(w);
-    if (w->nbuf == w->nwritten)
-        return 0;
-    hsize_t dims[3];
-    hid_t space = H5Dget_space(w->frames);
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    H5Sclose(space);
-    hsize_t grid[2] = {dims[1], dims[2]};
-    if (write_rows(w->frames, 3, w->chunk_start, w->nbuf, grid, H5T_NATIVE_UINT16, w->fbuf) < 0)
-        return hdf5_failure(w, "cannot write frames");
-    /* /t and /seq last: a reader that sees N entries there finds N frames. */
-    int64_t first = w->chunk_start + w->nwritten, n = w->nbuf - w->nwritten;
-    if (write_rows(w->seq, 1, first, n, NULL, H5T_NATIVE_UINT64, w->sbuf + w->nwritten) < 0 ||
-        write_rows(w->t, 1, first, n, NULL, H5T_NATIVE_DOUBLE, w->tbuf + w->nwritten) < 0)
-        return hdf5_failure(w, "cannot write /t or /seq");
-    w->nwritten = w->nbuf;
-    if (w->nbuf == w->chunk_frames) {
-        w->chunk_start += w->nbuf;
-        w->nbuf = w->nwritten = 0;
-    }
-    return 0;
-}
-
-static int write_events(struct rm_rec_writer *w)
-{
-    if (w->error)
-        return sticky_error(w);
     if (w->nev_buf == 0)
-        return 0;
-    if (write_rows(w->events, 1, w->nevents, (int64_t)w->nev_buf, NULL, w->event_type, w->ebuf) < 0)
-        return hdf5_failure(w, "cannot write events");
-    w->nevents += (int64_t)w->nev_buf;
-    w->nev_buf = 0;
-    return 0;
-}
-
-static int flush_file(struct rm_rec_writer *w)
-{
-    if (w->error)
-        return sticky_error(w);
-    if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
-        return hdf5_failure(w, "cannot flush");
-    return 0;
+        return NULL;
+    struct event_batch *b = malloc(sizeof(*b)); /* owned by the chunk */
+    if (!b)
+        return NULL;
+    b->ev = w->ebuf;
+    b->n = w->nev_buf;
+    w->ebuf = NULL;
+    w->nev_buf = w->ev_cap = 0;
+    return b;
 }
 
 int rm_rec_writer_flush(struct rm_rec_writer *w)
 {
+    if (w->error)
+        return sticky_error(w);
     rm_h5_quiet();
-    int rc = write_buffered_frames(w);
-    rc = rc ? rc : write_events(w);
-    rc = rc ? rc : flush_file(w);
-    return rc;
+    /* Every completed chunk, then the partial one; after that no sink runs
+     * until the next submit, so the file is this thread's. */
+    int rc = remember(w, rm_chunk_pipe_flush(w->pipe));
+    if (rc)
+        return rc;
+    rc = write_event_rows(w, w->ebuf, w->nev_buf);
+    if (rc)
+        return remember(w, rc);
+    w->nev_buf = 0;
+    if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
+        return hdf5_failure(w, "cannot flush");
+    return 0;
 }
 
 int rm_rec_writer_append(struct rm_rec_writer *w, double t, uint64_t seq, const uint16_t *sensels)
@@ -433,24 +381,26 @@ int rm_rec_writer_append(struct rm_rec_writer *w, double t, uint64_t seq, const 
     if (!isfinite(t) || (w->have_t && !(t > w->last_t)))
         return rm_fail(RM_EUSAGE, "%s: frame time %.9g after %.9g is not increasing", w->path, t,
                        w->last_t);
-    assert(w->nbuf < w->chunk_frames);
-    memcpy(w->fbuf + (size_t)w->nbuf * w->frame_elems, sensels, w->frame_elems * sizeof(uint16_t));
-    w->tbuf[w->nbuf] = t;
-    w->sbuf[w->nbuf] = seq;
-    w->nbuf++;
+    struct rm_chunk_slot *c = rm_chunk_pipe_current(w->pipe);
+    assert(c->nframes < w->chunk_frames);
+    memcpy(c->frames + (size_t)c->nframes * w->frame_elems, sensels,
+           w->frame_elems * sizeof(uint16_t));
+    c->t[c->nframes] = t;
+    c->seq[c->nframes] = seq;
+    c->nframes++;
+    w->appended++;
     w->have_t = true;
     w->last_t = t;
 
-    if (w->nbuf == w->chunk_frames) {
-        /* The normal path: a whole chunk, then make it visible. */
-        rm_h5_quiet();
-        int rc = write_buffered_frames(w);
-        rc = rc ? rc : write_events(w);
-        return rc ? rc : flush_file(w);
+    if (c->nframes == w->chunk_frames) {
+        /* The normal path: a whole chunk goes to the compression threads,
+         * which write it and make it visible; this thread goes on. */
+        c->payload = take_events(w);
+        return remember(w, rm_chunk_pipe_submit(w->pipe));
     }
     /* Frames arriving slower than rate_hz (or a chunk longer than the flush
      * interval): do not let the oldest unwritten one wait any longer. */
-    if (w->nbuf > w->nwritten && t - w->tbuf[w->nwritten] >= w->opts.flush_interval_s)
+    if (c->nframes > c->nwritten && t - c->t[c->nwritten] >= w->opts.flush_interval_s)
         return rm_rec_writer_flush(w);
     return 0;
 }
@@ -470,13 +420,13 @@ int rm_rec_writer_event(struct rm_rec_writer *w, double t, const char *kind, con
         return rm_fail(RM_EUSAGE, "%s: event time is not finite", w->path);
     if (w->nev_buf == w->ev_cap) {
         size_t cap = w->ev_cap ? 2 * w->ev_cap : 16;
-        struct event_rec *grown = realloc(w->ebuf, cap * sizeof(*grown));
+        struct rm_rec_event_row *grown = realloc(w->ebuf, cap * sizeof(*grown));
         if (!grown)
             return RM_ENOMEM;
         w->ebuf = grown;
         w->ev_cap = cap;
     }
-    struct event_rec *e = &w->ebuf[w->nev_buf++];
+    struct rm_rec_event_row *e = &w->ebuf[w->nev_buf++];
     memset(e, 0, sizeof(*e));
     e->t = t;
     memcpy(e->kind, kind, klen);
@@ -491,37 +441,7 @@ void rm_rec_writer_set_counters(struct rm_rec_writer *w, const struct rm_rec_cou
 
 int64_t rm_rec_writer_frames(const struct rm_rec_writer *w)
 {
-    return w->chunk_start + w->nbuf;
-}
-
-/* Gives the counters their final values and sets complete = 1, in a plain
- * (non-SWMR) session: SWMR forbids new attributes and does not promise
- * readers a consistent view of rewritten ones. A crash before this leaves
- * a valid file with complete = 0. */
-static int finalize(const char *path, const struct rm_rec_counters *c)
-{
-    hid_t fapl = rm_h5_fapl_v110();
-    /* A live viewer (h5py with swmr=True, `rollmat info`) may still hold the
-     * file through SWMR read, and its lock would refuse this open. SWMR
-     * readers retry metadata whose checksum changes under them, so the
-     * in-place rewrite of five fixed-size values is safe for them. */
-    if (fapl >= 0 && H5Pset_file_locking(fapl, 0, 1) < 0) {
-        H5Pclose(fapl);
-        fapl = -1;
-    }
-    hid_t f = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (f < 0)
-        return RM_EHDF5;
-    int rc = rm_h5_rewrite_i64(f, "frames_dropped", c->frames_dropped);
-    rc = rc ? rc : rm_h5_rewrite_i64(f, "crc_errors", c->crc_errors);
-    rc = rc ? rc : rm_h5_rewrite_i64(f, "bytes_skipped", c->bytes_skipped);
-    rc = rc ? rc : rm_h5_rewrite_i64(f, "disconnects", c->disconnects);
-    rc = rc ? rc : rm_h5_rewrite_int(f, "complete", 1);
-    if (H5Fclose(f) < 0 && !rc)
-        rc = RM_EHDF5;
-    return rc;
+    return w->appended;
 }
 
 int rm_rec_writer_close(struct rm_rec_writer *w)
@@ -530,6 +450,8 @@ int rm_rec_writer_close(struct rm_rec_writer *w)
         return 0;
     rm_h5_quiet();
     int rc = rm_rec_writer_flush(w);
+    rm_chunk_pipe_free(w->pipe);
+    w->pipe = NULL;
     hid_t file = w->file;
     w->file = -1;
     /* Close the datasets before the file so that H5Fclose really closes it
@@ -537,7 +459,7 @@ int rm_rec_writer_close(struct rm_rec_writer *w)
     close_datasets(w);
     if (H5Fclose(file) < 0 && !rc)
         rc = hdf5_failure(w, "cannot close the recording");
-    if (!rc && finalize(w->path, &w->counters) != 0)
+    if (!rc && rm_rec_finalize(w->path, &w->counters) != 0)
         rc = hdf5_failure(w, "cannot mark the recording complete");
     if (rc)
         rm_warn("%s: left incomplete (complete = 0) after a write error", w->path);

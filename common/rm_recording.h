@@ -46,10 +46,11 @@ struct rm_rec_writer_opts {
     int compression;         /* deflate level 0-9 (0: no filter); default 1 */
     int chunk_frames;        /* frames per chunk; 0: half a flush interval's worth */
     double flush_interval_s; /* longest time frames wait in memory; default 1 */
+    int compress_threads;    /* threads compressing chunks; 0: one per core (at most 8) */
 };
 #define RM_REC_WRITER_OPTS_DEFAULT                                                                 \
     {                                                                                              \
-        1, 0, 1.0                                                                                  \
+        1, 0, 1.0, 0                                                                               \
     }
 
 struct rm_rec_writer;
@@ -63,7 +64,10 @@ int rm_rec_writer_create(struct rm_rec_writer **out, const char *path,
 
 /* Appends one frame: t in seconds since the first frame (strictly greater
  * than the previous one, else RM_EUSAGE), the unwrapped seq, rows * cols
- * counts. Frames are buffered and written a whole chunk at a time. */
+ * counts. Frames are buffered and written a whole chunk at a time: a full
+ * chunk is compressed and written (and flushed) by a compression thread
+ * while the caller goes on, so it is in the file milliseconds after the
+ * append that completed it; a write error shows in a later call. */
 int rm_rec_writer_append(struct rm_rec_writer *w, double t, uint64_t seq, const uint16_t *sensels);
 
 /* Appends an event; kind and label longer than the spec's fields are an

@@ -10,6 +10,12 @@
 int rm_gen_capture(const char *path, long frames, int rows, int cols, int rate, const long *corrupt,
                    int ncorrupt)
 {
+    return rm_gen_capture_noisy(path, frames, rows, cols, rate, 0.0, corrupt, ncorrupt);
+}
+
+int rm_gen_capture_noisy(const char *path, long frames, int rows, int cols, int rate, double noise,
+                         const long *corrupt, int ncorrupt)
+{
     struct rm_mat_info info = {
         .protocol_version = RM_PROTOCOL_VERSION,
         .rows = (uint8_t)rows,
@@ -35,7 +41,7 @@ int rm_gen_capture(const char *path, long frames, int rows, int cols, int rate, 
         rc = RM_ENOMEM;
     for (long k = 0; rc == 0 && k < frames; k++) {
         for (size_t i = 0; i < n; i++)
-            s[i] = rm_gen_sensel((uint64_t)k, (int)i, rows, cols);
+            s[i] = rm_gen_sensel_noisy((uint64_t)k, (int)i, rows, cols, noise);
         uint32_t t_us = (uint32_t)((uint64_t)k * 1000000u / (uint64_t)rate);
         rm_wire_encode_frame(buf, (uint32_t)k, t_us, (uint8_t)rows, (uint8_t)cols, 0, s);
         for (int j = 0; j < ncorrupt; j++)

@@ -37,10 +37,11 @@ static int record_all(struct rm_device *dev, const char *path, const struct rm_s
     return rc;
 }
 
-/* Checks that the recording holds exactly the generated frames whose index
- * is not in skip[], bit for bit, with /t and /seq from the device. */
-static void expect_frames(const char *path, long frames, int rows, int cols, int rate,
-                          const long *skip, int nskip)
+/* Checks that the recording holds exactly the generated frames (with
+ * `noise`) whose index is not in skip[], bit for bit, with /t and /seq from
+ * the device. */
+static void expect_noisy_frames(const char *path, long frames, int rows, int cols, int rate,
+                                double noise, const long *skip, int nskip)
 {
     struct rm_rec_reader *r;
     assert_int_equal(rm_rec_reader_open(&r, path), 0);
@@ -68,7 +69,8 @@ static void expect_frames(const char *path, long frames, int rows, int cols, int
         double want_t = (double)((uint64_t)k * 1000000u / (uint64_t)rate) * 1e-6;
         assert_true(t[j] > want_t - 1e-9 && t[j] < want_t + 1e-9);
         for (size_t i = 0; i < elems; i++)
-            if (f[(size_t)j * elems + i] != rm_gen_sensel((uint64_t)k, (int)i, rows, cols))
+            if (f[(size_t)j * elems + i] !=
+                rm_gen_sensel_noisy((uint64_t)k, (int)i, rows, cols, noise))
                 fail_msg("frame %ld sensel %zu differs", k, i);
         j++;
     }
@@ -76,6 +78,42 @@ static void expect_frames(const char *path, long frames, int rows, int cols, int
     free(t);
     free(seq);
     rm_rec_reader_close(r);
+}
+
+static void expect_frames(const char *path, long frames, int rows, int cols, int rate,
+                          const long *skip, int nskip)
+{
+    expect_noisy_frames(path, frames, rows, cols, rate, 0.0, skip, nskip);
+}
+
+/* A mat's sensor noise through the whole pipeline: chunks compressed on the
+ * writer's compression threads (one per core) and written with
+ * H5Dwrite_chunk, a last chunk of 23 frames, two frames lost to CRC errors,
+ * and every other frame back bit for bit through the project's reader, at
+ * the default level and at 6. */
+static void test_noisy_replay_is_bit_exact(void **state)
+{
+    (void)state;
+    const char *cap = rm_test_path("noisy.rmw");
+    const long bad[] = {7, 555};
+    assert_int_equal(rm_gen_capture_noisy(cap, 1273, 64, 32, 100, 1.5, bad, 2), 0);
+    char spec[4200];
+    snprintf(spec, sizeof(spec), "file:%s", cap);
+    for (int level = 1; level <= 6; level += 5) {
+        const char *out = rm_test_path(level == 1 ? "noisy-1.h5" : "noisy-6.h5");
+        struct rm_device *dev;
+        assert_int_equal(rm_device_open(&dev, spec, NULL), 0);
+        struct rm_session_opts o = RM_SESSION_OPTS_DEFAULT;
+        o.compression = level;
+        assert_int_equal(record_all(dev, out, &o), 0);
+        rm_device_close(dev);
+        expect_noisy_frames(out, 1273, 64, 32, 100, 1.5, bad, 2);
+        struct rm_rec_reader *r;
+        assert_int_equal(rm_rec_reader_open(&r, out), 0);
+        assert_int_equal(rm_rec_counters(r)->crc_errors, 2);
+        assert_int_equal(rm_rec_chunk_frames(r), 50);
+        rm_rec_reader_close(r);
+    }
 }
 
 static void test_replay_is_bit_exact(void **state)
@@ -446,6 +484,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_is_bit_exact),
+        cmocka_unit_test(test_noisy_replay_is_bit_exact),
         cmocka_unit_test(test_corrupt_frames_are_counted),
         cmocka_unit_test(test_duration_and_events),
         cmocka_unit_test(test_reconnect_keeps_one_timeline),

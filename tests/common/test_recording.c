@@ -18,6 +18,7 @@
 
 #include "rm_calibration.h"
 #include "rm_error.h"
+#include "rm_log.h"
 #include "rm_recording.h"
 #include "testlib.h"
 
@@ -336,6 +337,31 @@ static void killed_writer_child(const char *path, int fd, int chunk, int64_t fra
         pause();
 }
 
+/* Frames a SWMR reader sees in a file being written (-1: cannot open). */
+static int64_t visible_frames(const char *path)
+{
+    struct rm_rec_reader *r;
+    enum rm_log_level level = rm_log_get_level();
+    rm_log_set_level(RM_LOG_NONE); /* "never closed by its writer", every time */
+    int rc = rm_rec_reader_open(&r, path);
+    rm_log_set_level(level);
+    if (rc)
+        return -1;
+    int64_t n = rm_rec_frames(r);
+    rm_rec_reader_close(r);
+    return n;
+}
+
+/* Completed chunks are compressed and written by the writer's compression
+ * threads, a few milliseconds after the append that completed them and with
+ * no further call from the writing thread: wait (at most 30 s, never on a
+ * healthy machine) until they are visible before the kill. */
+static void wait_until_visible(const char *path, int64_t frames)
+{
+    for (int i = 0; i < 3000 && visible_frames(path) < frames; i++)
+        usleep(10000);
+}
+
 /* Kills a writer after `frames` frames and checks that at least
  * `min_visible` of them survive, bit exact, for rollmat and for h5py. */
 static void kill_writer_and_check(const char *name, int chunk, int64_t frames, bool flush,
@@ -353,6 +379,8 @@ static void kill_writer_and_check(const char *name, int chunk, int64_t frames, b
     close(fds[1]);
     int64_t written = 0;
     ssize_t got = read(fds[0], &written, sizeof(written));
+    if (got == sizeof(written))
+        wait_until_visible(path, min_visible);
     kill(pid, SIGKILL);
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
