@@ -194,6 +194,8 @@ void an_frames_free(struct an_frames *c)
 /* A region of contact summing less than this many contact floors is a
  * speck of noise, not a contact. */
 #define AN_SPECK_FLOORS 3.0
+/* The least share of the tool's load another contact carries to be one. */
+#define AN_OTHER_MIN_SHARE 0.05
 
 int an_frames_scratch_new(const struct an_frames *c, struct an_scratch *w)
 {
@@ -225,23 +227,27 @@ void an_frames_scratch_free(struct an_scratch *w)
     memset(w, 0, sizeof(*w));
 }
 
-/* The zero of the sensels not in contact in this frame moves toward their
- * reading. contact[i] marks the frame's contact sensels (idx[0..nc)). */
+/* The zero of every sensel reading less than AN_ZERO_FLOORS contact floors
+ * above it moves toward its reading: the free sensels, and those whose
+ * zero has fallen behind a drift (they read just above the floor and
+ * would otherwise stay "in contact" for good); a sensel under real load
+ * reads far more and keeps its zero. */
+#define AN_ZERO_FLOORS 3.0f
 static void follow_zero(const struct an_frames *c, struct an_scratch *w, const uint16_t *in,
-                        size_t nc, double rate_hz)
+                        double rate_hz)
 {
     const size_t n = c->n;
     const float a = (float)(AN_ZERO_EVERY / (AN_ZERO_TAU_S * rate_hz));
-    size_t j = 0;
     for (size_t i = 0; i < n; i++) {
-        if (j < nc && w->idx[j] == i) {
-            j++;
-            continue;
-        }
         if (c->thr[i] == 65535)
             continue; /* dead */
         float zero = c->cal ? c->cal->offset[i] : c->base[i];
-        w->zero_shift[i] += a * ((float)in[i] - zero - w->zero_shift[i]);
+        /* The floor in this sensel's counts: its threshold above its zero. */
+        float floor_counts = (float)c->thr[i] - zero;
+        float r = (float)in[i] - zero - w->zero_shift[i];
+        if (r > AN_ZERO_FLOORS * floor_counts)
+            continue;
+        w->zero_shift[i] += a * r;
         /* The threshold moves with the zero, in whole counts (the readings
          * are whole counts). */
         float t = (float)c->thr[i] + w->zero_shift[i];
@@ -268,7 +274,10 @@ static void put(struct an_series *s, int64_t k, const struct an_frames *c,
     s->trk_col[k] = any ? m->col_mm : NAN;
     s->sd_row[k] = any ? m->sd_row_mm : NAN;
     s->sd_col[k] = any ? m->sd_col_mm : NAN;
-    bool other = pk->nother > 0 && o->sum > 0;
+    /* Another contact worth the name carries a share of the tool's load (a
+     * hand steadying a person: a third of it or so); specks of noise and a
+     * ghost's faint trace do not. */
+    bool other = pk->nother > 0 && o->sum > AN_OTHER_MIN_SHARE * t->sum;
     s->oth_force[k] = other ? o->sum * to_force : 0;
     s->oth_row[k] = other ? o->row_mm : NAN;
     s->oth_col[k] = other ? o->col_mm : NAN;
@@ -315,6 +324,6 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
         an_tracker_pick(&w->tracker, s->t[k], &fc, &pk);
         put(s, k, c, &pk);
         if (w->frames_seen++ % AN_ZERO_EVERY == 0)
-            follow_zero(c, w, in, nv, s->rate_hz);
+            follow_zero(c, w, in, s->rate_hz);
     }
 }

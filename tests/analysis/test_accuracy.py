@@ -176,6 +176,11 @@ def compare(name, doc, truth, calibrated=True):
                      and xy_dist(c["position_xy_mm"], tc["position_xy_mm"]) <= pitch]
             check(found, f"{name}: {label} other contact {tc} not reported: "
                   f"{s['other_contacts']}")
+        for c in s["other_contacts"]:
+            real = [tc for tc in t.get("other_contacts", [])
+                    if c["t_start"] < tc["t_end"] + 0.5 and tc["t_start"] < c["t_end"] + 0.5
+                    and xy_dist(c["position_xy_mm"], tc["position_xy_mm"]) <= 2 * pitch]
+            check(real, f"{name}: {label} false other contact {c}")
         for k in ("speed", "holds", "coverage", "total"):
             v = s["score"][k]
             ok = isinstance(v, int) and 0 <= v <= 100
