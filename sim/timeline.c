@@ -18,7 +18,7 @@
 struct builder {
     struct rm_sim *sim;
     struct sim_rng *rng;
-    size_t cap_phases, cap_events, cap_marks, cap_loads, cap_drops;
+    size_t cap_phases, cap_events, cap_marks, cap_loads, cap_drops, cap_touches;
     double t, pos, lat, mass_kg;
     /* The roller's speed as the last phase ends: 0 but where that stroke
      * blends into the next one. */
@@ -283,12 +283,10 @@ static int hesitate(struct builder *b, double len)
 static int add_touch(struct builder *b, const struct sim_cmd *c)
 {
     struct rm_sim *sim = b->sim;
-    struct sim_touch *tc = realloc(sim->touches, (sim->ntouches + 1) * sizeof(*tc));
+    struct sim_touch *tc =
+        push((void **)&sim->touches, &sim->ntouches, &b->cap_touches, sizeof(*tc));
     if (!tc)
         return RM_ENOMEM;
-    sim->touches = tc;
-    tc = &tc[sim->ntouches++];
-    memset(tc, 0, sizeof(*tc));
     memcpy(tc->kind, c->text, sizeof(tc->kind));
     tc->x = c->v[0];
     tc->y = c->v[1];
