@@ -76,17 +76,16 @@ static int exchange(const struct rm_socket_path *sp, const char *line, char *rep
                        path, rm_control_socket_origin(sp), strerror(err));
     }
     size_t len = strlen(line), sent = 0;
-    while (sent < len) {
+    int send_err = 0;
+    while (sent < len && !send_err) {
         ssize_t n = send(fd, line + sent, len - sent, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int err = errno;
-            close(fd);
-            return rm_fail(RM_EIO, "%s: sending: %s", path, strerror(err));
-        }
-        sent += (size_t)n;
+        if (n < 0 && errno != EINTR)
+            send_err = errno;
+        else if (n > 0)
+            sent += (size_t)n;
     }
+    /* A daemon that refuses the connection says why before closing it;
+     * its line is worth more than our EPIPE. */
     size_t got = 0;
     reply[0] = '\0';
     while (got + 1 < size && !memchr(reply, '\n', got)) {
@@ -109,6 +108,8 @@ static int exchange(const struct rm_socket_path *sp, const char *line, char *rep
     }
     close(fd);
     char *nl = memchr(reply, '\n', got);
+    if (!nl && send_err)
+        return rm_fail(RM_EIO, "%s: sending: %s", path, strerror(send_err));
     if (!nl)
         return rm_fail(RM_EIO, "%s: rollmatd closed the connection without an answer", path);
     *nl = '\0';

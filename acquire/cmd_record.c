@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rm_calibration.h"
 #include "rm_cli.h"
@@ -16,6 +17,7 @@
 #include "rm_error.h"
 #include "rm_log.h"
 #include "record_feedback.h"
+#include "rm_output.h"
 #include "rm_session.h"
 
 #define LOG_PREFIX "record"
@@ -28,7 +30,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: rollmat record [--device SPEC] -o OUT.h5 [--duration S]\n"
                  "                      [--calibration CAL.h5] [--realtime] [--compression 0-9]\n"
-                 "                      [--quiet]\n"
+                 "                      [--quiet] [--force]\n"
                  "\n"
                  "Records one session from a mat into OUT.h5 until --duration, the end of a\n"
                  "replayed capture, or SIGINT/SIGTERM; the file is always left valid. On a\n"
@@ -43,13 +45,14 @@ static void usage(FILE *out)
                  "  -r, --realtime          replay a file: capture at the mat's own pace\n"
                  "  -z, --compression N     deflate level of the frames, 0-9 (default 1)\n"
                  "  -q, --quiet             no live status line, no summary line at the end\n"
+                 "  -f, --force             replace OUT.h5 if it exists (never a symbolic link)\n"
                  "  -h, --help              this text\n");
 }
 
 struct record_args {
     const char *device, *out, *calibration;
     double duration_s;
-    bool realtime, quiet;
+    bool realtime, quiet, force;
     int compression;
 };
 
@@ -57,20 +60,16 @@ struct record_args {
 static int parse_args(int argc, char **argv, struct record_args *a)
 {
     static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},
-        {"output", required_argument, NULL, 'o'},
-        {"duration", required_argument, NULL, 't'},
-        {"calibration", required_argument, NULL, 'c'},
-        {"realtime", no_argument, NULL, 'r'},
-        {"compression", required_argument, NULL, 'z'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"device", required_argument, NULL, 'd'},   {"output", required_argument, NULL, 'o'},
+        {"duration", required_argument, NULL, 't'}, {"calibration", required_argument, NULL, 'c'},
+        {"realtime", no_argument, NULL, 'r'},       {"compression", required_argument, NULL, 'z'},
+        {"quiet", no_argument, NULL, 'q'},          {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     *a = (struct record_args){.device = "usb", .compression = 1};
     rm_cli_getopt_start();
     int c;
-    while ((c = getopt_long(argc, argv, ":d:o:t:c:rz:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:o:t:c:rz:qfh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             a->device = optarg;
@@ -95,6 +94,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
             break;
         case 'q':
             a->quiet = true;
+        case 'f':
+            a->force = true;
             break;
         case 'h':
             usage(stdout);
@@ -145,7 +146,9 @@ static int record(const struct record_args *a, const sigset_t *sigs)
     struct rm_session *s = NULL;
     struct rm_device_opts dopts = {.realtime = a->realtime, .duration_s = a->duration_s};
 
-    int rc = rm_device_open(&dev, a->device, &dopts);
+    bool created = false;
+    int rc = rm_output_claim(a->out, a->force, &created);
+    rc = rc ? rc : rm_device_open(&dev, a->device, &dopts);
     if (rc == 0 && a->calibration) {
         rc = rm_calibration_load(a->calibration, &cal);
         const struct rm_mat_info *info = rc == 0 ? rm_device_info(dev) : NULL;
@@ -183,6 +186,8 @@ static int record(const struct record_args *a, const sigset_t *sigs)
     /* The message of the first failure, before cleanup can replace it. */
     if (rc)
         rm_log_error_line(rm_last_error(rc));
+    if (rc && !s && created)
+        unlink(a->out); /* claimed, never written: no empty file left as if recorded */
     rm_session_free(s);
     rm_calibration_free(cal);
     rm_device_close(dev);

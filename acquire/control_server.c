@@ -155,16 +155,24 @@ static void accept_clients(struct rm_control_server *s)
             close(fd);
             continue;
         }
-        struct client *slot = NULL;
-        for (int i = 0; i < RM_CONTROL_MAX_CLIENTS && !slot; i++)
-            if (s->clients[i].fd < 0)
-                slot = &s->clients[i];
+        struct client *slot = NULL, *idlest = NULL;
+        for (int i = 0; i < RM_CONTROL_MAX_CLIENTS && !slot; i++) {
+            struct client *c = &s->clients[i];
+            if (c->fd < 0)
+                slot = c;
+            else if (!idlest || c->last_active < idlest->last_active)
+                idlest = c;
+        }
         if (!slot) {
-            static const char busy[] = "error too many clients; try again\n";
-            if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-                rm_dbg("refusing a client: %s", strerror(errno));
-            close(fd);
-            continue;
+            /* Every slot is held by a client that has not finished a line
+             * (answers are immediate, so a held slot is an idle one). The
+             * longest idle makes room: connections that say nothing must not
+             * lock out the user's commands until they time out. */
+            static const char gone[] = "error too many clients; dropped as the longest idle\n";
+            if (send(idlest->fd, gone, sizeof(gone) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+                rm_dbg("dropping an idle client: %s", strerror(errno));
+            drop(idlest);
+            slot = idlest;
         }
         slot->fd = fd;
         slot->len = 0;

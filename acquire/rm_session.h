@@ -85,6 +85,10 @@ int rm_session_start(struct rm_session *s);
  * stopped or FAILED, or for a kind or label too long for the file.
  * Thread-safe. */
 int rm_session_event(struct rm_session *s, const char *kind, const char *label);
+/* The same, stamped seconds_ago before now (never after the last frame):
+ * an automatic stop ends the segment at the last loaded frame. */
+int rm_session_event_before(struct rm_session *s, double seconds_ago, const char *kind,
+                            const char *label);
 
 /* Waits until the session ended by itself (device END, duration reached,
  * failure): 0, or RM_ETIMEOUT after timeout_s. */

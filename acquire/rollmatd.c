@@ -379,7 +379,9 @@ static int end_session(struct daemon *d, const char *why)
 {
     if (!d->session)
         return 0;
-    if (d->segment[0] && rm_session_wait(d->session, 0) == RM_ETIMEOUT)
+    /* Also when the device ended the session (a capture ran out): the
+     * segment is closed at its last frame; refused only once failed. */
+    if (d->segment[0])
         rm_session_event(d->session, "segment_end", d->segment);
     rm_clear_error();
     int rc = rm_session_stop(d->session);
@@ -638,14 +640,22 @@ static void tick(struct daemon *d)
             d->waiting_logged = true;
         }
     }
-    if (d->session && rm_session_wait(d->session, 0) == 0)
+    if (d->session && rm_session_wait(d->session, 0) == 0) {
+        /* It ended by itself (the device ran out or went away) while the
+         * load still counted: frames cut short are kept, never deleted. */
+        d->tentative = false;
         end_session(d, "the recording ended");
+    }
     if (!d->tee)
         return;
 
     struct rm_device_tee_state ts;
     rm_device_tee_state(d->tee, now, &ts);
     if (ts.ended || ts.failed) {
+        /* Frames of a load the mat stopped in its first second are a
+         * session cut short, not a foot brushing the mat: kept. */
+        if (d->tentative && ts.loaded)
+            d->tentative = false;
         end_session(d, ts.failed ? "the mat failed" : "the device ended");
         if (ts.failed) {
             snprintf(d->last_error, sizeof(d->last_error), "%s", ts.fail_msg);
@@ -673,7 +683,11 @@ static void tick(struct daemon *d)
             d->wait_for_unload = true;
         }
     } else if (d->session && d->tentative) {
-        if (ts.loaded_for >= AUTO_START_S) {
+        if (ts.away) {
+            /* Unplugged while loaded: the frames so far are the runner's. */
+            d->tentative = false;
+            rm_info("session %s kept: the mat went away while loaded", d->session_name);
+        } else if (ts.loaded_for >= AUTO_START_S) {
             d->tentative = false;
             rm_info("session %s kept: the roller stayed loaded", d->session_name);
         } else if (!ts.loaded) {
@@ -682,6 +696,10 @@ static void tick(struct daemon *d)
     } else if (d->session && ts.idle_for >= d->o.auto_idle_s) {
         char why[64];
         snprintf(why, sizeof(why), "no load for %.0f s", d->o.auto_idle_s);
+        /* The rolling ended with the last loaded frame, not now. */
+        if (d->segment[0] &&
+            rm_session_event_before(d->session, ts.idle_for, "segment_end", d->segment) == 0)
+            d->segment[0] = '\0';
         end_session(d, why);
     }
 }

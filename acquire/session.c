@@ -139,7 +139,9 @@ static void fail(struct rm_session *s, int err, const char *msg)
     if (!s->error) {
         s->error = err;
         snprintf(s->error_msg, sizeof(s->error_msg), "%s", msg);
-        rm_err("%s", msg);
+        /* Info, not error: the owner reports it (record's last line,
+         * rollmatd's status and journal); an error here made a second line. */
+        rm_info("%s", msg);
     }
     set_state(s, RM_SESSION_FAILED);
 }
@@ -582,14 +584,24 @@ int rm_session_start(struct rm_session *s)
 
 int rm_session_event(struct rm_session *s, const char *kind, const char *label)
 {
+    return rm_session_event_before(s, 0.0, kind, label);
+}
+
+int rm_session_event_before(struct rm_session *s, double seconds_ago, const char *kind,
+                            const char *label)
+{
     if (!label)
         label = "";
     pthread_mutex_lock(&s->lock);
     /* After the device ended (or --duration) the file is still open: a
-     * closing segment_end is welcome until stop. */
+     * closing segment_end is welcome until stop, stamped at the last frame
+     * (the clock of a device that ended no longer runs). */
     bool closed = s->writer_stop || s->state == RM_SESSION_STOPPED || s->state == RM_SESSION_FAILED;
+    double t = device_time_now(s, now_s() - (seconds_ago > 0 ? seconds_ago : 0.0));
+    if (s->have_frame && (s->state == RM_SESSION_ENDED || (seconds_ago > 0 && t > s->last_t)))
+        t = s->last_t;
     int rc = closed ? rm_fail(RM_EUSAGE, "%s: the session is closed", s->path)
-                    : queue_event(s, device_time_now(s, now_s()), kind, label);
+                    : queue_event(s, t, kind, label);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }

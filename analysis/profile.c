@@ -7,12 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "an_internal.h"
 #include "rm_analysis.h"
 #include "rm_error.h"
 #include "rm_text.h"
+#include "rm_number.h"
 
 /* Shared by every built-in profile: roll slowly (seeds 000, 002, 004),
  * pauses of 2 s or more, holds of 5 s or more, contact-mean pressure under
@@ -55,83 +58,216 @@ int rm_profile_builtin(const char *name, struct rm_profile *out)
 struct field {
     const char *key;
     size_t offset;
+    double max; /* allowed: 0 to max */
 };
 
-#define FIELD(k)                                                                                   \
+#define FIELD(k, max)                                                                              \
     {                                                                                              \
-#k, offsetof(struct rm_profile, k)                                                         \
+#k, offsetof(struct rm_profile, k), max                                                    \
     }
+/* Upper bounds far above any guidance, so that a typo (an extra zero is
+ * fine, 1e9 is not) is caught with the line that holds it. */
 static const struct field fields[] = {
-    FIELD(speed_slow_max_mm_s), FIELD(speed_fast_mm_s),    FIELD(pause_min_s),
-    FIELD(pause_speed_mm_s),    FIELD(pause_tolerance_mm), FIELD(hold_min_s),
-    FIELD(hold_target_min_s),   FIELD(hold_target_max_s),  FIELD(pressure_max_kpa),
+    FIELD(speed_slow_max_mm_s, 10000), FIELD(speed_fast_mm_s, 10000),
+    FIELD(pause_min_s, 3600),          FIELD(pause_speed_mm_s, 10000),
+    FIELD(pause_tolerance_mm, 10000),  FIELD(hold_min_s, 3600),
+    FIELD(hold_target_min_s, 3600),    FIELD(hold_target_max_s, 3600),
+    FIELD(pressure_max_kpa, 10000),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+/* A profile is a few lines; anything larger is not one. */
+#define MAX_PROFILE_BYTES 65536
 
 static double *field_ptr(struct rm_profile *p, size_t i)
 {
     return (double *)((char *)p + fields[i].offset);
 }
 
-/* INI parsing state: values seen (applied over `base` at the end, so that
+/* INI parsing state: the text being read line by line (so that the handler
+ * knows the line), values seen (applied over `base` at the end, so that
  * `base` may come anywhere in the file) and the first error. */
 struct ini_state {
     const char *path;
+    const char *text, *pos, *end;
+    int line;
     char base[RM_PROFILE_NAME_LEN];
+    int base_line;
     char name[RM_PROFILE_NAME_LEN];
     double values[NFIELDS];
     int value_line[NFIELDS]; /* 0: not set */
-    char error[256];
+    char error[512];
 };
+
+/* inih's reader: one line of the text per call, counted. */
+static char *next_line(char *buf, int size, void *stream)
+{
+    struct ini_state *st = stream;
+    if (st->pos >= st->end || st->error[0])
+        return NULL;
+    const char *nl = memchr(st->pos, '\n', (size_t)(st->end - st->pos));
+    size_t len = nl ? (size_t)(nl - st->pos) + 1 : (size_t)(st->end - st->pos);
+    st->line++;
+    if (len >= (size_t)size) {
+        snprintf(st->error, sizeof(st->error), "line longer than %d characters", size - 1);
+        return NULL;
+    }
+    memcpy(buf, st->pos, len);
+    buf[len] = '\0';
+    st->pos += len;
+    return buf;
+}
+
+static int entry_error(struct ini_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int entry_error(struct ini_state *st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->error, sizeof(st->error), fmt, ap);
+    va_end(ap);
+    return 0;
+}
 
 static int on_entry(void *user, const char *section, const char *key, const char *value)
 {
     struct ini_state *st = user;
-    if (section[0] && strcmp(section, "profile") != 0) {
-        snprintf(st->error, sizeof(st->error), "unknown section [%s]", section);
-        return 0;
+    if (section[0] && strcmp(section, "profile") != 0)
+        return entry_error(st, "unknown section [%s]; allowed: [profile] or none", section);
+    if (strcmp(key, "name") == 0) {
+        if (!value[0] || strlen(value) >= RM_PROFILE_NAME_LEN)
+            return entry_error(st, "name = '%s': allowed: 1 to %d characters", value,
+                               RM_PROFILE_NAME_LEN - 1);
+        snprintf(st->name, sizeof(st->name), "%s", value);
+        return 1;
     }
-    if (strcmp(key, "name") == 0 || strcmp(key, "base") == 0) {
-        char *dst = key[0] == 'n' ? st->name : st->base;
-        if (!value[0] || strlen(value) >= RM_PROFILE_NAME_LEN) {
-            snprintf(st->error, sizeof(st->error), "%s: empty or longer than %d characters", key,
-                     RM_PROFILE_NAME_LEN - 1);
-            return 0;
-        }
-        snprintf(dst, RM_PROFILE_NAME_LEN, "%s", value);
+    if (strcmp(key, "base") == 0) {
+        struct rm_profile probe;
+        if (rm_profile_builtin(value, &probe) != 0)
+            return entry_error(st, "base = '%s': allowed: default, short, long", value);
+        snprintf(st->base, sizeof(st->base), "%s", value);
+        st->base_line = st->line;
         return 1;
     }
     for (size_t i = 0; i < NFIELDS; i++) {
         if (strcmp(key, fields[i].key) != 0)
             continue;
-        char *end;
-        errno = 0;
-        double v = strtod(value, &end);
-        if (end == value || *end || errno || !isfinite(v) || v < 0) {
-            snprintf(st->error, sizeof(st->error), "%s: '%s' is not a number >= 0", key, value);
-            return 0;
-        }
+        double v;
+        if (!rm_text_number(value, &v) || v < 0 || v > fields[i].max)
+            return entry_error(st, "%s = '%s': allowed: a decimal number from 0 to %g", key, value,
+                               fields[i].max);
         st->values[i] = v;
-        st->value_line[i] = 1;
+        st->value_line[i] = st->line;
         return 1;
     }
-    snprintf(st->error, sizeof(st->error), "unknown key '%s'", key);
+    char keys[512] = "name, base";
+    for (size_t i = 0; i < NFIELDS; i++)
+        snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), ", %s", fields[i].key);
+    return entry_error(st, "unknown key '%s'; allowed: %s", key, keys);
+}
+
+/* Index of field key (which exists). */
+static size_t field_index(const char *key)
+{
+    size_t i = 0;
+    while (i < NFIELDS - 1 && strcmp(fields[i].key, key) != 0)
+        i++;
+    return i;
+}
+
+/* "KEY = V" and where it came from: its line, or the base profile. */
+static void describe(const struct ini_state *st, const struct rm_profile *p, const char *key,
+                     char *buf, size_t size)
+{
+    size_t i = field_index(key);
+    int n = snprintf(buf, size, "%s = %g", key, *field_ptr((struct rm_profile *)p, i));
+    if (n < 0 || (size_t)n >= size)
+        return;
+    if (st->value_line[i])
+        snprintf(buf + n, size - (size_t)n, " (line %d)", st->value_line[i]);
+    else
+        snprintf(buf + n, size - (size_t)n, " (base profile '%s')", st->base);
+}
+
+/* Fails on the line of a (or b when only b was set in the file). */
+static int pair_error(const struct ini_state *st, const struct rm_profile *p, const char *a,
+                      const char *b, const char *need)
+{
+    char da[128], db[128];
+    describe(st, p, a, da, sizeof(da));
+    describe(st, p, b, db, sizeof(db));
+    int la = st->value_line[field_index(a)], lb = st->value_line[field_index(b)];
+    int line = la ? la : lb ? lb : st->base_line ? st->base_line : 1;
+    return rm_fail(RM_EFORMAT, "%s:%d: %s and %s; allowed: %s", st->path, line, da, db, need);
+}
+
+static int one_error(const struct ini_state *st, const char *key, const char *need)
+{
+    size_t i = field_index(key);
+    int line = st->value_line[i] ? st->value_line[i] : st->base_line ? st->base_line : 1;
+    return rm_fail(RM_EFORMAT, "%s:%d: %s = %g; allowed: %s", st->path, line, key, st->values[i],
+                   need);
+}
+
+static int check_consistent(const struct ini_state *st, const struct rm_profile *p)
+{
+    if (p->speed_slow_max_mm_s <= 0)
+        return one_error(st, "speed_slow_max_mm_s", "above 0");
+    if (p->speed_fast_mm_s < p->speed_slow_max_mm_s)
+        return pair_error(st, p, "speed_fast_mm_s", "speed_slow_max_mm_s",
+                          "speed_slow_max_mm_s <= speed_fast_mm_s");
+    if (p->pause_min_s <= 0)
+        return one_error(st, "pause_min_s", "above 0");
+    if (p->pause_speed_mm_s <= 0)
+        return one_error(st, "pause_speed_mm_s", "above 0");
+    if (p->pause_tolerance_mm <= 0)
+        return one_error(st, "pause_tolerance_mm", "above 0");
+    if (p->hold_min_s < p->pause_min_s)
+        return pair_error(st, p, "hold_min_s", "pause_min_s", "hold_min_s >= pause_min_s");
+    if (p->hold_target_max_s < p->hold_target_min_s)
+        return pair_error(st, p, "hold_target_min_s", "hold_target_max_s",
+                          "hold_target_min_s <= hold_target_max_s");
+    if (p->pressure_max_kpa <= 0)
+        return one_error(st, "pressure_max_kpa", "above 0");
     return 0;
 }
 
-static int check_consistent(const struct rm_profile *p, char *err, size_t len)
+/* The whole file in memory (it is small), refused when it is not text. */
+static int read_text(const char *path, char **out, size_t *len)
 {
-    if (p->speed_slow_max_mm_s <= 0 || p->speed_fast_mm_s < p->speed_slow_max_mm_s)
-        return snprintf(err, len, "need 0 < speed_slow_max_mm_s <= speed_fast_mm_s"), -1;
-    if (p->pause_min_s <= 0 || p->pause_speed_mm_s <= 0 || p->pause_tolerance_mm <= 0)
-        return snprintf(err, len, "pause_min_s, pause_speed_mm_s, pause_tolerance_mm must be > 0"),
-               -1;
-    if (p->hold_min_s < p->pause_min_s)
-        return snprintf(err, len, "hold_min_s must be >= pause_min_s"), -1;
-    if (p->hold_target_max_s < p->hold_target_min_s)
-        return snprintf(err, len, "hold_target_min_s > hold_target_max_s"), -1;
-    if (p->pressure_max_kpa <= 0)
-        return snprintf(err, len, "pressure_max_kpa must be > 0"), -1;
+    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return rm_fail(RM_EUSAGE, "--profile %s: %s", path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return rm_fail(RM_EUSAGE,
+                       "--profile %s: not a regular file (a profile name or an INI file)", path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rm_fail(RM_EUSAGE, "--profile %s: %s", path, strerror(errno));
+    char *buf = malloc(MAX_PROFILE_BYTES + 1); /* owned by the caller */
+    size_t n = buf ? fread(buf, 1, MAX_PROFILE_BYTES + 1, f) : 0;
+    bool bad = buf && ferror(f);
+    fclose(f);
+    if (!buf)
+        return RM_ENOMEM;
+    if (bad || n > MAX_PROFILE_BYTES) {
+        free(buf);
+        return bad ? rm_fail(RM_EIO, "%s: read failed", path)
+                   : rm_fail(RM_EFORMAT, "%s:1: larger than %d bytes: not a profile", path,
+                             MAX_PROFILE_BYTES);
+    }
+    buf[n] = '\0';
+    const char *nul = memchr(buf, '\0', n);
+    if (nul) {
+        int line = 1;
+        for (const char *c = buf; c < nul; c++)
+            line += *c == '\n';
+        free(buf);
+        return rm_fail(RM_EFORMAT, "%s:%d: not a text line (NUL byte)", path, line);
+    }
+    *out = buf;
+    *len = n;
     return 0;
 }
 
@@ -141,15 +277,21 @@ static int load_file(const char *path, struct rm_profile *out)
     memset(&st, 0, sizeof(st));
     st.path = path;
     snprintf(st.base, sizeof(st.base), "default");
-    int rc = ini_parse(path, on_entry, &st);
-    if (rc < 0)
-        return rm_fail(RM_EUSAGE, "%s: cannot read profile: %s", path,
-                       rc == -1 ? strerror(errno) : "out of memory");
-    if (rc > 0)
-        return rm_fail(RM_EFORMAT, "%s:%d: %s", path, rc,
+    char *text = NULL;
+    size_t len = 0;
+    int rc = read_text(path, &text, &len);
+    if (rc)
+        return rc;
+    st.text = st.pos = text;
+    st.end = text + len;
+    int bad_line = ini_parse_stream(next_line, &st, on_entry, &st);
+    free(text);
+    if (bad_line < 0)
+        return RM_ENOMEM;
+    if (bad_line > 0 || st.error[0])
+        return rm_fail(RM_EFORMAT, "%s:%d: %s", path, bad_line > 0 ? bad_line : st.line,
                        st.error[0] ? st.error : "not an INI line (key = value)");
-    if (rm_profile_builtin(st.base, out) != 0)
-        return rm_fail(RM_EFORMAT, "%s:base: unknown built-in profile '%s'", path, st.base);
+    rm_profile_builtin(st.base, out); /* checked on its line */
     for (size_t i = 0; i < NFIELDS; i++)
         if (st.value_line[i])
             *field_ptr(out, i) = st.values[i];
@@ -160,10 +302,7 @@ static int load_file(const char *path, struct rm_profile *out)
         const char *slash = strrchr(path, '/');
         snprintf(out->name, sizeof(out->name), "%s", slash ? slash + 1 : path);
     }
-    char err[160];
-    if (check_consistent(out, err, sizeof(err)) != 0)
-        return rm_fail(RM_EFORMAT, "%s: %s", path, err);
-    return 0;
+    return check_consistent(&st, out);
 }
 
 int rm_profile_load(const char *name_or_path, struct rm_profile *out)

@@ -9,6 +9,15 @@
 #include "rm_stats.h"
 #include "rm_calib.h"
 
+/* 1.4826 * MAD estimates the standard deviation of normal data. */
+#define CALIB_MAD_TO_SIGMA 1.4826
+/* Frames a calibration step keeps in memory stay within this (issue 12):
+ * 1 GiB holds 1500 frames of 600 x 600 sensels, or 50 of 3200 x 3200. */
+#define CALIB_MEMORY_BYTES ((size_t)1 << 30)
+/* The fewest frames any step works with; a zero needs them all to tell a
+ * stuck sensel from a quiet one (ZERO_STUCK_MIN_FRAMES). */
+#define CALIB_MIN_FRAMES 50
+
 /* Full scale of a recording's counts. */
 static inline unsigned calib_full_scale(const struct rm_calib_frames *fr)
 {

@@ -74,9 +74,30 @@ int rm_calib_frames_read(const char *path, size_t max_frames, struct rm_calib_fr
         return rm_fail(RM_EFORMAT, "%s: empty recording (0 frames)", path);
     }
     size_t keep = (size_t)total < max_frames ? (size_t)total : max_frames;
+    /* Kept frames live in memory: bounded, not total x frame size (27 GB
+     * for a 4096 x 4096 mat). Fewer frames, evenly spaced, serve as well,
+     * down to the fewest a step can work with. */
+    size_t frame_bytes = (size_t)meta->rows * (size_t)meta->cols * sizeof(uint16_t);
+    size_t fit = CALIB_MEMORY_BYTES / frame_bytes;
+    if (keep > fit) {
+        size_t least = (size_t)total < CALIB_MIN_FRAMES ? (size_t)total : CALIB_MIN_FRAMES;
+        if (fit < least) {
+            rc = rm_fail(RM_ENOMEM,
+                         "%s: a %d x %d mat needs %zu MiB for the %zu frames a calibration step "
+                         "needs; calibration works within %zu MiB",
+                         path, meta->rows, meta->cols, (least * frame_bytes) >> 20, least,
+                         (size_t)CALIB_MEMORY_BYTES >> 20);
+            rm_rec_reader_close(r); /* meta is the reader's: after the message */
+            return rc;
+        }
+        keep = fit;
+    }
     struct rm_calib_frames *fr;
     rc = rm_calib_frames_new(&fr, path, meta->rows, meta->cols, keep);
     if (rc) {
+        if (rc == RM_ENOMEM)
+            rm_fail(rc, "%s: out of memory for %zu frames of %d x %d", path, keep, meta->rows,
+                    meta->cols);
         rm_rec_reader_close(r);
         return rc;
     }
@@ -94,7 +115,8 @@ int rm_calib_frames_read(const char *path, size_t max_frames, struct rm_calib_fr
     /* One chunk at a time: the file is compressed per chunk. Freed below. */
     uint16_t *block = rc ? NULL : malloc((size_t)block_frames * n * sizeof(uint16_t));
     if (!rc && !block)
-        rc = RM_ENOMEM;
+        rc = rm_fail(RM_ENOMEM, "%s: out of memory for a block of %lld frames", path,
+                     (long long)block_frames);
     size_t next_keep = 0;
     for (int64_t start = 0; !rc && start < total && next_keep < keep; start += block_frames) {
         int64_t count = total - start < block_frames ? total - start : block_frames;

@@ -26,7 +26,7 @@
 /* A live sensel with this much noise changes value within a few dozen
  * frames; one that never does is stuck. */
 #define ZERO_STUCK_MIN_NOISE  0.3
-#define ZERO_STUCK_MIN_FRAMES 50
+#define ZERO_STUCK_MIN_FRAMES CALIB_MIN_FRAMES
 /* A frame where more than this fraction of the live sensels read more than
  * ZERO_TOUCH_SIGMAS (and ZERO_TOUCH_MIN counts) above their offset has
  * something on the mat. The robust offsets ignore such frames as long as
@@ -137,8 +137,10 @@ int rm_calib_zero(const struct rm_calib_frames *fr, struct rm_calibration *cal, 
                   struct rm_calib_zero_report *rep)
 {
     assert(fr->rows == cal->rows && fr->cols == cal->cols);
-    if (fr->nframes == 0)
-        return rm_fail(RM_EFORMAT, "%s: empty recording (0 frames)", fr->name);
+    if (fr->nframes < ZERO_STUCK_MIN_FRAMES)
+        return rm_fail(RM_EFORMAT,
+                       "%s: %zu frames; a zero needs at least %d frames of the empty mat", fr->name,
+                       fr->nframes, ZERO_STUCK_MIN_FRAMES);
     size_t n = (size_t)fr->rows * (size_t)fr->cols;
     size_t work_len = fr->nframes > n ? fr->nframes : n;
     float full = (float)calib_full_scale(fr);

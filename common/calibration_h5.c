@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -208,9 +209,13 @@ int rm_calibration_load(const char *path, struct rm_calibration **out)
 {
     *out = NULL;
     hid_t f;
+    struct rm_h5_watchdog w; /* all of it is metadata: under the deadline */
+    rm_h5_watchdog_arm(&w, path);
     int rc = rm_h5_open_file(path, false, &f, NULL);
-    if (rc)
+    if (rc) {
+        rm_h5_watchdog_disarm(&w);
         return rc;
+    }
     char format[32];
     rc = rm_h5_read_str(f, path, "/", "rollmat_format", format, sizeof(format));
     if (rc == 0 && strcmp(format, "calibration") != 0)
@@ -219,6 +224,7 @@ int rm_calibration_load(const char *path, struct rm_calibration **out)
     if (rc == 0)
         rc = rm_calibration_h5_read(f, path, "/", out);
     H5Fclose(f);
+    rm_h5_watchdog_disarm(&w);
     return rc;
 }
 
@@ -240,7 +246,7 @@ int rm_calibration_save(const char *path, const struct rm_calibration *cal)
         H5Pclose(fapl);
     char why[256];
     if (f < 0)
-        return rm_fail(RM_EIO, "%s: cannot create (%s)", tmp, rm_h5_error_text(why, sizeof(why)));
+        return rm_fail(RM_EIO, "%s: cannot create (%s)", path, rm_h5_error_text(why, sizeof(why)));
     rc = rm_h5_write_str(f, "rollmat_format", "calibration");
     rc = rc ? rc : rm_h5_write_int(f, "rollmat_format_version", 1);
     rc = rc ? rc : rm_calibration_h5_write(f, cal);
@@ -251,10 +257,12 @@ int rm_calibration_save(const char *path, const struct rm_calibration *cal)
         rm_h5_error_text(why, sizeof(why));
     }
     if (!rc && rename(tmp, path) != 0) {
-        snprintf(why, sizeof(why), "rename failed");
+        snprintf(why, sizeof(why), "rename failed: %s", strerror(errno));
         rc = RM_EIO;
     }
     if (rc) {
+        if (rc == RM_EHDF5)
+            rm_h5_write_failed();
         unlink(tmp);
         return rm_fail(rc == RM_EHDF5 ? RM_EIO : rc, "%s: cannot write calibration (%s)", path,
                        why);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "rm_log.h"
+#include "rm_number.h"
 
 /* As long as rm_fail()'s messages: a longer one is cut, still one line. */
 #define MESSAGE_MAX 1024
@@ -81,12 +82,11 @@ int rm_cli_parse_double(const char *command, const char *option, const char *arg
                         double max, double *out)
 {
     assert(min <= max);
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    /* ERANGE on underflow still gives a usable tiny number; the range
-     * check below decides about it. */
-    bool ok = *arg && !isspace((unsigned char)*arg) && !*end && isfinite(v) && v >= min && v <= max;
+    double v = 0;
+    /* Strict decimal: strtod alone would take "0x10" and "1e5junk"-free hex
+     * floats. An underflow still gives a usable tiny number; the range
+     * check decides about it. */
+    bool ok = rm_text_number(arg, &v) && v >= min && v <= max;
     if (ok) {
         *out = v;
         return 0;

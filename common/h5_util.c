@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rm_error.h"
 
@@ -40,6 +42,27 @@ static herr_t keep_deepest(unsigned n, const H5E_error2_t *e, void *data)
     return 0;
 }
 
+/* HDF5's file driver reports a failed system call as "file write failed:
+ * time = <ctime, with its newline>, filename = ..., errno = 28, error
+ * message = '...', buf = 0x..."; users need the system's reason only. */
+static void condense_system_error(char *buf, size_t size)
+{
+    const char *e = strstr(buf, "errno = ");
+    if (!e)
+        return;
+    int err = atoi(e + strlen("errno = "));
+    /* "file write failed: time = ..." keeps "file write failed", "unable to
+     * lock file, errno = 11, ..." keeps "unable to lock file". */
+    const char *failed = strstr(buf, " failed");
+    const char *comma = strchr(buf, ',');
+    int head = failed  ? (int)(failed - buf) + (int)strlen(" failed")
+               : comma ? (int)(comma - buf)
+                       : 0;
+    char out[256];
+    snprintf(out, sizeof(out), "%.*s%s%s", head, buf, head ? ": " : "", strerror(err));
+    snprintf(buf, size, "%s", out);
+}
+
 const char *rm_h5_error_text(char *buf, size_t size)
 {
     struct walk_state s = {buf, size, false};
@@ -47,9 +70,35 @@ const char *rm_h5_error_text(char *buf, size_t size)
         return buf;
     buf[0] = '\0';
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_deepest, &s);
-    if (!s.found)
-        snprintf(buf, size, "unknown HDF5 error");
+    if (!s.found) {
+        /* No HDF5 description, but a system call may have failed (a
+         * read-only folder makes H5Fcreate fail with EACCES). */
+        snprintf(buf, size, "%s", errno ? strerror(errno) : "unknown HDF5 error");
+        return buf;
+    }
+    condense_system_error(buf, size);
+    for (char *c = buf; *c; c++)
+        if ((unsigned char)*c < 0x20)
+            *c = ' ';
     return buf;
+}
+
+/* HDF5 closes what is still open when the process exits; after a failed
+ * write (a full disk) that close crashed inside the library (H5F__close_cb
+ * from H5_term_library). Once a write has failed, the process leaves
+ * without HDF5's exit handler: ours, registered after HDF5's, runs first.
+ * The exit code is 1, the code of every write failure (shared/spec/cli.md). */
+static void leave_without_hdf5(void)
+{
+    fflush(NULL);
+    _exit(1);
+}
+
+void rm_h5_write_failed(void)
+{
+    static atomic_flag once = ATOMIC_FLAG_INIT;
+    if (!atomic_flag_test_and_set(&once))
+        atexit(leave_without_hdf5);
 }
 
 void rm_h5_utc_now(char *buf, size_t size)
@@ -367,6 +416,29 @@ int rm_h5_dims(hid_t dset, const char *where, const char *obj, int rank, hsize_t
     return rc;
 }
 
+/* Reads of a file a SWMR writer is extending may catch metadata mid-write
+ * and fail their checksum; HDF5 retries them with a growing back-off (100
+ * attempts by default for SWMR, hours on a damaged file). A few attempts
+ * cover a live writer's flush; a damaged file fails at once. */
+#define SWMR_READ_ATTEMPTS 4
+
+static herr_t note_open_for_write(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    if (e->desc && strstr(e->desc, "already open for write"))
+        *(bool *)data = true;
+    return 0;
+}
+
+/* True when the last H5Fopen failed only because the superblock marks the
+ * file open by a (SWMR) writer: the one case a SWMR reader can open. */
+static bool failed_as_open_for_write(void)
+{
+    bool found = false;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, note_open_for_write, &found);
+    return found;
+}
+
 int rm_h5_open_file(const char *path, bool allow_swmr, hid_t *out, bool *swmr_out)
 {
     *out = -1;
@@ -401,8 +473,11 @@ int rm_h5_open_file(const char *path, bool allow_swmr, hid_t *out, bool *swmr_ou
         rm_h5_error_text(why, sizeof(why));
         /* A SWMR writer marks the superblock "open for writing" until it
          * closes the file; only a SWMR reader may open it until then. */
-        if (allow_swmr) {
+        if (allow_swmr && failed_as_open_for_write() &&
+            H5Pset_metadata_read_attempts(fapl, SWMR_READ_ATTEMPTS) >= 0) {
             f = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+            if (f < 0)
+                rm_h5_error_text(why, sizeof(why));
             if (f >= 0 && swmr_out)
                 *swmr_out = true;
         }

@@ -33,13 +33,40 @@ enum rm_log_level rm_log_get_level(void)
     return current_level;
 }
 
-/* Every message is one line: a control character quoted from a file or an
- * argument (a newline in an attribute value) comes out as '?'. */
+/* Length of the well-formed UTF-8 sequence of two to four bytes at s, or 0
+ * (overlong forms and surrogates count as malformed). */
+static size_t utf8_sequence(const unsigned char *s)
+{
+    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (n == 0 || s[0] >= 0xf5)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    unsigned cp = n == 2   ? (s[0] & 0x1fu) << 6 | (s[1] & 0x3fu)
+                  : n == 3 ? (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu)
+                           : (s[0] & 0x07u) << 18 | (s[1] & 0x3fu) << 12 | (s[2] & 0x3fu) << 6 |
+                                 (s[3] & 0x3fu);
+    unsigned min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* Every message is one line of text: a control character quoted from a
+ * file or an argument (a newline in an attribute value), or a byte that is
+ * not UTF-8 (a binary file's contents), comes out as '?'. */
 static void one_line(char *s)
 {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t n = *p >= 0x80 ? utf8_sequence(p) : 1;
+        if (n == 0 || *p < 0x20 || *p == 0x7f) {
+            *p = '?';
+            n = 1;
+        }
+        p += n;
+    }
 }
 
 void rm_log_write(enum rm_log_level level, const char *prefix, const char *fmt, ...)

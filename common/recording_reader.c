@@ -8,11 +8,13 @@
 #include <assert.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rm_error.h"
 #include "rm_h5.h"
+#include "rm_limits.h"
 #include "rm_log.h"
 #include "rm_recording.h"
 #include "rm_text.h"
@@ -84,11 +86,11 @@ static int read_meta(struct rm_rec_reader *r)
     rc = rc ? rc : rm_h5_read_double(f, p, "/", "rate_hz", &m->rate_hz);
     if (rc)
         return rc;
-    if (!(m->pitch_row_mm > 0) || !(m->pitch_col_mm > 0))
-        return rm_fail(RM_EFORMAT, "%s:/: pitch %g x %g mm is not positive", p, m->pitch_row_mm,
-                       m->pitch_col_mm);
-    if (!(m->rate_hz > 0))
-        return rm_fail(RM_EFORMAT, "%s:/: rate_hz %g is not positive", p, m->rate_hz);
+    char where[4096];
+    snprintf(where, sizeof(where), "%s:/", p);
+    rc = rm_rec_meta_check(m, where);
+    if (rc)
+        return rc;
 
     struct rm_rec_counters *c = &r->counters;
     rc = rm_h5_read_i64(f, p, "/", "frames_dropped", 0, INT64_MAX, &c->frames_dropped);
@@ -202,6 +204,9 @@ static int check_t(struct rm_rec_reader *r)
             if (!isfinite(block[i]))
                 rc = rm_fail(RM_EFORMAT, "%s:/t: value %lld is not finite", r->path,
                              (long long)(start + i));
+            else if (!rm_time_ok(block[i]))
+                rc = rm_fail(RM_EFORMAT, "%s:/t: value %lld (%g s) is outside +-%g s", r->path,
+                             (long long)(start + i), block[i], RM_TIME_S_MAX);
             else if (!(block[i] > prev))
                 rc = rm_fail(RM_EFORMAT,
                              "%s:/t: not strictly increasing at index %lld (%.9g after %.9g)",
@@ -363,9 +368,9 @@ static int read_events(struct rm_rec_reader *r)
             copy_field(e->label, sizeof(e->label), buf[i].label, buf[i].label_v, lv);
             rm_text_clean(e->kind, sizeof(e->kind));
             rm_text_clean(e->label, sizeof(e->label));
-            if (!isfinite(e->t))
-                rc = rm_fail(RM_EFORMAT, "%s:/events: time of event %llu is not finite", p,
-                             (unsigned long long)i);
+            if (!rm_time_ok(e->t))
+                rc = rm_fail(RM_EFORMAT, "%s:/events: time of event %llu (%g s) is outside +-%g s",
+                             p, (unsigned long long)i, e->t, RM_TIME_S_MAX);
         }
         r->nevents = (size_t)n;
         if (buf && space >= 0)
@@ -421,12 +426,19 @@ static int reader_new(struct rm_rec_reader **out, const char *path)
 /* Everything after opening the file; closes r on failure. */
 static int validate(struct rm_rec_reader **out, struct rm_rec_reader *r)
 {
+    /* Metadata reads run under a deadline (HDF5 can loop on a damaged
+     * heap); /t, bulk data of any length, does not. */
+    struct rm_h5_watchdog w;
+    rm_h5_watchdog_arm(&w, r->path);
     int rc = read_meta(r);
     rc = rc ? rc : open_datasets(r);
+    rm_h5_watchdog_disarm(&w);
     rc = rc ? rc : check_t(r);
+    rm_h5_watchdog_arm(&w, r->path);
     rc = rc ? rc : read_events(r);
     rc = rc ? rc : sort_events(r);
     rc = rc ? rc : read_calibration(r);
+    rm_h5_watchdog_disarm(&w);
     if (rc) {
         rm_rec_reader_close(r);
         return rc;
@@ -443,7 +455,10 @@ int rm_rec_reader_open(struct rm_rec_reader **out, const char *path)
     int rc = reader_new(&r, path);
     if (rc)
         return rc;
+    struct rm_h5_watchdog w;
+    rm_h5_watchdog_arm(&w, path);
     rc = rm_h5_open_file(path, true, &r->file, &r->swmr);
+    rm_h5_watchdog_disarm(&w);
     if (rc) {
         rm_rec_reader_close(r);
         return rc;

@@ -99,6 +99,8 @@ static int h5_fail(const struct rm_rec_writer *w, const char *what)
 {
     char why[256];
     rm_h5_error_text(why, sizeof(why));
+    if (w->file >= 0)
+        rm_h5_write_failed(); /* an open file HDF5 could not write */
     return rm_fail(RM_EIO, "%s: %s (%s)", w->path, what, why);
 }
 
@@ -462,7 +464,7 @@ int rm_rec_writer_close(struct rm_rec_writer *w)
     if (!rc && rm_rec_finalize(w->path, &w->counters) != 0)
         rc = hdf5_failure(w, "cannot mark the recording complete");
     if (rc)
-        rm_warn("%s: left incomplete (complete = 0) after a write error", w->path);
+        rm_info("%s: left incomplete (complete = 0) after a write error", w->path);
     writer_free(w);
     return rc;
 }

@@ -12,6 +12,7 @@
 #define RM_H5_H
 
 #include <hdf5.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,5 +101,25 @@ struct rm_calibration;
 int rm_calibration_h5_write(hid_t loc, const struct rm_calibration *cal);
 int rm_calibration_h5_read(hid_t loc, const char *where, const char *obj,
                            struct rm_calibration **out);
+
+/* Call once a write to an HDF5 file has failed: the process then exits
+ * (with code 1) without running HDF5's exit handler, which crashes on a file
+ * whose close failed. */
+void rm_h5_write_failed(void);
+
+/* A deadline for the metadata reads of one file: when the watchdog is not
+ * disarmed in time (HDF5 stuck on a damaged heap), the process prints
+ * "rollmat: <path>: damaged HDF5 file ..." and exits 3. 5 s, or
+ * $ROLLMAT_H5_DEADLINE_S. Not for bulk data reads, which may take long.
+ * While armed, a crash inside a library (libhdf5 reads some damaged heaps
+ * out of bounds) ends the same way; a crash in rollmat's own code keeps
+ * its default action. */
+struct rm_h5_watchdog {
+    timer_t timer;
+    bool armed, catching;
+    char line[4200], crash_line[4200];
+};
+void rm_h5_watchdog_arm(struct rm_h5_watchdog *w, const char *path);
+void rm_h5_watchdog_disarm(struct rm_h5_watchdog *w);
 
 #endif

@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 #include "rm_h5.h"
 #include "rm_import.h"
 #include "rm_progress.h"
+#include "rm_limits.h"
 #include "rm_recording.h"
 
 #define LOG_PREFIX "import"
@@ -189,7 +191,14 @@ static int make_meta(const struct survey *s, struct rm_rec_meta *m)
                        "%s:%ld: only one frame: no frame rate without a second frame's time",
                        s->name, s->first_line);
     }
-    return 0;
+    /* The header's values were checked on their lines; what the frames
+     * give (XSENSOR pitch and rate, every frame's time) is checked here. */
+    char where[4096];
+    snprintf(where, sizeof(where), "%s:%ld", s->name, s->first_line);
+    if (!rm_time_ok(s->last_t))
+        return rm_fail(RM_EFORMAT, "%s: the frames span %g s, more than %g s", where, s->last_t,
+                       RM_TIME_S_MAX);
+    return rm_rec_meta_check(m, where);
 }
 
 static int make_calibration(const struct survey *s, struct rm_calibration **out)

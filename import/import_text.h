@@ -5,6 +5,8 @@
 #define RM_IMPORT_TEXT_H
 
 #include <stdbool.h>
+
+#include "rm_number.h"
 #include <stddef.h>
 #include <stdio.h>
 
@@ -54,9 +56,6 @@ struct rm_fields {
 int rm_fields_split(struct rm_fields *fs, char *line);
 void rm_fields_free(struct rm_fields *fs);
 
-/* Strict decimal number: [+-]digits[.digits][e[+-]digits] and nothing else
- * (no hex, inf, nan, or trailing text), finite. */
-bool rm_text_number(const char *s, double *out);
 /* Strict non-negative decimal integer not above max. */
 bool rm_text_uint(const char *s, long max, long *out);
 

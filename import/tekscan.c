@@ -12,6 +12,7 @@
 #include "import_text.h"
 #include "rm_error.h"
 #include "rm_import.h"
+#include "rm_limits.h"
 
 #define LOG_PREFIX "import"
 #include "rm_log.h"
@@ -66,6 +67,9 @@ static int parse_spacing(struct tekscan *k, const char *key, char *value, double
     if (!rm_unit_to_mm(unit, &factor))
         return fail(k, "%s: unknown unit '%s'", key, unit);
     *mm = v * factor;
+    if (!(*mm >= RM_PITCH_MM_MIN && *mm <= RM_PITCH_MM_MAX))
+        return fail(k, "%s: '%s %s' is outside %g-%g mm", key, value, unit, RM_PITCH_MM_MIN,
+                    RM_PITCH_MM_MAX);
     return 0;
 }
 
@@ -111,6 +115,9 @@ static int header_line(struct tekscan *k, char *line)
         double v;
         if (!rm_text_number(value, &v) || !(v > 0))
             return fail(k, "SECONDS_PER_FRAME: '%s' is not a positive number", value);
+        if (!(v >= 1 / RM_RATE_HZ_MAX && v <= 1 / RM_RATE_HZ_MIN))
+            return fail(k, "SECONDS_PER_FRAME: '%s' is outside %g-%g s", value, 1 / RM_RATE_HZ_MAX,
+                        1 / RM_RATE_HZ_MIN);
         k->h.seconds_per_frame = v;
         return 0;
     }

@@ -61,7 +61,7 @@ static int join(char *out, size_t size, const char *dir, const char *name)
     return 0;
 }
 
-static int make_dirs(const char *dir)
+int rm_plot_make_dirs(const char *dir)
 {
     char buf[4096];
     int n = snprintf(buf, sizeof(buf), "%s", dir);
@@ -718,6 +718,7 @@ int rm_plot_run(const char *path, const struct rm_plot_opts *opts, char *report_
     assert(path && opts && opts->out_dir);
     struct run run;
     memset(&run, 0, sizeof(run));
+    char stage[4096] = ""; /* the staging folder while it exists */
     run.path = path;
     run.opts = opts;
     run.ext = opts->format == RM_PLOT_SVG ? "svg" : "png";
@@ -731,25 +732,38 @@ int rm_plot_run(const char *path, const struct rm_plot_opts *opts, char *report_
     rm_plot_signals_catch(&saved);
     if ((rc = open_inputs(&run)))
         goto out;
-    if ((rc = make_dirs(opts->out_dir)))
-        goto out;
-    /* An old report would describe pictures this run is about to replace;
-     * its absence until the end says the set is incomplete. */
-    char old_report[4096];
-    if (join(old_report, sizeof(old_report), opts->out_dir, "report.html") == 0 &&
-        unlink(old_report) != 0 && errno != ENOENT) {
-        rc = rm_fail(RM_EIO, "%s: cannot replace: %s", old_report, strerror(errno));
+    if (run.result->nsegments > RM_PLOT_MAX_SEGMENTS) {
+        rc = rm_fail(RM_ERANGE,
+                     "%s: %zu segments, more than the %d plot draws; `rollmat analyze` reports "
+                     "them all",
+                     path, run.result->nsegments, RM_PLOT_MAX_SEGMENTS);
         goto out;
     }
     if (rm_plot_interrupted()) {
         rc = rm_fail(RM_EINTR, "interrupted");
         goto out;
     }
-    if ((rc = rm_plot_tmpdir_create(run.tmpdir, sizeof(run.tmpdir))))
+    /* Everything is drawn into a staging folder beside the output and
+     * moved into place only once all of it succeeded. */
+    struct rm_plot_opts staged = *opts;
+    staged.out_dir = stage;
+    run.opts = &staged;
+    if ((rc = rm_plot_stage_create(opts->out_dir, stage, sizeof(stage))) ||
+        (rc = rm_plot_tmpdir_create(run.tmpdir, sizeof(run.tmpdir))))
         goto out;
-    rc = plot_all(&run, report_path, report_path_size);
+    rc = plot_all(&run, NULL, 0);
+    if (!rc && !rm_plot_interrupted())
+        rc = rm_plot_stage_commit(stage, opts->out_dir);
+    else if (!rc)
+        rc = rm_fail(RM_EINTR, "interrupted");
+    if (!rc)
+        stage[0] = '\0'; /* moved into place */
+    if (!rc && report_path)
+        rc = join(report_path, report_path_size, opts->out_dir, "report.html");
 
 out:
+    if (stage[0])
+        rm_plot_tmpdir_remove(stage);
     if (run.partial[0])
         unlink(run.partial);
     if (run.tmpdir[0])

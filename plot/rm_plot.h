@@ -12,6 +12,10 @@ enum rm_plot_format {
     RM_PLOT_SVG = 1,
 };
 
+/* More segments than this is no session to draw (thousands of pictures for
+ * minutes): plot refuses it at once, analyze still reports them all. */
+#define RM_PLOT_MAX_SEGMENTS 200
+
 struct rm_plot_opts {
     const char *out_dir;          /* created if missing */
     enum rm_plot_format format;   /* PNG by default */

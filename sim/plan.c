@@ -108,7 +108,11 @@ static int parse_mat(struct parser *ps, const struct token *tok, int ntok)
                     return plan_fail(ps, "serial must be printable ASCII without spaces");
             snprintf(m->serial, sizeof(m->serial), "%s", v);
         } else if (!rc)
-            return plan_fail(ps, "mat: unknown key %s", k);
+            return plan_fail(ps,
+                             "mat: unknown key %s; allowed: rows, cols, pitch_row_mm, "
+                             "pitch_col_mm, rate_hz, adc_bits, serial, axis, preset, creep, "
+                             "creep_tau_s, drift_per_min, ghost",
+                             k);
         if (rc)
             return rc;
     }

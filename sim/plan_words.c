@@ -11,6 +11,7 @@
 
 #include "plan_internal.h"
 #include "rm_error.h"
+#include "rm_number.h"
 
 int plan_fail(const struct parser *ps, const char *fmt, ...)
 {
@@ -74,11 +75,10 @@ int plan_tokenize(const struct parser *ps, const char *s, struct token *tok, int
 int plan_number(const struct parser *ps, const char *what, const char *s, double lo, double hi,
                 double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno || !isfinite(v))
-        return plan_fail(ps, "%s: '%s' is not a number", what, s);
+    double v;
+    if (!rm_text_number(s, &v))
+        return plan_fail(ps, "%s: '%s' is not a number; allowed: a decimal number from %g to %g",
+                         what, s, lo, hi);
     if (v < lo || v > hi)
         return plan_fail(ps, "%s = %g is outside %g .. %g", what, v, lo, hi);
     *out = v;
@@ -132,7 +132,8 @@ int plan_check_args(const struct parser *ps, const struct token *tok, int ntok, 
         char padded[200];
         snprintf(padded, sizeof(padded), " %s ", keys ? keys : "");
         if (!strstr(padded, pattern))
-            return plan_fail(ps, "%s: unknown key '%s'", tok[0].val, tok[i].key);
+            return plan_fail(ps, "%s: unknown key '%s'; allowed: %s", tok[0].val, tok[i].key,
+                             keys ? keys : "none");
     }
     if (bare < nbare)
         return plan_fail(ps, "%s: %d argument%s expected", tok[0].val, nbare,

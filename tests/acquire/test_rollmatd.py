@@ -7,6 +7,7 @@ the real `rollmat` client and by raw lines; recordings checked with h5py.
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -454,7 +455,76 @@ def test_text():
               "rollmat %s: %r" % (" ".join(args), out))
 
 
-TESTS = {"control": test_control, "text": test_text, "history": test_history, "sigterm": test_sigterm, "sigkill": test_sigkill,
+
+def test_auto_edges():
+    """Issue 12 item 10. (1) An automatic stop stamps segment_end at the
+    last loaded frame, not 2 s later when the idle time ran out. (2) A mat
+    that stops in the first second of an automatic session (unplugged, or a
+    capture that runs out) keeps the file, with its segment closed."""
+    frames = make_frames(1000, loaded=lambda i: 150 <= i < 450)
+    cap = os.path.join(TMP, "mat.rmw")
+    write_capture(cap, frames)
+    d = Daemon(cap, "--auto", "--auto-idle", "2")
+    check(d.client("muscle", "calf-left")[0] == 0, "muscle before a session")
+    st = d.wait_for("the end of the capture", lambda st: st["state"] == "ended")
+    name = st["last_session"]
+    check(d.signal(signal.SIGTERM) == 0, "exit code")
+    with h5py.File(os.path.join(d.dir, name), "r") as f:
+        t = f["t"][:]
+        seq = f["seq"][:]
+        last_loaded = float(t[list(seq).index(449)])
+        ends = [te for te, k, _ in events_of(f) if k == "segment_end"]
+        check(len(ends) == 1 and abs(ends[0] - last_loaded) <= 0.25,
+              "segment_end at %r, the last loaded frame at %.3f s" % (ends, last_loaded))
+
+    # The capture ends 0.5 s into the load: still a session worth keeping.
+    shutil.rmtree(os.path.join(TMP, "sessions"), ignore_errors=True)
+    frames = make_frames(250, loaded=lambda i: i >= 200)
+    write_capture(cap, frames)
+    d = Daemon(cap, "--auto")
+    check(d.client("muscle", "calf-left")[0] == 0, "muscle before a session")
+    st = d.wait_for("the end of the capture", lambda st: st["state"] == "ended")
+    check(d.signal(signal.SIGTERM) == 0, "exit code")
+    files = d.files()
+    with open(os.path.join(TMP, "rollmatd.log"), "rb") as f:
+        log = f.read().decode(errors="replace")[-2000:]
+    check(len(files) == 1, "a session cut short by the mat was deleted: %r\n%s" % (files, log))
+    if files:
+        with h5py.File(os.path.join(d.dir, files[0]), "r") as f:
+            kinds = [(k, l) for _, k, l in events_of(f)]
+            check(kinds == [("segment_start", "calf-left"), ("segment_end", "calf-left")],
+                  "events of a session the device ended: %r" % kinds)
+            check(f.attrs["complete"] == 1, "not complete")
+
+
+def test_idle_clients():
+    """Clients that connect and say nothing (or half a line) never starve
+    the others (issue 12 item 7): with every slot and more taken by idle
+    connections, `rollmat status` still gets its answer at once."""
+    frames = make_frames(300)
+    cap = os.path.join(TMP, "mat.rmw")
+    write_capture(cap, frames)
+    d = Daemon(cap)
+    idle = []
+    for i in range(3 * 8):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(d.sock)
+        if i % 2:
+            s.sendall(b"sta")  # half a command, never finished
+        idle.append(s)
+    for _ in range(3):
+        rc, out, err = d.client("status")
+        check(rc == 0 and "idle" in out and err == "",
+              "status among idle clients: %d %r %r" % (rc, out, err))
+    # The daemon still answers the raw protocol too.
+    check(d.raw("status").startswith("ok {"), "raw status among idle clients")
+    for s in idle:
+        s.close()
+    check(d.signal(signal.SIGINT) == 0, "exit code after SIGINT")
+
+
+TESTS = {"control": test_control, "text": test_text, "history": test_history,
+         "idle_clients": test_idle_clients, "auto_edges": test_auto_edges, "sigterm": test_sigterm, "sigkill": test_sigkill,
          "auto": test_auto, "auto_stop": test_auto_stop,
          "auto_sigterm": test_auto_sigterm,
          "auto_fail": test_auto_fail, "socket": test_socket}

@@ -129,7 +129,8 @@ static void test_parse_double_bad(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "", " 1", "1 ", "1x", "abc", "inf", "-inf", "nan", "1e999", "0", "-1", "100.001",
+        "",  " 1", "1 ",      "1x",   "abc",   "inf", "-inf", "nan", "1e999",
+        "0", "-1", "100.001", "0x10", "0x1p3", ".",   "+",    "1e",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         double v = 42;

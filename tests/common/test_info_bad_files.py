@@ -13,6 +13,9 @@ import tempfile
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rmcheck import make_killed  # noqa: E402
+
 ROLLMAT = os.environ["ROLLMAT"]
 MAKE = os.path.join(os.environ["ROLLMAT_BIN_DIR"], "rm_test_make_recording")
 
@@ -150,19 +153,7 @@ def check_killed_writer(tmp):
     """A writer killed mid-session: info still reads it (exit 0), says it is
     incomplete, and names the safe repair command, never plain h5clear -s."""
     path = os.path.join(tmp, "killed.h5")
-    proc = subprocess.Popen([MAKE, path, "100000", "1", "10", "2000"])
-    try:
-        for _ in range(600):
-            try:
-                with h5py.File(path, "r", libver="latest", swmr=True) as f:
-                    if f["frames"].shape[0] >= 30:
-                        break
-            except Exception:  # not created yet, or caught between writes
-                pass
-            subprocess.run(["sleep", "0.05"])
-    finally:
-        proc.kill()
-        proc.wait()
+    make_killed(MAKE, path)
     rc, out, err = info(path)
     check(rc == 0, f"killed file: exit {rc} ({err.strip()})")
     check("INCOMPLETE" in out, "killed file: summary says INCOMPLETE")

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_reader.h"
 #include "rm_calibration.h"
 #include "rm_error.h"
 #include "rm_h5.h"
@@ -61,9 +62,6 @@ static const struct target targets[] = {
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
-/* Keeps the reader's results alive so that -O1 cannot drop the work. */
-volatile int64_t rm_fuzz_sink;
-
 static hid_t dataset(hid_t f, const char *name, hid_t type, int rank, const hsize_t *dims,
                      const void *data)
 {
@@ -78,31 +76,8 @@ static hid_t dataset(hid_t f, const char *name, hid_t type, int rank, const hsiz
 /* A valid recording of NFRAMES frames with one event and a calibration. */
 static hid_t base_file(void)
 {
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_core(fapl, 64 * 1024, 0);
-    H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
-    /* The same name every time is fine: each iteration closes its file. */
-    hid_t f = H5Fcreate("fuzz-recording.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
-    if (f < 0)
-        abort();
-    rm_h5_write_str(f, "rollmat_format", "recording");
-    rm_h5_write_int(f, "rollmat_format_version", 1);
-    rm_h5_write_str(f, "created_utc", "2026-11-23T07:15:02Z");
-    rm_h5_write_str(f, "device_model", "simulated");
-    rm_h5_write_str(f, "device_serial", "S");
-    rm_h5_write_str(f, "device_firmware", "1");
-    rm_h5_write_int(f, "rows", ROWS);
-    rm_h5_write_int(f, "cols", COLS);
-    rm_h5_write_double(f, "pitch_row_mm", 10);
-    rm_h5_write_double(f, "pitch_col_mm", 10);
-    rm_h5_write_int(f, "adc_bits", 12);
-    rm_h5_write_double(f, "rate_hz", 100);
-    rm_h5_write_i64(f, "frames_dropped", 0);
-    rm_h5_write_i64(f, "crc_errors", 0);
-    rm_h5_write_i64(f, "bytes_skipped", 0);
-    rm_h5_write_i64(f, "disconnects", 0);
-    rm_h5_write_int(f, "complete", 1);
+    hid_t f = rm_fuzz_core_file("fuzz-recording.h5");
+    rm_fuzz_write_root(f, ROWS, COLS, 10, 10, 100, 1);
 
     uint16_t frames[NFRAMES * ROWS * COLS] = {0};
     double t[NFRAMES] = {0, 0.01, 0.02};
@@ -260,13 +235,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    rm_h5_quiet();
-    /* The base file must be valid, or the fuzzer would only ever explore
-     * the first refusal. */
-    struct rm_rec_reader *r;
-    if (rm_rec_reader_open_file(&r, base_file(), "fuzz.h5") != 0)
-        abort();
-    rm_rec_reader_close(r);
+    rm_fuzz_require_valid(base_file());
     return 0;
 }
 
@@ -277,17 +246,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hid_t f = base_file();
     for (size_t off = 0; off < size;)
         off += apply(f, data + off, size - off);
-    struct rm_rec_reader *r;
-    rm_clear_error();
-    int rc = rm_rec_reader_open_file(&r, f, "fuzz.h5");
-    if (rc == 0) {
-        consume(r);
-        rm_rec_reader_close(r);
-    } else {
-        /* A refusal always comes with the one-line message. */
-        if (rc == RM_EFORMAT && strncmp(rm_last_error(rc), "fuzz.h5:", 8) != 0)
-            abort();
-        rm_fuzz_sink = (int64_t)strlen(rm_last_error(rc));
-    }
+    rm_fuzz_read(f, consume);
     return 0;
 }

@@ -289,6 +289,18 @@ def test_broken(tmp):
     expect_refused(tmp, "tek-one-frame.csv", join(one), 25,
                    "only one frame: no frame rate without SECONDS_PER_FRAME")
 
+    # Values outside physical ranges (issue 12 item 3): refused on their line.
+    spf = next(i for i, l in enumerate(tek) if l.startswith("SECONDS_PER_FRAME"))
+    for value in ("1e308", "1e-300"):
+        huge = list(tek)
+        huge[spf] = "SECONDS_PER_FRAME " + value
+        expect_refused(tmp, f"tek-spf-{value}.csv", join(huge), spf + 1,
+                       "SECONDS_PER_FRAME: '%s' is outside" % value)
+    pitch = next(i for i, l in enumerate(tek) if l.startswith("ROW_SPACING"))
+    wide = list(tek)
+    wide[pitch] = "ROW_SPACING 1e300 mm"
+    expect_refused(tmp, "tek-pitch.csv", join(wide), pitch + 1, "ROW_SPACING: '1e300 mm' is outside")
+
     # XSENSOR: frame 1464's left matrix rows are lines 65, 67, ... 125.
     check(xs[62].startswith("SENSELS") and xs[64] == "0,0,0,0,0,0,0,0,0,0,0,,,,,,,,,",
           "left matrix row 1 at line 65")
