@@ -2,7 +2,6 @@
  * numbers, keys, and errors with their line. Shared by the plan parser's
  * files (plan.c, the commands; plan_words.c, this). */
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
