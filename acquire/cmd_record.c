@@ -94,6 +94,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
             break;
         case 'q':
             a->quiet = true;
+            break;
         case 'f':
             a->force = true;
             break;

@@ -36,6 +36,10 @@ def main():
         p = record("-o", out)
         refused(p, out, "exists", "existing output")
         check(digest(out) == before, "existing output unchanged")
+        # --quiet is not --force (a merge once let one fall into the other).
+        p = record("--quiet", "-o", out)
+        refused(p, out, "exists", "existing output with --quiet")
+        check(digest(out) == before, "existing output unchanged by --quiet")
         p = record("--force", "-o", out)
         check(p.returncode == 0, f"--force: exit {p.returncode} ({p.stderr.strip()})")
 
