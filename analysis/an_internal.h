@@ -92,6 +92,9 @@ struct an_series {
     double *trk_col; /*   leg or a ghost beside it does not move it); NAN without */
     /* The largest other contact (a hand, a knee): force 0 without one. */
     double *oth_force, *oth_row, *oth_col, *oth_peak;
+    /* The whole frame's contact, every sensel carrying pressure (cli.md's
+     * --frames-csv): force, area, peak, contact-mean, centre. */
+    double *all_force, *all_area_cm2, *all_peak, *all_mean, *all_row, *all_col;
     uint8_t *loaded;
     uint8_t *newtrack; /* 1: the tool's contact is not the one of the frame before */
     double *p_raw;     /* roll position, NAN unloaded */
@@ -104,8 +107,8 @@ struct an_series {
  * windows): AN_SERIES_NDOUBLE of doubles and AN_SERIES_NBYTE of bytes, the
  * figures computed per frame first (AN_SERIES_NINPUT doubles, then the
  * bytes' first, `loaded`, is derived; `newtrack` is per frame too). */
-#define AN_SERIES_NDOUBLE 19
-#define AN_SERIES_NINPUT  15
+#define AN_SERIES_NDOUBLE 25
+#define AN_SERIES_NINPUT  21
 #define AN_SERIES_NBYTE   2
 void an_series_arrays(struct an_series *s, double **d[AN_SERIES_NDOUBLE],
                       uint8_t **b[AN_SERIES_NBYTE]);

@@ -155,7 +155,11 @@ static void keep_trace(struct rm_analysis_result *res, struct an_series *s)
     if (tr->speed_mm_s)
         for (int64_t i = 0; i < s->n; i++)
             tr->speed_mm_s[i] = fabs(s->v[i]);
-    memset(s, 0, sizeof(*s));
+    /* The arrays the trace took are its own now; the rest are freed. */
+    s->t = s->force = s->area_cm2 = s->peak = s->mean = s->cop_row = s->cop_col = NULL;
+    s->p_raw = s->p = s->v = NULL;
+    s->loaded = NULL;
+    an_series_free(s);
 }
 
 int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,

@@ -308,6 +308,7 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
             rm_calibration_apply_rows(c->cal, in, w->kpa, r0, r1 - r0 + 1);
         }
         size_t nv = 0;
+        double sum = 0, sr = 0, sc = 0, peak = 0;
         for (size_t j = 0; j < nc; j++) {
             uint32_t i = w->idx[j];
             double v = c->cal ? w->kpa[i] : (double)in[i] - c->base[i] - shift[i];
@@ -315,8 +316,19 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
                 continue;
             w->idx[nv] = i;
             w->val[nv++] = v;
+            sum += v;
+            sr += v * (double)(i / (uint32_t)cols);
+            sc += v * (double)(i % (uint32_t)cols);
+            peak = v > peak ? v : peak;
         }
         int64_t k = first + (int64_t)f;
+        /* The whole frame's figures, every contact sensel (--frames-csv). */
+        s->all_force[k] = c->cal ? sum * c->sensel_mm2 * 1e-3 : sum;
+        s->all_area_cm2[k] = (double)nv * c->sensel_mm2 / 100.0;
+        s->all_peak[k] = peak;
+        s->all_mean[k] = nv ? sum / (double)nv : NAN;
+        s->all_row[k] = sum > 0 ? sr / sum * c->pitch_row : NAN;
+        s->all_col[k] = sum > 0 ? sc / sum * c->pitch_col : NAN;
         struct an_frame_contacts fc;
         struct an_picked pk;
         an_contacts_find(&w->cw, w->idx, w->val, nv, c->rows, cols, c->pitch_row, c->pitch_col,

@@ -13,10 +13,11 @@
 void an_series_arrays(struct an_series *s, double **d[AN_SERIES_NDOUBLE],
                       uint8_t **b[AN_SERIES_NBYTE])
 {
-    double **all[] = {&s->t,       &s->force,     &s->area_cm2, &s->peak,    &s->mean,
-                      &s->cop_row, &s->cop_col,   &s->sd_row,   &s->sd_col,  &s->trk_row,
-                      &s->trk_col, &s->oth_force, &s->oth_row,  &s->oth_col, &s->oth_peak,
-                      &s->p_raw,   &s->p,         &s->q,        &s->v};
+    double **all[] = {&s->t,         &s->force,        &s->area_cm2, &s->peak,     &s->mean,
+                      &s->cop_row,   &s->cop_col,      &s->sd_row,   &s->sd_col,   &s->trk_row,
+                      &s->trk_col,   &s->oth_force,    &s->oth_row,  &s->oth_col,  &s->oth_peak,
+                      &s->all_force, &s->all_area_cm2, &s->all_peak, &s->all_mean, &s->all_row,
+                      &s->all_col,   &s->p_raw,        &s->p,        &s->q,        &s->v};
     _Static_assert(sizeof(all) / sizeof(all[0]) == AN_SERIES_NDOUBLE, "every array listed");
     memcpy(d, all, sizeof(all));
     b[0] = &s->loaded;
@@ -44,6 +45,8 @@ int an_series_alloc(struct an_series *s, int64_t n, double rate_hz)
     for (size_t i = 0; i < cnt; i++) {
         s->sd_row[i] = s->sd_col[i] = s->oth_row[i] = s->oth_col[i] = NAN;
         s->trk_row[i] = s->trk_col[i] = NAN;
+        s->all_force[i] = s->all_area_cm2[i] = s->all_peak[i] = 0;
+        s->all_mean[i] = s->all_row[i] = s->all_col[i] = NAN;
         s->oth_force[i] = s->oth_peak[i] = 0;
     }
     return 0;

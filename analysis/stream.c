@@ -274,12 +274,12 @@ static void csv_rows(FILE *f, const struct an_series *s, int64_t from, int64_t t
     for (int64_t i = from; i < to; i++) {
         fprintf(f, "%.4f,", s->t[i]);
         if (calibrated)
-            fprintf(f, "%.2f", s->force[i]);
-        fprintf(f, ",%.2f,%.2f,", s->area_cm2[i], s->peak[i]);
-        if (isfinite(s->mean[i]))
-            fprintf(f, "%.2f", s->mean[i]);
-        if (isfinite(s->cop_row[i]))
-            fprintf(f, ",%.2f,%.2f\n", s->cop_row[i], s->cop_col[i]);
+            fprintf(f, "%.2f", s->all_force[i]);
+        fprintf(f, ",%.2f,%.2f,", s->all_area_cm2[i], s->all_peak[i]);
+        if (isfinite(s->all_mean[i]))
+            fprintf(f, "%.2f", s->all_mean[i]);
+        if (isfinite(s->all_row[i]))
+            fprintf(f, ",%.2f,%.2f\n", s->all_row[i], s->all_col[i]);
         else
             fprintf(f, ",,\n");
     }
