@@ -33,7 +33,8 @@
  * in between, means the endpoint will not recover by retrying. */
 #define MAX_CONSECUTIVE_ERRORS (4 * RM_USB_RING_DEPTH)
 /* How long cancelled transfers may take to come back before we give up on
- * them (they are then leaked rather than freed under the kernel's feet). */
+ * them (abandon_in_flight: they leave the ring, fresh ones take their
+ * places). */
 #define DRAIN_TIMEOUT_MS 3000
 /* After STOP, frames already on their way still arrive for a moment. */
 #define STOP_DRAIN_MS  50
@@ -52,6 +53,8 @@ struct ring_slot {
     struct libusb_transfer *transfer;
     uint8_t *buffer;
     bool in_flight;
+    bool abandoned;         /* given up on: no longer part of the ring */
+    struct ring_slot *next; /* in the mat's list of abandoned slots */
 };
 
 struct rm_usb_mat {
@@ -63,10 +66,10 @@ struct rm_usb_mat {
     char ids[48]; /* "1209:0001" or "1209:0001:SERIAL", for messages */
     struct rm_mat_info info;
 
-    struct ring_slot ring[RM_USB_RING_DEPTH];
+    struct ring_slot *ring[RM_USB_RING_DEPTH]; /* NULL: to be refilled (fill_ring) */
     size_t transfer_size;
-    int in_flight;
-    bool leaked; /* transfers never came back: do not free them */
+    int in_flight;               /* of the ring's slots; abandoned ones do not count */
+    struct ring_slot *abandoned; /* submitted on the current handle, freed when it closes */
 
     /* Touched only by the thread that handles events: the caller before
      * start, the event thread between start and stop. */
@@ -83,7 +86,7 @@ struct rm_usb_mat {
 
     struct {
         atomic_uint_fast64_t transfers, bytes, timeouts, stalls, overflows, errors, disconnects,
-            reconnects;
+            reconnects, abandoned;
     } stats;
 };
 
@@ -293,6 +296,16 @@ static void on_transfer(struct libusb_transfer *t)
 {
     struct ring_slot *s = t->user_data;
     struct rm_usb_mat *m = s->mat;
+    if (s->abandoned) {
+        /* Back after all, too late to keep its place in the stream: a fresh
+         * slot streams in its place. Its data is dropped, said here, and the
+         * decoder counts the frames missing from the sequence. */
+        s->in_flight = false;
+        if (t->actual_length > 0)
+            rm_warn("%s: a transfer given up on came back late; its %d bytes are dropped", m->ids,
+                    t->actual_length);
+        return;
+    }
     assert(s->in_flight && m->in_flight > 0);
     s->in_flight = false;
     m->in_flight--;
@@ -366,18 +379,43 @@ static void on_transfer(struct libusb_transfer *t)
         fail_link(m, "%s: resubmitting a bulk transfer: %s", m->ids, libusb_error_name(rc));
 }
 
+static void free_slot(struct ring_slot *s)
+{
+    if (!s)
+        return;
+    libusb_free_transfer(s->transfer);
+    free(s->buffer);
+    free(s);
+}
+
+/* Gives every empty place of the ring a new slot. */
+static int fill_ring(struct rm_usb_mat *m)
+{
+    for (int i = 0; i < RM_USB_RING_DEPTH; i++) {
+        if (m->ring[i])
+            continue;
+        struct ring_slot *s = calloc(1, sizeof(*s)); /* the ring's; free_slot() */
+        if (s) {
+            s->mat = m;
+            s->transfer = libusb_alloc_transfer(0);
+            s->buffer = malloc(m->transfer_size);
+        }
+        if (!s || !s->transfer || !s->buffer) {
+            free_slot(s);
+            return rm_fail(RM_ENOMEM, "usb:%s: out of memory for the transfer ring", m->ids);
+        }
+        m->ring[i] = s;
+    }
+    return 0;
+}
+
 static int alloc_ring(struct rm_usb_mat *m)
 {
     size_t frame = rm_wire_frame_size(m->info.rows, m->info.cols);
     m->transfer_size = rm_usb_transfer_size(frame, m->info.rate_hz);
-    for (int i = 0; i < RM_USB_RING_DEPTH; i++) {
-        struct ring_slot *s = &m->ring[i];
-        s->mat = m;
-        s->transfer = libusb_alloc_transfer(0); /* owned by the slot, freed at close */
-        s->buffer = malloc(m->transfer_size);   /* likewise */
-        if (!s->transfer || !s->buffer)
-            return rm_fail(RM_ENOMEM, "usb:%s: out of memory for the transfer ring", m->ids);
-    }
+    int rc = fill_ring(m);
+    if (rc < 0)
+        return rc;
     rm_info("%s: ring of %d transfers of %zu bytes (%d ms of frames each)", m->ids,
             RM_USB_RING_DEPTH, m->transfer_size, RM_USB_TRANSFER_MS);
     return 0;
@@ -386,8 +424,32 @@ static int alloc_ring(struct rm_usb_mat *m)
 static void cancel_ring(struct rm_usb_mat *m)
 {
     for (int i = 0; i < RM_USB_RING_DEPTH; i++)
-        if (m->ring[i].in_flight)
-            libusb_cancel_transfer(m->ring[i].transfer);
+        if (m->ring[i] && m->ring[i]->in_flight)
+            libusb_cancel_transfer(m->ring[i]->transfer);
+}
+
+/* Transfers that did not come back from cancelling (a host controller that
+ * lost them) are given up on. Reusing them would submit a transfer libusb
+ * still holds, and reconnection failed for good; freeing them would free
+ * memory libusb may still complete into. So their slots leave the ring for
+ * the list of abandoned ones, freed once their handle is closed (libusb
+ * then forgets its transfers, and usbfs copies data into a buffer only when
+ * libusb reaps it), and fill_ring() gives the next start a whole ring. */
+static void abandon_in_flight(struct rm_usb_mat *m)
+{
+    rm_err("%s: %d transfers did not come back after cancelling; giving up on them", m->ids,
+           m->in_flight);
+    for (int i = 0; i < RM_USB_RING_DEPTH; i++) {
+        struct ring_slot *s = m->ring[i];
+        if (!s || !s->in_flight)
+            continue;
+        s->abandoned = true;
+        s->next = m->abandoned;
+        m->abandoned = s;
+        m->ring[i] = NULL;
+        atomic_fetch_add(&m->stats.abandoned, 1);
+    }
+    m->in_flight = 0;
 }
 
 /* Cancels every transfer and handles events until all have come back. */
@@ -397,9 +459,7 @@ static void drain_ring(struct rm_usb_mat *m)
     uint64_t deadline = now_ms() + DRAIN_TIMEOUT_MS;
     while (m->in_flight > 0) {
         if (now_ms() > deadline) {
-            rm_err("%s: %d transfers did not come back after cancelling; leaking them", m->ids,
-                   m->in_flight);
-            m->leaked = true;
+            abandon_in_flight(m);
             return;
         }
         handle_events_ms(m->ctx, EVENT_SLICE_MS);
@@ -409,14 +469,17 @@ static void drain_ring(struct rm_usb_mat *m)
 static int submit_ring(struct rm_usb_mat *m)
 {
     assert(m->in_flight == 0);
+    int rc = fill_ring(m);
+    if (rc < 0)
+        return rc;
     m->consecutive_errors = 0;
     m->link = LINK_STREAMING;
     for (int i = 0; i < RM_USB_RING_DEPTH; i++) {
-        struct ring_slot *s = &m->ring[i];
+        struct ring_slot *s = m->ring[i];
         libusb_fill_bulk_transfer(s->transfer, m->handle, RM_USB_EP_FRAMES, s->buffer,
                                   (int)m->transfer_size, on_transfer, s,
                                   RM_USB_TRANSFER_TIMEOUT_MS);
-        int rc = submit(s);
+        rc = submit(s);
         if (rc < 0) {
             m->link = LINK_IDLE;
             drain_ring(m);
@@ -489,6 +552,13 @@ static void close_handle(struct rm_usb_mat *m)
     if (m->handle)
         release(m->handle);
     m->handle = NULL;
+    /* The transfers given up on were submitted on this handle: closed, it
+     * can no longer complete them (abandon_in_flight). */
+    while (m->abandoned) {
+        struct ring_slot *s = m->abandoned;
+        m->abandoned = s->next;
+        free_slot(s);
+    }
 }
 
 /* One attempt to get the mat back and streaming. */
@@ -532,6 +602,17 @@ static void wait_and_reconnect(struct rm_usb_mat *m)
     }
 }
 
+/* The mat went away (LINK_LOST): the ring drained, the handle closed, the
+ * disconnect counted and told. */
+static void disconnected(struct rm_usb_mat *m)
+{
+    drain_ring(m);
+    close_handle(m);
+    m->link = LINK_AWAY;
+    atomic_fetch_add(&m->stats.disconnects, 1);
+    emit(m, RM_DEVICE_DISCONNECT);
+}
+
 static void *event_thread(void *arg)
 {
     struct rm_usb_mat *m = arg;
@@ -541,11 +622,7 @@ static void *event_thread(void *arg)
             handle_events_ms(m->ctx, EVENT_SLICE_MS);
             break;
         case LINK_LOST:
-            drain_ring(m);
-            close_handle(m);
-            m->link = LINK_AWAY;
-            atomic_fetch_add(&m->stats.disconnects, 1);
-            emit(m, RM_DEVICE_DISCONNECT);
+            disconnected(m);
             break;
         case LINK_AWAY:
             wait_and_reconnect(m);
@@ -562,15 +639,23 @@ static void *event_thread(void *arg)
 
     if (m->link == LINK_STREAMING) {
         /* STOP while the ring is still up, so frames already on their way
-         * are delivered; a mat that is gone or does not answer is not an
-         * error at this point. */
-        m->link = LINK_IDLE;
-        if (control_out(m->handle, m->ids, RM_USB_REQ_STOP, 0, "STOP") < 0)
-            rm_warn("%s", rm_last_error(RM_EUSB));
+         * are delivered (none is resubmitted once stop is requested). The
+         * link stays STREAMING meanwhile, so that the mat leaving now is
+         * noticed; a mat that does not answer is not an error here. */
+        int rc = control_out(m->handle, m->ids, RM_USB_REQ_STOP, 0, "STOP");
+        if (rc == RM_ENODEV)
+            lose_link(m, "STOP reported no device");
+        else if (rc < 0)
+            rm_warn("%s", rm_last_error(rc));
         uint64_t until = now_ms() + STOP_DRAIN_MS;
         while (m->in_flight > 0 && now_ms() < until)
             handle_events_ms(m->ctx, STOP_DRAIN_MS);
     }
+    /* The mat left while we stopped, or just before the stop was seen (the
+     * completion that said so came in the last slice of events): a
+     * disconnect like any other, counted and told, never dropped. */
+    if (m->link == LINK_LOST)
+        disconnected(m);
     m->link = m->handle ? LINK_IDLE : LINK_AWAY;
     drain_ring(m);
     return NULL;
@@ -685,11 +770,12 @@ int rm_usb_mat_stop(struct rm_usb_mat *m)
     struct rm_usb_stats st;
     rm_usb_mat_stats(m, &st);
     rm_info("%s: stopped: %llu transfers, %llu bytes, %llu timeouts, %llu stalls, "
-            "%llu overflows, %llu errors, %llu disconnects, %llu reconnects",
+            "%llu overflows, %llu errors, %llu disconnects, %llu reconnects, %llu abandoned",
             m->ids, (unsigned long long)st.transfers, (unsigned long long)st.bytes,
             (unsigned long long)st.timeouts, (unsigned long long)st.stalls,
             (unsigned long long)st.overflows, (unsigned long long)st.errors,
-            (unsigned long long)st.disconnects, (unsigned long long)st.reconnects);
+            (unsigned long long)st.disconnects, (unsigned long long)st.reconnects,
+            (unsigned long long)st.abandoned);
     return 0;
 }
 
@@ -703,6 +789,7 @@ void rm_usb_mat_stats(const struct rm_usb_mat *m, struct rm_usb_stats *out)
     out->errors = atomic_load(&m->stats.errors);
     out->disconnects = atomic_load(&m->stats.disconnects);
     out->reconnects = atomic_load(&m->stats.reconnects);
+    out->abandoned = atomic_load(&m->stats.abandoned);
 }
 
 void rm_usb_mat_close(struct rm_usb_mat *m)
@@ -712,14 +799,12 @@ void rm_usb_mat_close(struct rm_usb_mat *m)
     rm_usb_mat_stop(m);
     if (m->has_hotplug)
         libusb_hotplug_deregister_callback(m->ctx, m->hotplug);
+    /* Stopped, nothing of the ring is in flight; what was given up on goes
+     * with the handle. */
     close_handle(m);
-    for (int i = 0; i < RM_USB_RING_DEPTH && !m->leaked; i++) {
-        libusb_free_transfer(m->ring[i].transfer);
-        free(m->ring[i].buffer);
-    }
-    /* With transfers still in the kernel's hands, exiting libusb would free
-     * memory they point into. */
-    if (m->ctx && !m->leaked)
+    for (int i = 0; i < RM_USB_RING_DEPTH; i++)
+        free_slot(m->ring[i]);
+    if (m->ctx)
         libusb_exit(m->ctx);
     free(m);
 }

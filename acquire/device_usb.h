@@ -52,6 +52,8 @@ struct rm_usb_stats {
     uint64_t errors;      /* other transfer errors (-EPROTO, ...) */
     uint64_t disconnects; /* the mat went away */
     uint64_t reconnects;  /* and came back */
+    uint64_t abandoned;   /* transfers that never came back from cancelling: given up on, and
+                             fresh ones streamed in their places */
 };
 
 struct rm_usb_mat;

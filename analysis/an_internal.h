@@ -183,7 +183,8 @@ void an_score_segment(struct rm_segment *seg, const struct rm_profile *pf, bool 
  * scores. 0 or RM_ENOMEM. */
 int an_advice(struct rm_segment *seg, const struct rm_profile *pf, bool calibrated);
 
-/* "calf-left" -> "left calf", "lower-back" -> "lower back". */
+/* "calf-left" -> "your left calf", "lower-back" -> "your lower back"; an
+ * automatic segment's "segment-2" -> "this muscle". */
 void an_muscle_words(const char *label, char *out, size_t len);
 
 /* ---- figures.c ------------------------------------------------------------ */

@@ -5,8 +5,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "an_batch.h"
 #include "an_internal.h"
+#include "an_summary.h"
 #include "rm_analysis.h"
 #include "rm_cli.h"
 #include "rm_error.h"
@@ -28,7 +28,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: rollmat analyze [--json] [--profile NAME|FILE] [--calibration CAL.h5]\n"
-            "                       [--frames-csv OUT.csv] [--out DIR] [--jobs N] FILE.h5 ...\n"
+            "                       [--frames-csv OUT.csv] [--out DIR] [--jobs N]\n"
+            "                       [--shard K/N] [--timeout S] [--quiet] FILE.h5 ...\n"
             "\n"
             "Judges how each muscle of a rolling session was rolled: speed, pauses, holds,\n"
             "pressure, coverage, scores and advice (docs/scoring.md).\n"
@@ -43,100 +44,39 @@ static void usage(FILE *out)
             "  --frames-csv OUT     (one file) write per-frame figures: t,force_n,\n"
             "                       contact_area_cm2,peak_kpa,mean_kpa,cop_row_mm,cop_col_mm\n"
             "  --out DIR            write DIR/<name>.analysis.json per file (<name>-2 ...\n"
-            "                       for a repeated name) and DIR/summary.csv (one row per\n"
-            "                       segment); a bad file is reported and skipped\n"
-            "  --jobs N             files analysed at once (default: the number of cores)\n"
+            "                       when another recording has the name), DIR/summary.csv\n"
+            "                       (one row per segment, one per bad file) and\n"
+            "                       DIR/holds.csv (one row per hold), rebuilt from every\n"
+            "                       result in DIR: running again into DIR adds to it\n"
+            "  --jobs N             files analysed at once, each in a process of its own\n"
+            "                       (default: the number of cores)\n"
+            "  --shard K/N          (with --out) only the K-th of N slices of the sorted\n"
+            "                       inputs, with DIR/summary-K-of-N.csv; `rollmat summary\n"
+            "                       DIR` merges the shards (docs/batch.md)\n"
+            "  --timeout S          stop a file that takes longer than S seconds and report\n"
+            "                       it as bad (default 60 s + 1 s per MB of the file)\n"
+            "  --quiet              no progress line on a terminal, only errors\n"
             "  -h, --help           this text\n"
             "\n"
             "Exit: 0 ok, 1 run-time failure, 2 usage, 3 a file was not a valid recording\n"
             "or a profile/calibration file was bad.\n");
 }
 
-struct batch {
-    char **files;
-    size_t nfiles;
-    const struct rm_analysis_opts *opts;
-    const char *out_dir;
-    bool keep_results;
-    char **names; /* per file: DIR/<name>.analysis.json, unique; owned */
-    /* per file, NULL when it failed; owned by the batch */
-    struct rm_analysis_result **results;
-    int *rc; /* per file */
-    atomic_size_t next;
-    size_t done;
-    bool progress;
-    pthread_mutex_t lock; /* stderr lines and progress */
-};
-
-static void progress_line(struct batch *b)
+/* "K/N", 1 <= K <= N, whole decimal numbers only. 0, or -1 when malformed. */
+static int parse_shard(const char *arg, int *k, int *n)
 {
-    const int width = 30;
-    int fill = (int)(width * b->done / (b->nfiles ? b->nfiles : 1));
-    fprintf(stderr, "\ranalyze [");
-    for (int i = 0; i < width; i++)
-        fputc(i < fill ? '#' : '.', stderr);
-    fprintf(stderr, "] %zu/%zu", b->done, b->nfiles);
-    if (b->done == b->nfiles)
-        fputc('\n', stderr);
-    fflush(stderr);
-}
-
-/* "dir/x/2026-11-23_071502.h5" -> "2026-11-23_071502". */
-static void stem(const char *path, char *out, size_t len)
-{
-    const char *slash = strrchr(path, '/');
-    snprintf(out, len, "%s", slash ? slash + 1 : path);
-    char *dot = strrchr(out, '.');
-    if (dot && dot != out)
-        *dot = 0;
-}
-
-/* Output names: the file's stem, with -2, -3, ... for a stem seen before
- * (a/day1.h5 and b/day1.h5 must not overwrite each other). */
-static int make_names(struct batch *b)
-{
-    b->names = calloc(b->nfiles, sizeof(*b->names));
-    if (!b->names)
-        return RM_ENOMEM;
-    for (size_t i = 0; i < b->nfiles; i++) {
-        char base[1024], name[1100];
-        stem(b->files[i], base, sizeof(base));
-        snprintf(name, sizeof(name), "%s", base);
-        for (int k = 2;; k++) {
-            bool taken = false;
-            for (size_t j = 0; j < i && !taken; j++)
-                taken = strcmp(b->names[j], name) == 0;
-            if (!taken)
-                break;
-            snprintf(name, sizeof(name), "%s-%d", base, k);
-        }
-        if (!(b->names[i] = strdup(name)))
-            return RM_ENOMEM;
-    }
+    char *end;
+    errno = 0;
+    long a = strtol(arg, &end, 10);
+    if (end == arg || *end != '/' || arg[0] < '0' || arg[0] > '9')
+        return -1;
+    const char *b = end + 1;
+    long c = strtol(b, &end, 10);
+    if (end == b || *end || b[0] < '0' || b[0] > '9' || errno || a < 1 || c < a || c > 1000000)
+        return -1;
+    *k = (int)a;
+    *n = (int)c;
     return 0;
-}
-
-static void free_names(struct batch *b)
-{
-    for (size_t i = 0; b->names && i < b->nfiles; i++)
-        free(b->names[i]);
-    free(b->names);
-}
-
-static int write_json_file(const char *path, const struct rm_analysis_result *res)
-{
-    json_t *doc = rm_analysis_to_json(res);
-    if (!doc)
-        return RM_ENOMEM;
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int bad = json_dump_file(doc, tmp, JSON_FLAGS);
-    json_decref(doc);
-    if (bad != 0) {
-        remove(tmp);
-        return rm_fail(RM_EIO, "%s: cannot write", path);
-    }
-    return an_file_commit(NULL, tmp, path);
 }
 
 static void (*advice_hook)(struct rm_analysis_result *r);
@@ -144,65 +84,6 @@ static void (*advice_hook)(struct rm_analysis_result *r);
 void rm_cmd_analyze_set_advice_hook(void (*hook)(struct rm_analysis_result *r))
 {
     advice_hook = hook;
-}
-
-static int analyse_one(struct batch *b, size_t i)
-{
-    struct rm_analysis_result *res = NULL;
-    rm_clear_error();
-    int rc = rm_analysis_run(b->files[i], b->opts, &res);
-    if (rc != 0)
-        return rc;
-    if (advice_hook)
-        advice_hook(res);
-    if (b->out_dir) {
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%s.analysis.json", b->out_dir, b->names[i]);
-        rc = write_json_file(path, res);
-    }
-    if (rc == 0 && b->keep_results)
-        b->results[i] = res;
-    else
-        rm_analysis_result_free(res);
-    return rc;
-}
-
-static void *worker(void *arg)
-{
-    struct batch *b = arg;
-    for (;;) {
-        size_t i = atomic_fetch_add(&b->next, 1);
-        if (i >= b->nfiles)
-            break;
-        int rc = analyse_one(b, i);
-        b->rc[i] = rc;
-        pthread_mutex_lock(&b->lock);
-        if (rc != 0) {
-            if (b->progress)
-                fprintf(stderr, "\r\033[K");
-            rm_log_error_line(rm_last_error(rc));
-        }
-        b->done++;
-        if (b->progress)
-            progress_line(b);
-        pthread_mutex_unlock(&b->lock);
-    }
-    return NULL;
-}
-
-static int write_summary(const struct batch *b)
-{
-    char path[4096], tmp[4200];
-    snprintf(path, sizeof(path), "%s/summary.csv", b->out_dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return rm_fail(RM_EIO, "%s: cannot write: %s", path, strerror(errno));
-    rm_analysis_csv_header(f);
-    for (size_t i = 0; i < b->nfiles; i++)
-        if (b->results[i])
-            rm_analysis_csv_rows(f, b->files[i], b->results[i]);
-    return an_file_commit(f, tmp, path);
 }
 
 static int make_dir(const char *dir)
@@ -225,6 +106,9 @@ int rm_cmd_analyze(int argc, char **argv)
         {"frames-csv", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
         {"jobs", required_argument, NULL, 'J'},
+        {"shard", required_argument, NULL, 'S'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -233,6 +117,9 @@ int rm_cmd_analyze(int argc, char **argv)
     bool json_out = false;
     const char *profile = NULL, *out_dir = NULL;
     long jobs = 0;
+    int shard_k = 0, shard_n = 0;
+    double timeout_s = 0;
+    bool quiet = false;
     int c;
     rm_cli_getopt_start();
     while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
@@ -259,6 +146,17 @@ int rm_cmd_analyze(int argc, char **argv)
             jobs = n;
             break;
         }
+        case 'S':
+            if (parse_shard(optarg, &shard_k, &shard_n))
+                return rm_cli_usage_error(COMMAND, "--shard %s: want K/N with 1 <= K <= N", optarg);
+            break;
+        case 'T':
+            if (rm_cli_parse_double(COMMAND, "--timeout", optarg, 1, 1e7, &timeout_s))
+                return RM_CLI_USAGE;
+            break;
+        case 'q':
+            quiet = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -283,85 +181,51 @@ int rm_cmd_analyze(int argc, char **argv)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (jobs == 0)
         jobs = ncpu > 0 ? ncpu : 1;
-    if ((size_t)jobs > nfiles)
-        jobs = (long)nfiles;
-    /* One file gets the cores for its own reading; many share them by file. */
-    opts.read_threads = jobs > 1 ? 1 : 0;
-
-    struct batch b = {
-        .files = argv + optind,
-        .nfiles = nfiles,
-        .opts = &opts,
-        .out_dir = out_dir,
-        .keep_results = true,
-        .progress = nfiles > 1 && isatty(2),
-    };
-    b.results = calloc(nfiles, sizeof(*b.results));
-    b.rc = calloc(nfiles, sizeof(*b.rc));
-    pthread_t *threads = calloc((size_t)jobs, sizeof(*threads));
-    if (!b.results || !b.rc || !threads || make_names(&b) != 0) {
-        free_names(&b);
-        free(b.results);
-        free(b.rc);
-        free(threads);
-        rm_log_error_line("analyze: out of memory");
+    if (shard_n && !out_dir)
+        return rm_cli_usage_error(COMMAND, "--shard needs --out DIR (the shards' results "
+                                           "meet there)");
+    if (nfiles > 1 || out_dir) {
+        /* Files share the cores one per worker process; each reads alone. */
+        opts.read_threads = 1;
+        struct an_batch b = {
+            .files = argv + optind,
+            .nfiles = nfiles,
+            .opts = &opts,
+            .out_dir = out_dir,
+            .jobs = (int)jobs,
+            .timeout_s = timeout_s,
+            .shard_k = shard_k,
+            .shard_n = shard_n,
+            .quiet = quiet,
+            .json = json_out,
+            .advice_hook = advice_hook,
+        };
+        rc = an_batch_run(&b);
+        rm_analysis_cleanup();
+        return rc;
+    }
+    /* One file for stdout: in this process, every core reading it. */
+    struct rm_analysis_result *res = NULL;
+    rm_clear_error();
+    rc = rm_analysis_run(argv[optind], &opts, &res);
+    if (rc == 0 && advice_hook)
+        advice_hook(res);
+    if (rc != 0) {
+        rm_log_error_line(rm_last_error(rc));
+    } else if (json_out) {
+        json_t *doc = rm_analysis_to_json(res);
+        if (!doc || json_dumpf(doc, stdout, JSON_FLAGS) != 0)
+            rc = rm_fail(RM_ENOMEM, "analyze: out of memory");
+        json_decref(doc);
+        fputc('\n', stdout);
+    } else {
+        rm_analysis_print_summary(stdout, res);
+    }
+    rm_analysis_result_free(res);
+    rm_analysis_cleanup();
+    if (fflush(stdout) != 0 && rc == 0) {
+        rm_log_error_line("analyze: cannot write to stdout");
         return 1;
     }
-    atomic_init(&b.next, 0);
-    pthread_mutex_init(&b.lock, NULL);
-    long started = 0;
-    for (long i = 1; i < jobs; i++, started++)
-        if (pthread_create(&threads[i], NULL, worker, &b) != 0)
-            break;
-    worker(&b);
-    for (long i = 1; i <= started; i++)
-        pthread_join(threads[i], NULL);
-    pthread_mutex_destroy(&b.lock);
-
-    int exit_code = 0;
-    for (size_t i = 0; i < nfiles; i++) {
-        int e = rm_exit_code(b.rc[i]);
-        if (e == 3 || (e != 0 && exit_code == 0))
-            exit_code = e;
-    }
-    if (out_dir && (rc = write_summary(&b)) != 0) {
-        rm_log_error_line(rm_last_error(rc));
-        if (exit_code == 0)
-            exit_code = rm_exit_code(rc);
-    }
-    if (json_out) {
-        json_t *arr = json_array();
-        for (size_t i = 0; arr && i < nfiles; i++)
-            if (b.results[i])
-                json_array_append_new(arr, rm_analysis_to_json(b.results[i]));
-        if (!arr) {
-            rm_log_error_line("analyze: out of memory");
-            exit_code = 1;
-        } else if (nfiles == 1) {
-            if (json_array_size(arr) == 1) {
-                json_dumpf(json_array_get(arr, 0), stdout, JSON_FLAGS);
-                fputc('\n', stdout);
-            }
-        } else {
-            json_dumpf(arr, stdout, JSON_FLAGS);
-            fputc('\n', stdout);
-        }
-        json_decref(arr);
-    } else if (!out_dir) {
-        for (size_t i = 0; i < nfiles; i++)
-            if (b.results[i])
-                rm_analysis_print_summary(stdout, b.results[i]);
-    }
-    if (fflush(stdout) != 0 && exit_code == 0) {
-        rm_log_error_line("analyze: cannot write to stdout");
-        exit_code = 1;
-    }
-    for (size_t i = 0; i < nfiles; i++)
-        rm_analysis_result_free(b.results[i]);
-    free_names(&b);
-    free(b.results);
-    free(b.rc);
-    free(threads);
-    rm_analysis_cleanup();
-    return exit_code;
+    return rm_exit_code(rc);
 }

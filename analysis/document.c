@@ -81,6 +81,7 @@ static json_t *pause_json(const struct rm_pause *p)
     json_object_set_new(po, "hold", json_boolean(p->hold));
     json_object_set_new(po, "mean_force_n", jnum(p->mean_force_n, DEC_MM));
     json_object_set_new(po, "peak_pressure_kpa", jnum(p->peak_pressure_kpa, DEC_MM));
+    json_object_set_new(po, "mean_pressure_kpa", jnum(p->mean_pressure_kpa, DEC_MM));
     return po;
 }
 
@@ -172,6 +173,10 @@ json_t *rm_analysis_to_json(const struct rm_analysis_result *r)
     }
     json_object_set_new(doc, "rollmat_analysis_version", json_integer(r->version));
     json_object_set_new(doc, "recording", rm_json_text(r->recording));
+    json_object_set_new(doc, "created_utc",
+                        r->created_utc[0] ? rm_json_text(r->created_utc) : json_null());
+    json_object_set_new(doc, "device_serial",
+                        r->device_serial[0] ? rm_json_text(r->device_serial) : json_null());
     json_object_set_new(doc, "frames", json_integer(r->frames));
     json_object_set_new(doc, "duration_s", jnum(r->duration_s, DEC_TIME));
     json_object_set_new(doc, "rate_hz", jnum(r->mat.rate_hz, DEC_RATE));
@@ -211,7 +216,7 @@ static void csv_text(FILE *f, const char *s, bool first)
 {
     if (!first)
         fputc(',', f);
-    if (!strpbrk(s, ",\"\n")) {
+    if (!strpbrk(s, ",\"\n\r")) {
         fputs(s, f);
         return;
     }
@@ -232,12 +237,28 @@ static size_t holds(const struct rm_segment *g)
     return n;
 }
 
+/* The columns of summary.csv: the original ones first (scripts that read
+ * them by position keep working), then those issue 13 added. */
+static const char summary_columns[] =
+    "recording,label,source,t_start,t_end,loaded_s,range_start_mm,range_end_mm,"
+    "coverage,rolling_s,speed_median_mm_s,speed_p90_mm_s,fraction_slow,strokes,"
+    "cadence_hz,pauses,holds,mean_kpa,peak_kpa,mean_force_n,score_total,score_speed,"
+    "score_holds,score_pressure,score_coverage,session_score,"
+    "created_utc,device_serial,calibrated,profile,frames_dropped,tool,axis,error";
+
 void rm_analysis_csv_header(FILE *f)
 {
-    fprintf(f, "recording,label,source,t_start,t_end,loaded_s,range_start_mm,range_end_mm,"
-               "coverage,rolling_s,speed_median_mm_s,speed_p90_mm_s,fraction_slow,strokes,"
-               "cadence_hz,pauses,holds,mean_kpa,peak_kpa,mean_force_n,score_total,score_speed,"
-               "score_holds,score_pressure,score_coverage,session_score\n");
+    fprintf(f, "%s\n", summary_columns);
+}
+
+static const char *tool_name(enum rm_tool t)
+{
+    return t == RM_TOOL_ROLLER ? "roller" : t == RM_TOOL_BALL ? "ball" : "";
+}
+
+static const char *axis_name(enum rm_axis a)
+{
+    return a == RM_AXIS_ROWS ? "rows" : a == RM_AXIS_COLS ? "cols" : "2d";
 }
 
 void rm_analysis_csv_rows(FILE *f, const char *recording, const struct rm_analysis_result *r)
@@ -269,7 +290,54 @@ void rm_analysis_csv_rows(FILE *f, const char *recording, const struct rm_analys
         csv_int(f, g->score.pressure, g->score.pressure == RM_SCORE_NONE);
         csv_int(f, g->score.coverage, g->score.coverage == RM_SCORE_NONE);
         csv_int(f, r->score_total, r->score_total == RM_SCORE_NONE);
-        fputc('\n', f);
+        csv_text(f, r->created_utc, false);
+        csv_text(f, r->device_serial, false);
+        csv_text(f, r->calibrated ? "true" : "false", false);
+        csv_text(f, r->profile.name, false);
+        csv_int(f, r->frames_dropped, false);
+        /* Version 1 has no tool or axis (always a roller along the rows):
+         * left empty rather than claimed found from the data. */
+        csv_text(f, r->version >= 2 ? tool_name(g->tool) : "", false);
+        csv_text(f, r->version >= 2 && g->tool != RM_TOOL_NONE ? axis_name(g->axis) : "", false);
+        fputs(",\n", f); /* no error */
+    }
+}
+
+void rm_analysis_csv_error_row(FILE *f, const char *recording, const char *error)
+{
+    csv_text(f, recording, true);
+    for (const char *c = strchr(summary_columns, ','); c; c = strchr(c + 1, ','))
+        if (strchr(c + 1, ','))
+            fputc(',', f);
+    csv_text(f, error, false);
+    fputc('\n', f);
+}
+
+void rm_analysis_holds_header(FILE *f)
+{
+    fprintf(f, "recording,muscle,t_start,duration_s,position_mm,relative_position,"
+               "mean_force_n,peak_kpa,mean_kpa\n");
+}
+
+void rm_analysis_holds_rows(FILE *f, const char *recording, const struct rm_analysis_result *r)
+{
+    for (size_t i = 0; i < r->nsegments; i++) {
+        const struct rm_segment *g = &r->segments[i];
+        for (size_t k = 0; k < g->npauses; k++) {
+            const struct rm_pause *p = &g->pauses[k];
+            if (!p->hold)
+                continue;
+            csv_text(f, recording, true);
+            csv_text(f, g->label, false);
+            csv_num(f, p->t_start, DEC_TIME);
+            csv_num(f, p->duration_s, DEC_TIME);
+            csv_num(f, p->position_mm, DEC_MM);
+            csv_num(f, p->relative_position, DEC_FRACTION);
+            csv_num(f, p->mean_force_n, DEC_MM);
+            csv_num(f, p->peak_pressure_kpa, DEC_MM);
+            csv_num(f, p->mean_pressure_kpa, DEC_MM);
+            fputc('\n', f);
+        }
     }
 }
 

@@ -179,12 +179,16 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
         p->position_mm = mean;
         p->relative_position = NAN;
         p->hold = p->duration_s >= pf->hold_min_s;
-        double fsum = 0, peak = 0, rsum = 0, csum = 0;
-        int64_t cnt = 0;
+        double fsum = 0, msum = 0, peak = 0, rsum = 0, csum = 0;
+        int64_t cnt = 0, mcnt = 0;
         for (int64_t i = ra; i < rb; i++) {
             fsum += s->force[i];
             rsum += s->cop_row[i];
             csum += s->cop_col[i];
+            if (isfinite(s->mean[i])) { /* contact-mean: frames with contact */
+                msum += s->mean[i];
+                mcnt++;
+            }
             if (s->peak[i] > peak)
                 peak = s->peak[i];
             cnt++;
@@ -193,6 +197,7 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
         p->position_xy_mm[1] = cnt ? csum / (double)cnt : NAN;
         p->mean_force_n = calibrated && cnt ? fsum / (double)cnt : NAN;
         p->peak_pressure_kpa = calibrated ? peak : NAN;
+        p->mean_pressure_kpa = calibrated && mcnt ? msum / (double)mcnt : NAN;
     }
     free(buf);
     free(runs);

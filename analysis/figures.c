@@ -492,6 +492,8 @@ int an_session_finish(struct an_session *ss, const struct an_doc_input *in, int6
     res->version = 2;
     if (!(res->recording = strdup(in->path)))
         return RM_ENOMEM;
+    snprintf(res->created_utc, sizeof(res->created_utc), "%s", in->meta->created_utc);
+    snprintf(res->device_serial, sizeof(res->device_serial), "%s", in->meta->device_serial);
     res->frames = frames;
     res->duration_s = duration_s;
     res->frames_dropped = in->counters->frames_dropped;

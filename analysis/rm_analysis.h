@@ -115,6 +115,7 @@ struct rm_pause {
     bool hold;
     double mean_force_n;
     double peak_pressure_kpa;
+    double mean_pressure_kpa; /* contact-mean pressure over the pause (added field) */
 };
 
 /* One stroke: a pass in one direction between reversals or pauses. */
@@ -191,8 +192,10 @@ struct rm_segment {
 };
 
 struct rm_analysis_result {
-    int version;     /* "rollmat_analysis_version" */
-    char *recording; /* the path analysed, as given */
+    int version;            /* "rollmat_analysis_version" */
+    char *recording;        /* the path analysed, as given */
+    char created_utc[32];   /* the recording's, ISO 8601 (added field); "" unknown */
+    char device_serial[64]; /* the mat's serial number (added field); "" unknown */
     int64_t frames;
     double duration_s;
     int64_t frames_dropped;
@@ -243,6 +246,22 @@ json_t *rm_analysis_to_json(const struct rm_analysis_result *r);
  * with `recording` in the first column. */
 void rm_analysis_csv_header(FILE *f);
 void rm_analysis_csv_rows(FILE *f, const char *recording, const struct rm_analysis_result *r);
+/* The summary.csv row of a recording that could not be analysed: its path
+ * and its error, every other column empty. */
+void rm_analysis_csv_error_row(FILE *f, const char *recording, const char *error);
+
+/* holds.csv (docs/batch.md): one row per hold of every segment. */
+void rm_analysis_holds_header(FILE *f);
+void rm_analysis_holds_rows(FILE *f, const char *recording, const struct rm_analysis_result *r);
+
+/* The typed loader: the document of rm_analysis_to_json back into a result
+ * (document_load.c), so that tables built later from the files are those a
+ * run writes. What the document does not carry (strokes' detail, trace,
+ * calibration) stays empty. A document that is not one (a wrong type, a
+ * missing key, an unknown version) is RM_EFORMAT naming file and field. */
+int rm_analysis_from_json(const char *file, json_t *doc, struct rm_analysis_result **out);
+/* The same from a file. */
+int rm_analysis_load(const char *path, struct rm_analysis_result **out);
 
 /* The human summary of r that `rollmat analyze` prints. */
 void rm_analysis_print_summary(FILE *f, const struct rm_analysis_result *r);
@@ -255,6 +274,10 @@ void rm_analysis_cleanup(void);
 
 /* `rollmat analyze` (shared/spec/cli.md). */
 int rm_cmd_analyze(int argc, char **argv);
+
+/* `rollmat export FILE.h5 ...`: the per-frame series beside each recording
+ * (cmd_export.c, docs/recording.md). */
+int rm_cmd_export(int argc, char **argv);
 
 /* A function `rollmat analyze` calls on every result before writing or
  * printing it, to add advice that needs more than the one recording (the

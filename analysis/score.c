@@ -105,7 +105,7 @@ void an_muscle_words(const char *label, char *out, size_t len)
         if (*c == '-' || *c == '_')
             *c = ' ';
     if (strncmp(label, "segment-", 8) == 0)
-        snprintf(out, len, "%s", buf); /* "segment 2" */
+        snprintf(out, len, "this muscle"); /* a made-up name means nothing to a runner */
     else if (side)
         snprintf(out, len, "your %s %s", side, buf);
     else

@@ -17,6 +17,7 @@
 #include "rm_plot.h"
 #include "rm_session.h"
 #include "rm_sim.h"
+#include "rm_summary.h"
 
 static const struct rm_command commands[] = {
     {"info", "validate a recording and print its summary", rm_cmd_info},
@@ -26,6 +27,10 @@ static const struct rm_command commands[] = {
      rm_cmd_calib},
     {"analyze", "judge the rolling: speed, pauses, holds, pressure, scores, advice",
      rm_cmd_analyze},
+    {"export", "write a recording's per-frame force, pressure, contact and position series",
+     rm_cmd_export},
+    {"summary", "summary.csv and holds.csv of a batch folder (after a cluster job array)",
+     rm_cmd_summary},
     {"plot", "draw a recording's pictures and its HTML report with gnuplot", rm_cmd_plot},
     {"history", "remember sessions: tender spots that come back, trends per muscle",
      rm_cmd_history},

@@ -16,6 +16,10 @@
 /* A table longer than this is not a calibration curve: refuse to allocate. */
 #define MAX_TABLE_ROWS 100000
 
+/* The conversion in one line, as the spec defines it: the start common to
+ * both curves. */
+#define FORMULA_HEAD "kPa = 0 where dead != 0 or x <= 0, else with x = gain * (frames - offset): "
+
 static int write_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
                          const void *data)
 {
@@ -46,12 +50,17 @@ int rm_calibration_h5_write(hid_t loc, const struct rm_calibration *cal)
     rc = rc ? rc : rm_h5_write_int(loc, "cols", cal->cols);
     rc = rc ? rc : rm_h5_write_str(loc, "device_serial", cal->device_serial);
     rc = rc ? rc : rm_h5_write_str(loc, "created_utc", created);
+    /* A reader of the file alone learns what the calibration gives and how
+     * (shared/spec/recording-format.md, "Calibration"). */
+    rc = rc ? rc : rm_h5_write_str(loc, "units", "kPa");
     if (cal->curve == RM_CURVE_TABLE) {
         hsize_t tdims[2] = {(hsize_t)cal->table_len, 2};
         rc = rc ? rc : rm_h5_write_str(loc, "curve", "table");
+        rc = rc ? rc : rm_h5_write_str(loc, "formula", FORMULA_HEAD "interpolate(curve_table, x)");
         rc = rc ? rc : write_dataset(loc, "curve_table", H5T_NATIVE_DOUBLE, 2, tdims, cal->table);
     } else {
         rc = rc ? rc : rm_h5_write_str(loc, "curve", "power");
+        rc = rc ? rc : rm_h5_write_str(loc, "formula", FORMULA_HEAD "curve_a * x ** curve_b");
         rc = rc ? rc : rm_h5_write_double(loc, "curve_a", cal->curve_a);
         rc = rc ? rc : rm_h5_write_double(loc, "curve_b", cal->curve_b);
     }

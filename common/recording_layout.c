@@ -49,6 +49,10 @@ hid_t rm_rec_make_event_type(hid_t *file_type)
     H5Tset_strpad(kind, H5T_STR_NULLPAD);
     H5Tset_size(label, RM_EVENT_LABEL_LEN);
     H5Tset_strpad(label, H5T_STR_NULLPAD);
+    /* Labels are UTF-8 (cleaned where they enter): say so, so that h5py,
+     * MATLAB and R decode them as text. */
+    H5Tset_cset(kind, H5T_CSET_UTF8);
+    H5Tset_cset(label, H5T_CSET_UTF8);
     H5Tinsert(mem, "t", offsetof(struct rm_rec_event_row, t), H5T_NATIVE_DOUBLE);
     H5Tinsert(mem, "kind", offsetof(struct rm_rec_event_row, kind), kind);
     H5Tinsert(mem, "label", offsetof(struct rm_rec_event_row, label), label);

@@ -157,6 +157,42 @@ static int check_meta(const char *path, const struct rm_rec_meta *m,
     return 0;
 }
 
+/* One axis of the mat as a dimension scale: the centre of each sensel in
+ * mm from the first one's, attached to dimension dim of /frames. */
+static int mm_scale(hid_t file, hid_t frames, const char *name, unsigned dim, int n, double pitch)
+{
+    hsize_t len = (hsize_t)n;
+    double *v = malloc((size_t)n * sizeof(double));
+    hid_t space = H5Screate_simple(1, &len, NULL);
+    hid_t d = space < 0 ? -1
+                        : H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                                     H5P_DEFAULT);
+    int rc = v && d >= 0 ? 0 : RM_EHDF5;
+    for (int i = 0; !rc && i < n; i++)
+        v[i] = i * pitch;
+    if (!rc && (H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0 ||
+                H5DSset_scale(d, name) < 0 || H5DSattach_scale(frames, d, dim) < 0))
+        rc = RM_EHDF5;
+    rc = rc ? rc : rm_h5_write_str(d, "units", "mm");
+    if (d >= 0)
+        H5Dclose(d);
+    if (space >= 0)
+        H5Sclose(space);
+    free(v);
+    return rc;
+}
+
+/* /frames explains itself: its dimensions named (t, row, col) and the two
+ * grid axes carried as mm scales /row_mm and /col_mm, as /t carries time. */
+static int label_frames(hid_t file, hid_t frames, const struct rm_rec_meta *m)
+{
+    if (H5DSset_label(frames, 0, "t") < 0 || H5DSset_label(frames, 1, "row") < 0 ||
+        H5DSset_label(frames, 2, "col") < 0)
+        return RM_EHDF5;
+    int rc = mm_scale(file, frames, "row_mm", 1, m->rows, m->pitch_row_mm);
+    return rc ? rc : mm_scale(file, frames, "col_mm", 2, m->cols, m->pitch_col_mm);
+}
+
 static int create_datasets(struct rm_rec_writer *w, const struct rm_rec_meta *m)
 {
     hsize_t fchunk[3] = {(hsize_t)w->chunk_frames, (hsize_t)m->rows, (hsize_t)m->cols};
@@ -185,7 +221,7 @@ static int create_datasets(struct rm_rec_writer *w, const struct rm_rec_meta *m)
     if (H5DSset_scale(w->t, "t") < 0 || H5DSattach_scale(w->frames, w->t, 0) < 0 ||
         H5DSattach_scale(w->seq, w->t, 0) < 0)
         return RM_EHDF5;
-    return 0;
+    return label_frames(w->file, w->frames, m);
 }
 
 /* Closes the datasets that are open; the file stays open. */

@@ -1,6 +1,8 @@
-/* report.html: the session's score, each muscle's figures, advice and
- * pictures, in one file that opens offline in any browser (inline CSS, no
- * scripts, no fonts or anything else fetched, pictures by relative path).
+/* report.html: the session's score, its movie, the holds, left against
+ * right, each muscle's figures, advice and pictures, in one page that opens
+ * offline in any browser from its folder (inline CSS, the page's own small
+ * script inline, the movie's data in movie.js beside it, no fonts or
+ * anything else fetched, pictures by relative path).
  * Every text that comes from the recording or the analysis is escaped. */
 #include <errno.h>
 #include <math.h>
@@ -46,7 +48,7 @@ static const char CSS[] =
     "line-height:1.45}"
     "main{max-width:1240px;margin:0 auto;padding:1.2em}"
     "header{background:#263238;color:#fff;padding:1.2em}"
-    "header .in{max-width:1240px;margin:0 auto}"
+    "header .in{max-width:1240px;margin:0 auto;position:relative}"
     "h1{margin:0 0 .2em;font-size:1.6em}"
     ".meta{opacity:.85;font-size:.95em;margin:0}"
     ".total{font-size:1.25em;margin:.5em 0 0}"
@@ -59,16 +61,55 @@ static const char CSS[] =
     "table{border-collapse:collapse;margin:.5em 0}"
     "td,th{padding:.2em .9em .2em 0;text-align:left;vertical-align:top}"
     "th{font-weight:normal;color:#555}"
+    "table.grid th,table.grid td{border-bottom:1px solid #e4e4e4;padding:.25em .7em}"
+    "table.grid thead th{font-weight:bold;color:#333;border-bottom:2px solid #bbb}"
+    "td.ok{color:#1a7340}td.off{color:#b35806;font-weight:bold}"
     ".advice li{margin:.2em 0}"
     "figure{margin:1em 0}"
     "figure img{max-width:100%;height:auto;border:1px solid #ddd}"
     "figcaption{color:#555;font-size:.92em}"
     ".note{color:#555;font-size:.92em}"
-    ".warn{background:#fff3cd;border-left:4px solid #e0a800;padding:.5em .8em}";
+    ".judged{background:#f3f6fb;border-left:4px solid #2166ac;padding:.4em .8em}"
+    ".warn{background:#fff3cd;border-left:4px solid #e0a800;padding:.5em .8em}"
+    ".side-by-side{display:grid;grid-template-columns:1fr 1fr;gap:1em}"
+    ".pictures{display:grid;grid-template-columns:1fr;gap:0}"
+    ".mode{position:absolute;right:0;top:0}"
+    ".mode button{background:#455a64;color:#fff;border:1px solid #90a4ae;padding:.3em .8em;"
+    "cursor:pointer;font:inherit}"
+    ".mode button[aria-pressed=true]{background:#fff;color:#263238}"
+    "body.runner .tech{display:none}"
+    ".runner-only{display:none}body.runner .runner-only{display:block}"
+    "body.runner .clinician-only{display:none}"
+    ".movie canvas{border:1px solid #ccc;image-rendering:pixelated;background:#fff}"
+    ".movie .player{display:flex;gap:1.2em;align-items:flex-start;flex-wrap:wrap}"
+    ".movie .controls{display:flex;gap:.6em;align-items:center;margin:.6em 0 .2em}"
+    ".movie input[type=range]{width:100%;margin:0}"
+    ".scrub{position:relative;max-width:900px}"
+    ".scrub-marks{position:relative;height:8px;background:#eee}"
+    ".hold-mark{position:absolute;top:0;height:8px;background:#2166ac}"
+    ".movie-info{font-variant-numeric:tabular-nums;margin:.3em 0}"
+    ".scale{position:relative;width:18px;margin-right:11em;border:1px solid #ccc;background:"
+    "linear-gradient(to top,#fff 0%,#ffffcc 3%,#ffeda0 15%,#fed976 28%,#feb24c 41%,#fd8d3c 54%,"
+    "#fc4e2a 67%,#e31a1c 80%,#bd0026 90%,#800026 100%)}"
+    ".scale span{position:absolute;left:24px;white-space:nowrap;font-size:.85em}"
+    ".scale .top{top:-.6em}.scale .zero{bottom:-.6em}"
+    ".scale .limit{transform:translateY(50%);border-top:2px solid #000;left:-4px;padding-left:28px}"
+    ".print-only{display:none}"
+    "@page{size:A4;margin:12mm}"
+    "@media print{body{background:#fff;font-size:10pt}header{background:#fff;color:#000;"
+    "padding:0}.mode,.movie,.no-print{display:none}main{padding:0;max-width:none}"
+    "section{box-shadow:none;margin:0;padding:0;border-radius:0}"
+    "section.muscle,section.pair,section.holds{break-before:page}"
+    ".print-only{display:block}figure{margin:.3em 0;break-inside:avoid}"
+    ".muscle .pictures{grid-template-columns:1fr 1fr;gap:.4em}"
+    ".muscle .pictures figure.heat{grid-row:span 2}"
+    "figcaption{font-size:8pt}figure img{max-height:120mm;width:auto}"
+    ".side-by-side img{max-height:110mm}}";
 
-static void put_figure(FILE *f, const char *file, const char *alt, const char *caption)
+static void put_figure(FILE *f, const char *cls, const char *file, const char *alt,
+                       const char *caption)
 {
-    fputs("<figure><img src=\"", f);
+    fprintf(f, "<figure class=\"%s\"><img src=\"", cls);
     rm_html_escape(f, file);
     fputs("\" alt=\"", f);
     rm_html_escape(f, alt);
@@ -77,47 +118,111 @@ static void put_figure(FILE *f, const char *file, const char *alt, const char *c
     fputs("</figcaption></figure>\n", f);
 }
 
-static void put_row(FILE *f, const char *name, const char *value)
+void rm_html_heatmap_figure(FILE *f, const struct rm_plot_report *rep, size_t i,
+                            const char *caption)
 {
-    fputs("<tr><th>", f);
+    const struct rm_segment *s = &rep->result->segments[i];
+    const struct rm_plot_segment_files *files = &rep->files[i];
+    char alt[256];
+    snprintf(alt, sizeof(alt), "Pressure over the mat for %s", s->label);
+    if (!files->heatmap_runner[0]) {
+        put_figure(f, "heat", files->heatmap, alt, caption);
+        return;
+    }
+    /* The clinician's picture marks dead sensels; the runner's does not. */
+    put_figure(f, "heat clinician-only", files->heatmap, alt, caption);
+    put_figure(f, "heat runner-only", files->heatmap_runner, alt, caption);
+}
+
+static void put_row(FILE *f, const char *cls, const char *name, const char *value)
+{
+    fprintf(f, "<tr%s%s%s><th>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
     rm_html_escape(f, name);
     fputs("</th><td>", f);
     rm_html_escape(f, value);
     fputs("</td></tr>\n", f);
 }
 
+/* Seconds the contact-mean pressure of the segment's loaded frames stayed
+ * at or above `kpa`: time under pressure in a figure a clinician reads. */
+static double seconds_at_or_above(const struct rm_analysis_result *r, const struct rm_segment *s,
+                                  double kpa)
+{
+    const struct rm_trace *tr = &r->trace;
+    double sum = 0, period = r->mat.rate_hz > 0 ? 1.0 / r->mat.rate_hz : 0.01;
+    for (int64_t i = s->frame_start; i < s->frame_end && i < tr->n; i++) {
+        if (!tr->loaded[i] || !(tr->mean[i] >= kpa))
+            continue;
+        double dt = i + 1 < tr->n ? fmin(tr->t[i + 1] - tr->t[i], 2 * period) : period;
+        sum += dt;
+    }
+    return sum;
+}
+
+static void put_pressure_rows(FILE *f, const struct rm_analysis_result *r,
+                              const struct rm_segment *s)
+{
+    char buf[512];
+    const struct rm_seg_pressure *pr = &s->pressure;
+    if (!r->calibrated) {
+        if (isfinite(pr->mean_kpa))
+            snprintf(buf, sizeof(buf), "contact mean %.0f counts, peak sensel %.0f counts",
+                     pr->mean_kpa, pr->peak_kpa);
+        else
+            snprintf(buf, sizeof(buf), "not known (uncalibrated)");
+        put_row(f, NULL, "pressure", buf);
+        return;
+    }
+    double limit = r->profile.pressure_max_kpa;
+    snprintf(buf, sizeof(buf),
+             "contact mean %.0f kPa: judged against the %.0f kPa limit (%s). Peak sensel "
+             "%.0f kPa: not judged (the roller's edge and bone always peak).",
+             pr->mean_kpa, limit, pr->over_limit_s > 0 ? "went over it" : "stayed under it",
+             pr->peak_kpa);
+    put_row(f, NULL, "pressure", buf);
+    if (pr->over_limit_s > 0) {
+        snprintf(buf, sizeof(buf), "%.0f s above %.0f kPa (up to %.0f kPa, 1-s contact mean)",
+                 pr->over_limit_s, limit, pr->over_limit_kpa);
+        put_row(f, NULL, "over the limit", buf);
+    }
+    double half = 0.5 * limit;
+    snprintf(buf, sizeof(buf), "%.0f s with the contact mean at %.0f kPa or more",
+             seconds_at_or_above(r, s, half), half);
+    put_row(f, NULL, "time under pressure", buf);
+}
+
 static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
 {
     const struct rm_analysis_result *r = rep->result;
     const struct rm_segment *s = &r->segments[i];
-    const char *unit = r->calibrated ? "kPa" : "counts";
     char buf[512];
 
-    fprintf(f, "<section id=\"segment-%zu\">\n<h2>", i + 1);
+    fprintf(f, "<section class=\"muscle\" id=\"segment-%zu\">\n", i + 1);
+    fprintf(f, "<p class=\"print-only note\">muscle %zu of %zu</p>\n<h2>", i + 1, r->nsegments);
     rm_html_escape(f, s->label);
-    if (s->score.total == RM_SCORE_NONE)
-        fputs(" <span class=\"badge\">not judged</span></h2>\n", f);
-    else
-        fprintf(f, " <span class=\"badge %s\">%d</span></h2>\n", score_class(s->score.total),
+    if (s->score.total != RM_SCORE_NONE)
+        fprintf(f, " <span class=\"badge %s\">%d</span>", score_class(s->score.total),
                 s->score.total);
-
-    fputs("<table>\n", f);
-    snprintf(buf, sizeof(buf), "%.1f – %.1f s (%s)", s->t_start, s->t_end,
-             s->from_events ? "marked by the user" : "found automatically");
-    put_row(f, "time", buf);
+    else
+        fputs(" <span class=\"badge\">not judged</span>", f);
+    fputs("</h2>\n<table>\n", f);
+    snprintf(buf, sizeof(buf), "%.1f – %.1f s", s->t_start, s->t_end);
+    put_row(f, NULL, "time", buf);
+    put_row(f, "tech", "segment",
+            s->from_events ? "marked by the user" : "found automatically (no muscle named)");
     snprintf(buf, sizeof(buf), "%.0f s", s->loaded_s);
-    put_row(f, "loaded", buf);
+    put_row(f, NULL, "rolled for", buf);
     /* What rolled, and which way (analysis-output.md "tool", "roll axis"). */
-    put_row(f, "tool",
+    put_row(f, NULL, "tool",
             s->tool == RM_TOOL_NONE   ? "no rolling: described, not judged"
             : s->tool == RM_TOOL_BALL ? "a ball, tracked in 2-D"
             : s->axis == RM_AXIS_COLS ? "a roller, rolling along the columns (mat laid sideways)"
                                       : "a roller, rolling along the rows");
     if (s->tool != RM_TOOL_NONE && isfinite(s->range_mm[0]) && isfinite(s->range_mm[1])) {
-        snprintf(buf, sizeof(buf), "%.0f – %.0f mm along the %s (%.0f mm)", s->range_mm[0],
-                 s->range_mm[1], s->axis == RM_AXIS_COLS ? "columns" : "rows",
-                 s->range_mm[1] - s->range_mm[0]);
-        put_row(f, "covered", buf);
+        snprintf(buf, sizeof(buf), "%.0f mm, from %.0f to %.0f mm along the %s",
+                 s->range_mm[1] - s->range_mm[0], s->range_mm[0], s->range_mm[1],
+                 s->axis == RM_AXIS_COLS ? "columns" : "rows");
+        put_row(f, NULL, "length rolled", buf);
     }
     if (s->nother_contacts > 0) {
         size_t used_o = 0;
@@ -130,7 +235,7 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
             if (n > 0)
                 used_o += (size_t)n;
         }
-        put_row(f, "other contacts (a hand, a knee: not judged)", buf);
+        put_row(f, NULL, "other contacts (a hand, a knee: not judged)", buf);
     }
     double median = s->rolling.speed_median_mm_s;
     double slow = s->rolling.fraction_slow;
@@ -140,40 +245,34 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
                      median, 100.0 * slow);
         else
             snprintf(buf, sizeof(buf), "median %.0f mm/s", median);
-        put_row(f, "speed", buf);
+        put_row(f, NULL, "speed", buf);
     }
-    size_t nholds = 0;
-    size_t used = 0;
+    size_t nholds = 0, used = 0;
     buf[0] = '\0';
     for (size_t k = 0; k < s->npauses; k++) {
         const struct rm_pause *p = &s->pauses[k];
         if (!p->hold)
             continue;
-        int n = snprintf(buf + used, sizeof(buf) - used, "%s%.0f s at %.0f mm", nholds ? ", " : "",
-                         p->duration_s, p->position_mm);
+        int n = snprintf(buf + used, sizeof(buf) - used,
+                         "%s%.0f s at %.0f mm (%.0f %% up the muscle)", nholds ? ", " : "",
+                         p->duration_s, p->position_mm, 100.0 * p->relative_position);
         if (n > 0 && (size_t)n < sizeof(buf) - used)
             used += (size_t)n;
         nholds++;
     }
-    put_row(f, "holds", nholds ? buf : "none");
-    double mean_p = s->pressure.mean_kpa;
-    double peak_p = s->pressure.peak_kpa;
-    if (isfinite(mean_p) && isfinite(peak_p)) {
-        snprintf(buf, sizeof(buf), "contact-mean %.0f %s (the one judged), peak %.0f %s", mean_p,
-                 unit, peak_p, unit);
-        put_row(f, "pressure", buf);
-    }
+    put_row(f, NULL, "holds", nholds ? buf : "none");
+    put_pressure_rows(f, r, s);
     for (size_t k = 0; k < rep->nevents; k++) {
         const struct rm_event *ev = &rep->events[k];
         if (strcmp(ev->kind, "mark") != 0 || ev->t < s->t_start || ev->t > s->t_end)
             continue;
         snprintf(buf, sizeof(buf), "at %.0f s: %s", ev->t, ev->label);
-        put_row(f, "note", buf);
+        put_row(f, NULL, "note", buf);
     }
     if (s->score.total != RM_SCORE_NONE) {
         snprintf(buf, sizeof(buf), "speed %d, holds %d, pressure %d, coverage %d", s->score.speed,
                  s->score.holds, s->score.pressure, s->score.coverage);
-        put_row(f, "score parts", buf);
+        put_row(f, "tech", "score parts", buf);
     }
     fputs("</table>\n", f);
 
@@ -188,17 +287,58 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
     }
 
     const struct rm_plot_segment_files *files = &rep->files[i];
-    snprintf(buf, sizeof(buf), "Pressure over the mat for %s", s->label);
-    put_figure(f, files->heatmap, buf,
-               "Where the roller pressed. Left: time under pressure, how much pressure each "
-               "spot took in total. Right: the highest pressure each spot saw. The roll axis "
-               "runs upward; blue marks show where the roller stood still, with how long.");
+    fputs("<div class=\"pictures\">\n", f);
+    rm_html_heatmap_figure(
+        f, rep, i,
+        "Where the roller pressed, the mat seen from above, the roll axis upward. Left: how "
+        "many seconds each spot spent at or above the pressure named. Right: the highest "
+        "pressure each spot saw, the limit marked on its colour bar (it judges the contact "
+        "mean, not this peak). Grey line: the centre of pressure's track. Blue: holds.");
+    snprintf(buf, sizeof(buf), "Force, pressure and contact area over time for %s", s->label);
+    put_figure(f, "series", files->series, buf,
+               "How hard. Top: the force on the roller. Middle: the contact-mean pressure "
+               "(judged; the dashed red line is the limit) and, faint, the highest sensel. "
+               "Bottom: the contact area. Holds shaded blue.");
     snprintf(buf, sizeof(buf), "Roll position and speed over time for %s", s->label);
-    put_figure(f, files->timeline, buf,
+    put_figure(f, "timeline", files->timeline, buf,
                "How it was rolled. Top: where the roller was over time (the coloured band), "
                "holds shaded in blue, shorter pauses in grey. Bottom: the rolling speed; "
                "green is slow enough, red is too fast.");
-    fputs("</section>\n", f);
+    fputs("</div>\n</section>\n", f);
+}
+
+static void put_movie(FILE *f, const struct rm_plot_report *rep)
+{
+    const struct rm_analysis_result *r = rep->result;
+    double w = r->mat.cols * r->mat.pitch_col_mm, h = r->mat.rows * r->mat.pitch_row_mm;
+    /* The mat to scale, 420 px along its longer side. */
+    double k = 420.0 / fmax(w, h);
+    fputs("<section id=\"movie\" class=\"movie\">\n<h2>The session, as it happened</h2>\n", f);
+    fprintf(f,
+            "<div class=\"player\"><canvas width=\"%d\" height=\"%d\" aria-label=\"pressure "
+            "map\"></canvas>",
+            (int)lround(w * k), (int)lround(h * k));
+    /* The colour scale beside the map, the limit marked on it. */
+    double top = rm_plot_movie_scale(r);
+    const char *unit = r->calibrated ? "kPa" : "counts";
+    fprintf(f, "<div class=\"scale\" style=\"height:%dpx\"><span class=\"top\">%.0f %s</span>",
+            (int)lround(h * k), top, unit);
+    double limit = r->profile.pressure_max_kpa;
+    if (r->calibrated && limit < top)
+        fprintf(f, "<span class=\"limit\" style=\"bottom:%.1f%%\">limit %.0f (contact mean)</span>",
+                100.0 * limit / top, limit);
+    fprintf(f,
+            "<span class=\"zero\">0</span></div><div class=\"note\" style=\"max-width:28em\">The "
+            "pressure on the mat (%s), the roll axis upward. Frames are sampled at most 10 a "
+            "second. Blue marks under the scrubber are holds.</div></div>\n",
+            r->calibrated ? "kPa" : "raw counts");
+    fputs("<div class=\"scrub\"><div class=\"controls\"><button class=\"play\" "
+          "type=\"button\">▶ play</button><label>speed <select class=\"speed\"><option "
+          "value=\"1\">1×</option><option value=\"2\">2×</option><option value=\"4\" "
+          "selected>4×</option><option value=\"8\">8×</option></select></label></div>\n"
+          "<input type=\"range\" min=\"0\" max=\"0\" value=\"0\" step=\"1\" aria-label=\"time\">"
+          "<div class=\"scrub-marks\"></div>\n<p class=\"movie-info\"></p></div>\n</section>\n",
+          f);
 }
 
 static void put_body(FILE *f, const struct rm_plot_report *rep)
@@ -206,7 +346,11 @@ static void put_body(FILE *f, const struct rm_plot_report *rep)
     const struct rm_analysis_result *r = rep->result;
     double duration = r->duration_s;
 
-    fputs("<header><div class=\"in\">\n<h1>Foam rolling report</h1>\n<p class=\"meta\">", f);
+    fputs("<header><div class=\"in\">\n<div class=\"mode\" role=\"group\" aria-label=\"view\">"
+          "<button type=\"button\" data-mode=\"runner\">Runner</button><button type=\"button\" "
+          "data-mode=\"clinician\">Clinician</button></div>\n<h1>Foam rolling report</h1>\n"
+          "<p class=\"meta\">",
+          f);
     rm_html_escape(f, rep->recording);
     if (rep->created_utc && rep->created_utc[0]) {
         fputs(" · recorded ", f);
@@ -231,13 +375,26 @@ static void put_body(FILE *f, const struct rm_plot_report *rep)
               "there are no segment events. There is nothing to score or draw.</p></section>\n",
               f);
     }
+    if (rep->movie)
+        put_movie(f, rep);
     if (rep->overview) {
         fputs("<section>\n<h2>All muscles</h2>\n", f);
-        put_figure(f, rep->overview, "Score and loaded time per muscle",
+        put_figure(f, "overview", rep->overview, "Score and loaded time per muscle",
                    "One bar per muscle: its score (0-100) and how long it was rolled. The "
                    "dashed line is the session's score.");
+        if (r->calibrated)
+            fprintf(f,
+                    "<p class=\"judged\">How pressure is judged: the <b>contact-mean "
+                    "pressure</b> (the average over the sensels the roller touches) must not "
+                    "stay above %.0f kPa for a second or more. The peak of a single sensel is "
+                    "shown but not judged: under a roller's edge or over bone it is always "
+                    "higher.</p>\n",
+                    r->profile.pressure_max_kpa);
         fputs("</section>\n", f);
     }
+    if (r->nsegments > 0)
+        rm_html_holds_table(f, r);
+    rm_html_pairs(f, rep);
     for (size_t i = 0; i < r->nsegments; i++)
         put_segment(f, rep, i);
 
@@ -264,7 +421,13 @@ int rm_plot_write_report(const char *path, const struct rm_plot_report *rep)
           "Foam rolling report: ",
           f);
     rm_html_escape(f, rep->recording);
-    fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", CSS);
+    fprintf(f, "</title>\n<style>%s</style>\n", CSS);
+    if (rep->movie) {
+        fputs("<script src=\"", f);
+        rm_html_escape(f, rep->movie);
+        fputs("\"></script>\n", f);
+    }
+    fprintf(f, "<script>%s</script>\n</head>\n<body>\n", rm_plot_report_js);
     put_body(f, rep);
     fputs("</body>\n</html>\n", f);
     bool ok = !ferror(f);

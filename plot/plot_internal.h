@@ -26,8 +26,6 @@
 
 /* ---- the output folder, written whole or not at all -------------------- */
 
-/* Creates dir and its parents (mode 0755). */
-int rm_plot_make_dirs(const char *dir);
 /* A fresh hidden folder beside out_dir (".NAME.partial-XXXXXX", its parents
  * created) to draw into; removed with rm_plot_tmpdir_remove() on failure. */
 int rm_plot_stage_create(const char *out_dir, char *stage, size_t size);
@@ -50,21 +48,25 @@ extern const struct rm_plot_embedded_script rm_plot_embedded_scripts[];
  * Memory is rows * cols + rows * nbins, whatever the segment's length. */
 struct rm_plot_maps {
     int rows, cols, nbins;
-    double t0, bin_s;      /* bin b covers [t0 + b * bin_s, t0 + (b + 1) * bin_s) */
-    double row_scale;      /* multiplies a row's summed pressure into its load */
-    const float *baseline; /* raw counts: rows * cols zero-load counts, borrowed; or NULL */
+    double t0, bin_s;       /* bin b covers [t0 + b * bin_s, t0 + (b + 1) * bin_s) */
+    double row_scale;       /* multiplies a row's summed pressure into its load */
+    const float *baseline;  /* raw counts: rows * cols zero-load counts, borrowed; or NULL */
+    double above_threshold; /* `above` counts time at or over this (kPa or counts above the
+                               baseline); INFINITY (the default) counts none */
     /* results, valid after rm_plot_maps_finish() */
     float *integral; /* rows * cols, pressure * s */
     float *peak;     /* rows * cols */
     float *kymo;     /* rows * nbins, row-major: row r, bin b at r * nbins + b */
     float *speed;    /* nbins pairs (bin centre t, mean speed or NAN) */
-    double integral_max, peak_max, kymo_max, speed_max;
+    float *above;    /* rows * cols, s at or over above_threshold */
+    double integral_max, peak_max, kymo_max, speed_max, above_max;
     /* accumulators */
-    double *sum;   /* rows * cols, sum of value * dt */
-    double *kysum; /* rows * nbins, sum of row sums */
-    int64_t *kyn;  /* nbins, frames in each bin */
-    double *spsum; /* nbins */
-    int64_t *spn;  /* nbins */
+    double *sum;       /* rows * cols, sum of value * dt */
+    double *kysum;     /* rows * nbins, sum of row sums */
+    int64_t *kyn;      /* nbins, frames in each bin */
+    double *spsum;     /* nbins */
+    int64_t *spn;      /* nbins */
+    double *above_sum; /* rows * cols, s */
     double total_dt;
     int64_t frames;
 };
@@ -82,7 +84,36 @@ void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, doub
 /* Computes the results and their maxima (never below a small positive
  * value, so colour bars always have a range). */
 void rm_plot_maps_finish(struct rm_plot_maps *m);
+/* Adds segment s's frames read through reader, converted as r's analysis
+ * did (r needs its trace), then finishes the maps. RM_EINTR when a signal
+ * asks to stop. */
+int rm_plot_maps_fill(struct rm_plot_maps *m, struct rm_rec_reader *reader,
+                      const struct rm_analysis_result *r, const struct rm_segment *s);
 void rm_plot_maps_free(struct rm_plot_maps *m);
+
+/* ---- curves from the trace (plot_series.c) ----------------------------- */
+
+/* The pressure the "seconds above" heatmap counts from: half the
+ * profile's contact-mean limit (kPa), or uncalibrated half the session's
+ * highest contact-mean (counts); INFINITY when never loaded. */
+double rm_plot_above_threshold(const struct rm_analysis_result *r);
+/* The contact-mean pressure over a pause's loaded frames (kPa or counts),
+ * NAN when there is none. */
+double rm_plot_hold_mean_pressure(const struct rm_trace *tr, const struct rm_pause *p);
+
+/* Writes n records of `width` native float32 values to path (the binary
+ * data files gnuplot reads). */
+int rm_plot_write_floats(const char *path, const float *v, size_t n, size_t width);
+/* Records (t, force, contact-mean, peak, contact area) as float32, frames
+ * [start, end) of tr averaged over loaded frames in at most max_points
+ * bins (NaN for a bin with none); *npoints receives their number. */
+#define RM_PLOT_SERIES_WIDTH 5
+int rm_plot_write_series(const char *path, const struct rm_trace *tr, int64_t start, int64_t end,
+                         size_t max_points, size_t *npoints);
+/* Records (cop_col_mm, cop_row_mm) as float32, one frame in every bin of
+ * at most max_points; NaN while unloaded. */
+int rm_plot_write_cop(const char *path, const struct rm_trace *tr, int64_t start, int64_t end,
+                      size_t max_points, size_t *npoints);
 
 /* ---- report ------------------------------------------------------------- */
 
@@ -90,6 +121,8 @@ void rm_plot_maps_free(struct rm_plot_maps *m);
 struct rm_plot_segment_files {
     char heatmap[128]; /* file names relative to the report */
     char timeline[128];
+    char series[128];         /* force, pressure and contact area over time */
+    char heatmap_runner[128]; /* without the technical marks; "" when the same */
 };
 
 struct rm_plot_report {
@@ -102,9 +135,56 @@ struct rm_plot_report {
     size_t nevents;
     const char *overview;      /* file name, or NULL */
     const char *analysis_json; /* file name, or NULL */
+    const char *movie;         /* movie.js's file name, or NULL: no movie */
 };
 
 /* Writes the report to path (the caller renames it into place). */
 int rm_plot_write_report(const char *path, const struct rm_plot_report *rep);
+
+/* The report's parts (plot_html_tables.c): the session's hold table; the
+ * left/right comparison of every paired muscle (returns how many pairs);
+ * one segment's heatmap figure, the runner's picture beside the
+ * clinician's when they differ. */
+void rm_html_holds_table(FILE *f, const struct rm_analysis_result *r);
+size_t rm_html_pairs(FILE *f, const struct rm_plot_report *rep);
+void rm_html_heatmap_figure(FILE *f, const struct rm_plot_report *rep, size_t i,
+                            const char *caption);
+/* The label of label's right side ("calf-left" -> "calf-right", "Left
+ * Calf" -> "Right Calf"): false when label names no left side. */
+bool rm_plot_pair_label(const char *label, char *out, size_t size);
+/* The seconds of s's holds, their number in *count. */
+double rm_plot_hold_seconds(const struct rm_segment *s, size_t *count);
+/* <td>v</td> with `decimals` decimals and a suffix, or a dash for NAN. */
+void rm_html_num_cell(FILE *f, int decimals, const char *suffix, double v);
+/* A table row: what, a and b, then the symmetry index of a and b, or with
+ * `change` the change b - a. */
+void rm_html_two_sides_row(FILE *f, const char *what, int decimals, double a, double b,
+                           bool change);
+/* A score as a number, NAN for RM_SCORE_NONE. */
+double rm_plot_score_value(int score);
+/* 100 |L - R| / ((L + R) / 2) in %; NAN when undefined. */
+double rm_plot_symmetry_index(double left, double right);
+
+/* The page's own script (plot/report.js, embedded at build time). */
+extern const char rm_plot_report_js[];
+
+/* ---- two sessions (plot_compare.c) -------------------------------------- */
+
+/* `plot --compare A B`: the muscles both sessions rolled, side by side
+ * with a difference map, into opts->out_dir/compare.html (its path in
+ * report_path). Errors as rm_plot_run's; RM_EFORMAT for two different
+ * mats. */
+int rm_plot_compare(const char *a, const char *b, const struct rm_plot_opts *opts,
+                    char *report_path, size_t report_path_size);
+
+/* ---- movie (plot_movie.c) ----------------------------------------------- */
+
+/* Writes movie.js for the report's player: frames of the recording read
+ * through reader, converted as r's analysis did (r needs its trace). */
+int rm_plot_write_movie(const char *path, struct rm_rec_reader *reader,
+                        const struct rm_analysis_result *r);
+/* The top of the movie's colour scale: the session's highest sensel
+ * pressure rounded up to ten. */
+double rm_plot_movie_scale(const struct rm_analysis_result *r);
 
 #endif

@@ -16,6 +16,10 @@
 
 #include "plot_internal.h"
 #include "rm_error.h"
+#include "rm_recording.h"
+
+/* Frames read (and converted) at a time. */
+#define READ_BLOCK_MAX 1024
 
 /* Colour bars need a range even for an all-zero picture. */
 #define MIN_SCALE 1e-3
@@ -49,8 +53,11 @@ int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, double t0, d
     m->kyn = calloc((size_t)m->nbins, sizeof(int64_t));
     m->spsum = calloc((size_t)m->nbins, sizeof(double));
     m->spn = calloc((size_t)m->nbins, sizeof(int64_t));
-    if (!m->integral || !m->peak || !m->kymo || !m->speed || !m->sum || !m->kysum || !m->kyn ||
-        !m->spsum || !m->spn) {
+    m->above = calloc(cells, sizeof(float));
+    m->above_sum = calloc(cells, sizeof(double));
+    m->above_threshold = INFINITY;
+    if (!m->above || !m->above_sum || !m->integral || !m->peak || !m->kymo || !m->speed ||
+        !m->sum || !m->kysum || !m->kyn || !m->spsum || !m->spn) {
         rm_plot_maps_free(m);
         return RM_ENOMEM;
     }
@@ -73,6 +80,8 @@ void rm_plot_maps_free(struct rm_plot_maps *m)
     free(m->kyn);
     free(m->spsum);
     free(m->spn);
+    free(m->above);
+    free(m->above_sum);
     free(m);
 }
 
@@ -99,6 +108,10 @@ void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, doub
             m->sum[base + c] += (double)x * dt;
             if (x > m->peak[base + c])
                 m->peak[base + c] = x;
+            /* Not linear in the value: the baseline comes off here. */
+            double zero = m->baseline ? m->baseline[base + c] : 0.0;
+            if ((double)x - zero >= m->above_threshold)
+                m->above_sum[base + c] += dt;
             row_sum += x;
         }
         krow[(size_t)r * (size_t)m->nbins + (size_t)b] += row_sum;
@@ -115,7 +128,7 @@ void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, doub
 void rm_plot_maps_finish(struct rm_plot_maps *m)
 {
     size_t cells = (size_t)m->rows * (size_t)m->cols;
-    m->integral_max = m->peak_max = m->kymo_max = MIN_SCALE;
+    m->integral_max = m->peak_max = m->kymo_max = m->above_max = MIN_SCALE;
     m->speed_max = 0;
     for (size_t i = 0; i < cells; i++) {
         double b = (m->baseline && m->frames) ? m->baseline[i] : 0.0;
@@ -127,6 +140,9 @@ void rm_plot_maps_finish(struct rm_plot_maps *m)
             m->integral_max = m->integral[i];
         if (m->peak[i] > m->peak_max)
             m->peak_max = m->peak[i];
+        m->above[i] = (float)m->above_sum[i];
+        if (m->above[i] > m->above_max)
+            m->above_max = m->above[i];
     }
     for (int r = 0; r < m->rows; r++) {
         double row_base = 0;
@@ -148,4 +164,59 @@ void rm_plot_maps_finish(struct rm_plot_maps *m)
         if (m->spn[b] && m->speed[2 * b + 1] > m->speed_max)
             m->speed_max = m->speed[2 * b + 1];
     }
+}
+
+/* Streams the segment's frames into the maps, converted as the analysis
+ * converted them. */
+int rm_plot_maps_fill(struct rm_plot_maps *m, struct rm_rec_reader *reader,
+                      const struct rm_analysis_result *r, const struct rm_segment *s)
+{
+    const struct rm_calibration *cal = r->calibration;
+    const struct rm_trace *tr = &r->trace;
+    int rows = r->mat.rows, cols = r->mat.cols;
+    size_t cells = (size_t)rows * (size_t)cols;
+    double period = r->mat.rate_hz > 0 ? 1.0 / r->mat.rate_hz : 0.01;
+    int64_t block = rm_rec_chunk_frames(reader);
+    if (block < 1)
+        block = 1;
+    if (block > READ_BLOCK_MAX)
+        block = READ_BLOCK_MAX;
+    uint16_t *raw = malloc((size_t)block * cells * sizeof(uint16_t)); /* owned here */
+    float *val = malloc((size_t)block * cells * sizeof(float));       /* owned here */
+    int rc = 0;
+    if (!raw || !val) {
+        rc = RM_ENOMEM;
+        goto out;
+    }
+    for (int64_t start = s->frame_start; start < s->frame_end; start += block) {
+        if (rm_plot_interrupted()) {
+            rc = rm_fail(RM_EINTR, "interrupted");
+            goto out;
+        }
+        int64_t count = s->frame_end - start < block ? s->frame_end - start : block;
+        rc = rm_rec_read_frames(reader, start, count, raw);
+        if (rc)
+            goto out;
+        if (cal) {
+            rm_calibration_apply(cal, raw, val, (size_t)count);
+        } else {
+            for (size_t i = 0; i < (size_t)count * cells; i++)
+                val[i] = raw[i];
+        }
+        for (int64_t k = 0; k < count; k++) {
+            int64_t i = start + k;
+            double dt = period;
+            /* A frame stands for the time to the next one, but a gap (lost
+             * frames, a disconnect) is not time under pressure. */
+            if (i + 1 < tr->n)
+                dt = fmin(tr->t[i + 1] - tr->t[i], 2.0 * period);
+            double speed = (tr->loaded[i] && isfinite(tr->speed_mm_s[i])) ? tr->speed_mm_s[i] : NAN;
+            rm_plot_maps_add(m, val + (size_t)k * cells, tr->t[i], dt, speed);
+        }
+    }
+    rm_plot_maps_finish(m);
+out:
+    free(raw);
+    free(val);
+    return rc;
 }

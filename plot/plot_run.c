@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plot_internal.h"
@@ -20,10 +19,14 @@
 
 /* The kymograph needs no more time columns than a picture has pixels. */
 #define KYMO_MAX_BINS 1200
-/* Frames read (and converted) at a time. */
-#define READ_BLOCK_MAX 1024
+
+/* Points of the force/pressure curves and of the centre-of-pressure track
+ * per segment: more than a picture's width shows. */
+#define SERIES_MAX_POINTS 1400
+#define COP_MAX_POINTS    3000
 
 #define HEATMAP_W  1200
+#define SERIES_H   820
 #define TIMELINE_W 1400
 #define TIMELINE_H 900
 #define OVERVIEW_W 1000
@@ -58,39 +61,6 @@ static int join(char *out, size_t size, const char *dir, const char *name)
     int n = snprintf(out, size, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= size)
         return rm_fail(RM_EUSAGE, "%s/%s: path too long", dir, name);
-    return 0;
-}
-
-int rm_plot_make_dirs(const char *dir)
-{
-    char buf[4096];
-    int n = snprintf(buf, sizeof(buf), "%s", dir);
-    if (n < 0 || (size_t)n >= sizeof(buf))
-        return rm_fail(RM_EUSAGE, "%s: path too long", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return rm_fail(RM_EIO, "%s: cannot create: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return rm_fail(RM_EIO, "%s: cannot create: %s", buf, strerror(errno));
-    struct stat st;
-    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
-        return rm_fail(RM_EIO, "%s: not a directory", buf);
-    return 0;
-}
-
-static int write_floats(const char *path, const float *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return rm_fail(RM_EIO, "%s: %s", path, strerror(errno));
-    bool ok = fwrite(data, sizeof(float), n, f) == n;
-    if (fclose(f) != 0 || !ok)
-        return rm_fail(RM_EIO, "%s: cannot write: %s", path, strerror(errno));
     return 0;
 }
 
@@ -196,10 +166,10 @@ static void write_pauses(FILE *f, const struct rm_segment *s, bool with_times)
  * whatever the canvas height: a fraction of a short canvas would cut the
  * axis label off, and one of a canvas of stacked panels would run a panel's
  * title into the picture's. */
-#define HEATMAP_TOP_PX    150 /* title, subtitle and the panel's title */
+#define HEATMAP_TOP_PX    170 /* title, subtitle and the panel's title */
 #define HEATMAP_BOTTOM_PX 85  /* tick labels and the axis label */
-#define STACKED_TOP_PX    125 /* title, subtitle and the upper panel's title */
-#define STACKED_GAP_PX    145 /* the upper panel's tick and axis labels, the lower's title */
+#define STACKED_TOP_PX    145 /* title, subtitle and the upper panel's title */
+#define STACKED_GAP_PX    165 /* the upper panel's tick and axis labels, the lower's title */
 
 struct heatmap_layout {
     bool stacked; /* a mat wider than long: panels one above the other */
@@ -228,9 +198,9 @@ static void heatmap_layout(const struct rm_analysis_result *r, struct heatmap_la
 
 /* Dead sensels read nothing: the heatmap marks them so that a white spot
  * is not mistaken for a spot the roller never touched. */
-static void write_dead(FILE *f, const struct run *run)
+static void write_dead(FILE *f, const struct run *run, bool technical)
 {
-    const struct rm_calibration *cal = run->cal;
+    const struct rm_calibration *cal = technical ? run->cal : NULL;
     size_t cells = cal ? (size_t)cal->rows * (size_t)cal->cols : 0;
     size_t n = 0;
     for (size_t i = 0; i < cells; i++)
@@ -278,80 +248,14 @@ static void write_marks(FILE *f, const struct run *run, double t0, double t1)
     free(t);
 }
 
-/* Streams the segment's frames into maps. */
-static int accumulate(struct run *run, const struct rm_segment *s, struct rm_plot_maps *m)
-{
-    const struct rm_analysis_result *r = run->result;
-    const struct rm_trace *tr = &r->trace;
-    int rows = r->mat.rows, cols = r->mat.cols;
-    size_t cells = (size_t)rows * (size_t)cols;
-    double period = r->mat.rate_hz > 0 ? 1.0 / r->mat.rate_hz : 0.01;
-    int64_t block = rm_rec_chunk_frames(run->reader);
-    if (block < 1)
-        block = 1;
-    if (block > READ_BLOCK_MAX)
-        block = READ_BLOCK_MAX;
-    uint16_t *raw = malloc((size_t)block * cells * sizeof(uint16_t)); /* owned here */
-    float *val = malloc((size_t)block * cells * sizeof(float));       /* owned here */
-    int rc = 0;
-    if (!raw || !val) {
-        rc = RM_ENOMEM;
-        goto out;
-    }
-    for (int64_t start = s->frame_start; start < s->frame_end; start += block) {
-        if (rm_plot_interrupted()) {
-            rc = rm_fail(RM_EINTR, "interrupted");
-            goto out;
-        }
-        int64_t count = s->frame_end - start < block ? s->frame_end - start : block;
-        rc = rm_rec_read_frames(run->reader, start, count, raw);
-        if (rc)
-            goto out;
-        if (run->cal) {
-            rm_calibration_apply(run->cal, raw, val, (size_t)count);
-        } else {
-            for (size_t i = 0; i < (size_t)count * cells; i++)
-                val[i] = raw[i];
-        }
-        for (int64_t k = 0; k < count; k++) {
-            int64_t i = start + k;
-            double dt = period;
-            /* A frame stands for the time to the next one, but a gap (lost
-             * frames, a disconnect) is not time under pressure. */
-            if (i + 1 < tr->n)
-                dt = fmin(tr->t[i + 1] - tr->t[i], 2.0 * period);
-            double speed = (tr->loaded[i] && isfinite(tr->speed_mm_s[i])) ? tr->speed_mm_s[i] : NAN;
-            rm_plot_maps_add(m, val + (size_t)k * cells, tr->t[i], dt, speed);
-        }
-    }
-    rm_plot_maps_finish(m);
-out:
-    free(raw);
-    free(val);
-    return rc;
-}
-
-static double nice_top(double v)
-{
-    /* Round a colour-bar or axis top up to a round number (1, 1.2, 1.5 ...
-     * 8 times a power of ten): round tick labels, little wasted range. */
-    if (!(v > 0))
-        return 1;
-    double p = pow(10, floor(log10(v)));
-    static const double steps[] = {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10};
-    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-        if (v <= steps[i] * p * (1 + 1e-9))
-            return steps[i] * p;
-    return 10 * p;
-}
-
 /* What the pictures of one segment need once its frames are reduced: the
  * data files in the temporary directory and the maxima of the maps. */
 struct seg_data {
     char stem[64];
     double t0, span, bin_s;
     int nbins;
-    double integral_max, peak_max, kymo_max, speed_max;
+    double integral_max, peak_max, kymo_max, speed_max, above_max;
+    size_t ncop; /* records of the centre-of-pressure track */
 };
 
 /* The data file tmpdir/STEM-KIND.f32. */
@@ -386,19 +290,27 @@ static int prepare_segment(struct run *run, size_t index, struct seg_data *sd)
                               calibrated ? NULL : r->baseline_counts);
     if (rc)
         return rc;
-    if ((rc = accumulate(run, s, m)))
+    m->above_threshold = rm_plot_above_threshold(r);
+    if ((rc = rm_plot_maps_fill(m, run->reader, r, s)))
         goto out;
     char path[4096];
     size_t cells = (size_t)rows * (size_t)cols;
-    if ((rc = data_path(run, sd->stem, "integral", path, sizeof(path))) ||
-        (rc = write_floats(path, m->integral, cells)) ||
-        (rc = data_path(run, sd->stem, "peak", path, sizeof(path))) ||
-        (rc = write_floats(path, m->peak, cells)) ||
+    if ((rc = data_path(run, sd->stem, "peak", path, sizeof(path))) ||
+        (rc = rm_plot_write_floats(path, m->peak, cells, 1)) ||
         (rc = data_path(run, sd->stem, "kymo", path, sizeof(path))) ||
-        (rc = write_floats(path, m->kymo, (size_t)rows * (size_t)m->nbins)) ||
+        (rc = rm_plot_write_floats(path, m->kymo, (size_t)rows * (size_t)m->nbins, 1)) ||
         (rc = data_path(run, sd->stem, "speed", path, sizeof(path))) ||
-        (rc = write_floats(path, m->speed, 2 * (size_t)m->nbins)))
+        (rc = rm_plot_write_floats(path, m->speed, 2 * (size_t)m->nbins, 1)) ||
+        (rc = data_path(run, sd->stem, "above", path, sizeof(path))) ||
+        (rc = rm_plot_write_floats(path, m->above, cells, 1)) ||
+        (rc = data_path(run, sd->stem, "cop", path, sizeof(path))) ||
+        (rc = rm_plot_write_cop(path, tr, s->frame_start, s->frame_end, COP_MAX_POINTS,
+                                &sd->ncop)) ||
+        (rc = data_path(run, sd->stem, "series", path, sizeof(path))) ||
+        (rc =
+             rm_plot_write_series(path, tr, s->frame_start, s->frame_end, SERIES_MAX_POINTS, NULL)))
         goto out;
+    sd->above_max = m->above_max;
     sd->nbins = m->nbins;
     sd->bin_s = m->bin_s;
     sd->integral_max = m->integral_max;
@@ -410,74 +322,158 @@ out:
     return rc;
 }
 
-/* Draws one segment's heatmap and timeline. `scale` holds the session's
- * maxima: every segment shares the colour bars and the speed axis, so the
- * pictures of two muscles (left and right) compare at a glance. */
+static size_t count_dead(const struct run *run)
+{
+    const struct rm_calibration *cal = run->cal;
+    size_t cells = cal ? (size_t)cal->rows * (size_t)cal->cols : 0, n = 0;
+    for (size_t i = 0; i < cells; i++)
+        n += cal->dead[i] != 0;
+    return n;
+}
+
+/* Prepares the variables file tmpdir/vars-NAME.gp for the picture
+ * out_dir/NAME and opens it with the common head. */
+static FILE *begin_picture(struct run *run, const char *picture, int width, int height,
+                           const char *title, const char *subtitle, char *vars_path,
+                           size_t vars_size, char *final, size_t final_size)
+{
+    char name[512];
+    snprintf(name, sizeof(name), "vars-%s.gp", picture);
+    if (join(vars_path, vars_size, run->tmpdir, name) ||
+        join(final, final_size, run->opts->out_dir, picture) || set_partial(run, picture))
+        return NULL;
+    return open_vars(run, vars_path, run->partial, width, height, title, subtitle);
+}
+
+/* One heatmap of a segment into out_dir/picture; `technical`: with the
+ * dead-sensel marks a clinician wants and a runner does not. */
+static int draw_heatmap(struct run *run, size_t index, const struct seg_data *sd,
+                        const struct seg_data *scale, const char *picture, bool technical)
+{
+    const struct rm_analysis_result *r = run->result;
+    const struct rm_segment *s = &r->segments[index];
+    bool calibrated = run->cal != NULL;
+    char above_path[4096], peak_path[4096], cop_path[4096], vars_path[4096], final[4096];
+    char what[256], title[256], subtitle[256], above_title[128], limit_note[160];
+    int rc;
+    if ((rc = data_path(run, sd->stem, "above", above_path, sizeof(above_path))) ||
+        (rc = data_path(run, sd->stem, "peak", peak_path, sizeof(peak_path))) ||
+        (rc = data_path(run, sd->stem, "cop", cop_path, sizeof(cop_path))))
+        return rc;
+    segment_titles(run, s, title, sizeof(title), subtitle, sizeof(subtitle));
+    struct heatmap_layout layout;
+    heatmap_layout(r, &layout);
+    FILE *f = begin_picture(run, picture, HEATMAP_W, layout.height, title, subtitle, vars_path,
+                            sizeof(vars_path), final, sizeof(final));
+    if (!f)
+        return RM_EIO;
+    double threshold = rm_plot_above_threshold(r);
+    snprintf(above_title, sizeof(above_title), "seconds at %.0f %s or more", threshold,
+             calibrated ? "kPa" : "counts");
+    double limit = calibrated ? r->profile.pressure_max_kpa : NAN;
+    if (calibrated)
+        snprintf(limit_note, sizeof(limit_note),
+                 "not judged: the %.0f kPa limit applies to the contact mean", limit);
+    else
+        snprintf(limit_note, sizeof(limit_note), "uncalibrated: no limit applies");
+    rm_gp_int(f, "stacked", layout.stacked);
+    rm_gp_int(f, "top_px", layout.top_px);
+    rm_gp_int(f, "bottom_px", layout.bottom_px);
+    rm_gp_int(f, "gap_px", layout.gap_px);
+    rm_gp_int(f, "rows", r->mat.rows);
+    rm_gp_int(f, "cols", r->mat.cols);
+    rm_gp_num(f, "pitch_row", r->mat.pitch_row_mm);
+    rm_gp_num(f, "pitch_col", r->mat.pitch_col_mm);
+    rm_gp_str(f, "above_file", above_path);
+    rm_gp_str(f, "above_title", above_title);
+    rm_gp_num(f, "above_max", rm_plot_nice_top(scale->above_max));
+    rm_gp_str(f, "peak_file", peak_path);
+    rm_gp_str(f, "peak_unit", calibrated ? "kPa" : "counts");
+    rm_gp_num(f, "peak_max", rm_plot_nice_top(scale->peak_max));
+    rm_gp_num(f, "limit", limit);
+    rm_gp_str(f, "limit_note", limit_note);
+    rm_gp_str(f, "cop_file", cop_path);
+    rm_gp_int(f, "n_cop", (long)sd->ncop);
+    write_pauses(f, s, false);
+    write_dead(f, run, technical);
+    if ((rc = close_vars(f, vars_path)))
+        return rc;
+    snprintf(what, sizeof(what), "heatmap of %s", s->label);
+    return draw(run, "plot-heatmap", vars_path, final, what);
+}
+
+/* Force, contact-mean pressure (with the limit) and contact area over the
+ * segment's time, holds shaded. */
+static int draw_series(struct run *run, size_t index, const struct seg_data *sd)
+{
+    const struct rm_analysis_result *r = run->result;
+    const struct rm_segment *s = &r->segments[index];
+    bool calibrated = run->cal != NULL;
+    struct rm_plot_segment_files *files = &run->files[index];
+    char series_path[4096], vars_path[4096], final[4096], what[256], title[256], subtitle[256];
+    int rc;
+    if ((rc = data_path(run, sd->stem, "series", series_path, sizeof(series_path))))
+        return rc;
+    segment_titles(run, s, title, sizeof(title), subtitle, sizeof(subtitle));
+    snprintf(files->series, sizeof(files->series), "%s-series.%s", sd->stem, run->ext);
+    FILE *f = begin_picture(run, files->series, TIMELINE_W, SERIES_H, title, subtitle, vars_path,
+                            sizeof(vars_path), final, sizeof(final));
+    if (!f)
+        return RM_EIO;
+    rm_gp_num(f, "t0", sd->t0);
+    rm_gp_num(f, "t1", sd->t0 + sd->span);
+    rm_gp_str(f, "series_file", series_path);
+    rm_gp_str(f, "force_unit", calibrated ? "N" : "counts");
+    rm_gp_str(f, "pressure_unit", calibrated ? "kPa" : "counts");
+    rm_gp_num(f, "limit", calibrated ? r->profile.pressure_max_kpa : NAN);
+    write_pauses(f, s, true);
+    if ((rc = close_vars(f, vars_path)))
+        return rc;
+    snprintf(what, sizeof(what), "force and pressure of %s", s->label);
+    return draw(run, "plot-series", vars_path, final, what);
+}
+
+/* Draws one segment's heatmaps, curves and timeline. `scale` holds the
+ * session's maxima: every segment shares the colour bars and the speed
+ * axis, so the pictures of two muscles (left and right) compare at a
+ * glance. */
 static int draw_segment(struct run *run, size_t index, const struct seg_data *sd,
                         const struct seg_data *scale)
 {
     const struct rm_analysis_result *r = run->result;
     const struct rm_segment *s = &r->segments[index];
-    int rows = r->mat.rows, cols = r->mat.cols;
     bool calibrated = run->cal != NULL;
     const char *stem = sd->stem;
-    char integral_path[4096], peak_path[4096], kymo_path[4096], speed_path[4096];
-    char name[512], vars_path[4096], final[4096], what[256], title[256], subtitle[256];
+    char kymo_path[4096], speed_path[4096];
+    char vars_path[4096], final[4096], what[256], title[256], subtitle[256];
     int rc;
-    if ((rc = data_path(run, stem, "integral", integral_path, sizeof(integral_path))) ||
-        (rc = data_path(run, stem, "peak", peak_path, sizeof(peak_path))) ||
-        (rc = data_path(run, stem, "kymo", kymo_path, sizeof(kymo_path))) ||
+    if ((rc = data_path(run, stem, "kymo", kymo_path, sizeof(kymo_path))) ||
         (rc = data_path(run, stem, "speed", speed_path, sizeof(speed_path))))
         return rc;
     segment_titles(run, s, title, sizeof(title), subtitle, sizeof(subtitle));
 
-    /* ---- heatmap ---- */
+    /* ---- heatmap: with the technical marks, and without for a runner ---- */
     struct rm_plot_segment_files *files = &run->files[index];
     snprintf(files->heatmap, sizeof(files->heatmap), "%s-heatmap.%s", stem, run->ext);
-    snprintf(name, sizeof(name), "vars-%s-heatmap.gp", stem);
-    if ((rc = join(vars_path, sizeof(vars_path), run->tmpdir, name)) ||
-        (rc = join(final, sizeof(final), run->opts->out_dir, files->heatmap)) ||
-        (rc = set_partial(run, files->heatmap)))
+    if ((rc = draw_heatmap(run, index, sd, scale, files->heatmap, true)))
         return rc;
-    struct heatmap_layout layout;
-    heatmap_layout(r, &layout);
-    FILE *f = open_vars(run, vars_path, run->partial, HEATMAP_W, layout.height, title, subtitle);
-    if (!f)
-        return RM_EIO;
-    rm_gp_int(f, "stacked", layout.stacked);
-    rm_gp_int(f, "top_px", layout.top_px);
-    rm_gp_int(f, "bottom_px", layout.bottom_px);
-    rm_gp_int(f, "gap_px", layout.gap_px);
-    rm_gp_int(f, "rows", rows);
-    rm_gp_int(f, "cols", cols);
-    rm_gp_num(f, "pitch_row", r->mat.pitch_row_mm);
-    rm_gp_num(f, "pitch_col", r->mat.pitch_col_mm);
-    rm_gp_str(f, "integral_file", integral_path);
-    rm_gp_str(f, "peak_file", peak_path);
-    rm_gp_str(f, "integral_unit", calibrated ? "kPa·s" : "counts·s");
-    rm_gp_str(f, "peak_unit", calibrated ? "kPa" : "counts");
-    rm_gp_num(f, "integral_max", nice_top(scale->integral_max));
-    rm_gp_num(f, "peak_max", nice_top(scale->peak_max));
-    write_pauses(f, s, false);
-    write_dead(f, run);
-    if ((rc = close_vars(f, vars_path)))
-        return rc;
-    snprintf(what, sizeof(what), "heatmap of %s", s->label);
-    if ((rc = draw(run, "plot-heatmap", vars_path, final, what)))
+    if (count_dead(run) > 0) {
+        snprintf(files->heatmap_runner, sizeof(files->heatmap_runner), "%s-heatmap-runner.%s", stem,
+                 run->ext);
+        if ((rc = draw_heatmap(run, index, sd, scale, files->heatmap_runner, false)))
+            return rc;
+    }
+    if ((rc = draw_series(run, index, sd)))
         return rc;
 
     /* ---- timeline ---- */
     snprintf(files->timeline, sizeof(files->timeline), "%s-timeline.%s", stem, run->ext);
-    snprintf(name, sizeof(name), "vars-%s-timeline.gp", stem);
-    if ((rc = join(vars_path, sizeof(vars_path), run->tmpdir, name)) ||
-        (rc = join(final, sizeof(final), run->opts->out_dir, files->timeline)) ||
-        (rc = set_partial(run, files->timeline)))
-        return rc;
-    f = open_vars(run, vars_path, run->partial, TIMELINE_W, TIMELINE_H, title, subtitle);
+    FILE *f = begin_picture(run, files->timeline, TIMELINE_W, TIMELINE_H, title, subtitle,
+                            vars_path, sizeof(vars_path), final, sizeof(final));
     if (!f)
         return RM_EIO;
     const struct rm_profile *prof = &run->profile;
-    rm_gp_int(f, "rows", rows);
+    rm_gp_int(f, "rows", r->mat.rows);
     rm_gp_num(f, "pitch_row", r->mat.pitch_row_mm);
     rm_gp_num(f, "t0", sd->t0);
     rm_gp_num(f, "t1", sd->t0 + sd->span);
@@ -485,13 +481,13 @@ static int draw_segment(struct run *run, size_t index, const struct seg_data *sd
     rm_gp_num(f, "bin_s", sd->bin_s);
     rm_gp_str(f, "kymo_file", kymo_path);
     rm_gp_str(f, "kymo_unit", calibrated ? "N" : "counts");
-    rm_gp_num(f, "kymo_max", nice_top(scale->kymo_max));
+    rm_gp_num(f, "kymo_max", rm_plot_nice_top(scale->kymo_max));
     rm_gp_str(f, "speed_file", speed_path);
     rm_gp_num(f, "speed_slow", prof->speed_slow_max_mm_s);
     rm_gp_num(f, "speed_fast", prof->speed_fast_mm_s);
     /* Room above the fast threshold, but a spike does not flatten the rest. */
     double top = fmax(1.5 * prof->speed_fast_mm_s, 1.1 * scale->speed_max);
-    rm_gp_num(f, "speed_max", nice_top(fmin(top, 4.0 * prof->speed_fast_mm_s)));
+    rm_gp_num(f, "speed_max", rm_plot_nice_top(fmin(top, 4.0 * prof->speed_fast_mm_s)));
     write_pauses(f, s, true);
     write_marks(f, run, sd->t0, sd->t0 + sd->span);
     if ((rc = close_vars(f, vars_path)))
@@ -613,6 +609,21 @@ static int write_json(struct run *run, const char *name)
     return 0;
 }
 
+/* The session's movie (plot_movie.c) through a hidden partial file. */
+static int write_movie(struct run *run, const char *name)
+{
+    char final[4096];
+    int rc;
+    if ((rc = join(final, sizeof(final), run->opts->out_dir, name)) ||
+        (rc = set_partial(run, name)) ||
+        (rc = rm_plot_write_movie(run->partial, run->reader, run->result)))
+        return rc;
+    if (rename(run->partial, final) != 0)
+        return rm_fail(RM_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
+    run->partial[0] = '\0';
+    return 0;
+}
+
 static int write_report(struct run *run, const char *overview, char *report_path,
                         size_t report_path_size)
 {
@@ -631,6 +642,7 @@ static int write_report(struct run *run, const char *overview, char *report_path
         .nevents = rm_rec_nevents(run->reader),
         .overview = overview,
         .analysis_json = "analysis.json",
+        .movie = run->result->trace.n > 0 ? "movie.js" : NULL,
     };
     if ((rc = rm_plot_write_report(run->partial, &rep)))
         return rc;
@@ -692,6 +704,7 @@ static int plot_all(struct run *run, char *report_path, size_t report_path_size)
         scale.peak_max = fmax(scale.peak_max, sd[i].peak_max);
         scale.kymo_max = fmax(scale.kymo_max, sd[i].kymo_max);
         scale.speed_max = fmax(scale.speed_max, sd[i].speed_max);
+        scale.above_max = fmax(scale.above_max, sd[i].above_max);
     }
     for (size_t i = 0; i < n && !rc; i++) {
         rm_progress_update(&progress, (double)(n + i), steps, sd[i].stem);
@@ -703,6 +716,8 @@ static int plot_all(struct run *run, char *report_path, size_t report_path_size)
         rc = plot_overview(run, overview, sizeof(overview));
     if (!rc)
         rc = write_json(run, "analysis.json");
+    if (!rc && r->trace.n > 0)
+        rc = write_movie(run, "movie.js");
     if (!rc)
         rc = write_report(run, n > 0 ? overview : NULL, report_path, report_path_size);
     rm_progress_end(&progress);

@@ -97,3 +97,25 @@ bool rm_plot_interrupted(void)
 {
     return interrupted != 0;
 }
+
+int rm_plot_make_dirs(const char *dir)
+{
+    char buf[4096];
+    int n = snprintf(buf, sizeof(buf), "%s", dir);
+    if (n < 0 || (size_t)n >= sizeof(buf))
+        return rm_fail(RM_EUSAGE, "%s: path too long", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return rm_fail(RM_EIO, "%s: cannot create: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return rm_fail(RM_EIO, "%s: cannot create: %s", buf, strerror(errno));
+    struct stat st;
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+        return rm_fail(RM_EIO, "%s: not a directory", buf);
+    return 0;
+}

@@ -72,3 +72,17 @@ void rm_gp_str_array(FILE *f, const char *name, const char *const *values, size_
     }
     fputs("]\n", f);
 }
+
+double rm_plot_nice_top(double v)
+{
+    /* Round a colour-bar or axis top up to a round number (1, 1.2, 1.5 ...
+     * 8 times a power of ten): round tick labels, little wasted range. */
+    if (!(v > 0))
+        return 1;
+    double p = pow(10, floor(log10(v)));
+    static const double steps[] = {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10};
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (v <= steps[i] * p * (1 + 1e-9))
+            return steps[i] * p;
+    return 10 * p;
+}

@@ -19,6 +19,9 @@
 int rm_plot_tmpdir_create(char *out, size_t size);
 /* Removes dir and everything in it (never follows symlinks). */
 void rm_plot_tmpdir_remove(const char *dir);
+/* Creates dir and its missing parents (mode 0755); RM_EIO when it cannot
+ * or when dir is not a directory. */
+int rm_plot_make_dirs(const char *dir);
 
 /* SIGINT, SIGTERM and SIGHUP only set a flag while a plot runs, so that the
  * run stops at the next step and still removes its temporary files. */
@@ -66,6 +69,9 @@ void rm_gp_num(FILE *f, const char *name, double value);
 void rm_gp_int(FILE *f, const char *name, long value);
 void rm_gp_num_array(FILE *f, const char *name, const double *values, size_t n);
 void rm_gp_str_array(FILE *f, const char *name, const char *const *values, size_t n);
+/* v rounded up to a round colour-bar or axis top (1, 1.2, 1.5 ... 8 times
+ * a power of ten); 1 for v <= 0. */
+double rm_plot_nice_top(double v);
 
 /* Runs the script `script` (by name, as rm_plot_script_path finds it)
  * with vars_path; the script writes `partial`, which is renamed to `final`

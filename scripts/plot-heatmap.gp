@@ -1,9 +1,11 @@
 # rollmat: where the roller pressed on one muscle, over the mat.
 #
 # Two panels in the mat's true aspect ratio, the roll axis upward as in the
-# timeline picture: left the time under pressure (the pressure-time integral
-# of each sensel over the segment), right the highest pressure each sensel
-# saw. Pauses and holds are drawn across the mat where the roller stood.
+# timeline picture: left how many seconds each sensel spent at or above a
+# pressure (half the limit), right the highest pressure each sensel saw, the
+# limit marked on its colour bar and named as what it is not: the limit
+# judges the contact-mean pressure. Pauses and holds are drawn across the
+# mat where the roller stood; the centre of pressure's track over both.
 #
 # `rollmat plot` runs this with a variables file loaded first (see
 # plot/plot_run.c). It defines:
@@ -13,9 +15,13 @@
 #   top_px, bottom_px, gap_px                 room for the titles above the (upper) panel,
 #                                             the axis labels below the (lower) one, and
 #                                             between stacked panels, in pixels
-#   integral_file, peak_file                  float32 [rows][cols], native endian
-#   integral_unit, peak_unit                  'kPa·s'/'kPa' or 'counts·s'/'counts'
-#   integral_max, peak_max                    colour-bar tops (> 0)
+#   above_file, peak_file                     float32 [rows][cols], native endian
+#   above_title                               'seconds at 30 kPa or more'
+#   peak_unit                                 'kPa' or 'counts'
+#   above_max, peak_max                       colour-bar tops (> 0)
+#   limit, limit_note                         the contact-mean limit (kPa; NaN: none) and
+#                                             what the peak panel says of it
+#   cop_file, n_cop                           float32 records (col mm, row mm); NaN breaks
 #   n_pauses; arrays pause_pos (mm), pause_dur (s), pause_hold (1/0)
 #   n_dead; arrays dead_x, dead_y (mm): sensels the calibration marks dead
 
@@ -110,15 +116,29 @@ do for [panel=1:2] {
             lc rgb '#666666' front
     }
     if (panel == 1) {
-        set title sprintf('time under pressure (%s)%s', integral_unit, dead_note)
-        set cbrange [0:integral_max]
-        plot integral_file binary array=(cols,rows) format='%float' \
-            dx=pitch_col dy=pitch_row origin=(0,0) with @img_style notitle
+        set title sprintf('%s%s', above_title, dead_note)
+        set cbrange [0:above_max]
+        set cbtics auto
+        set cblabel 's'
+        plot above_file binary array=(cols,rows) format='%float' \
+            dx=pitch_col dy=pitch_row origin=(0,0) with @img_style notitle, \
+            cop_file binary format='%float%float' using 1:2 every ::0::(n_cop - 1) \
+            with lines lw 1.5 lc rgb '#60202020' notitle
     } else {
-        set title sprintf('peak pressure (%s)%s', peak_unit, dead_note)
+        set title sprintf("peak pressure (%s)\n%s%s", peak_unit, limit_note, dead_note)
         set cbrange [0:peak_max]
+        set cbtics auto
+        unset cblabel
+        # The limit on the colour bar, where a reader looks for "too much".
+        if (limit == limit && limit < peak_max) {
+            set cbtics add (sprintf('limit %g', limit) limit)
+            set arrow 999 from graph 1.02, graph limit * 1.0 / peak_max to graph 1.10, \
+                graph limit * 1.0 / peak_max nohead lw 3 lc rgb '#000000' front
+        }
         plot peak_file binary array=(cols,rows) format='%float' \
-            dx=pitch_col dy=pitch_row origin=(0,0) with @img_style notitle
+            dx=pitch_col dy=pitch_row origin=(0,0) with @img_style notitle, \
+            cop_file binary format='%float%float' using 1:2 every ::0::(n_cop - 1) \
+            with lines lw 1.5 lc rgb '#60202020' notitle
     }
 }
 unset multiplot

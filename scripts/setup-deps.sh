@@ -27,6 +27,10 @@ packages=(
   bash-completion man-db groff-base dpkg-dev
   # the reference firmware (firmware/avr-mat16) and its simulation in the suite
   gcc-avr avr-libc binutils-avr simavr libsimavr-dev libelf-dev
+  # the reading examples of docs/examples/, run by the suite: Python and R
+  python3-matplotlib r-base-core r-cran-hdf5r
+  # tests: a one-node Slurm for the batch job array (tests/slurm/)
+  slurm-wlm munge
 )
 if [[ ${1:-} == --browser ]]; then
   packages+=(chromium)

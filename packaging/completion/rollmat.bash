@@ -73,7 +73,7 @@ _rollmat_option_value()
     -o | --output | --out)
         case $cmd in
         sim) _filedir '@(h5|rmw)' ;;
-        analyze | plot) _filedir -d ;;
+        analyze | plot | export) _filedir -d ;;
         *) _filedir h5 ;;
         esac
         ;;
@@ -90,8 +90,8 @@ _rollmat_option_value()
         esac
         ;;
     --curve) COMPREPLY=($(compgen -W "power table" -- "$cur")) ;;
-    -t | --duration | --seed | --jobs | -J | -z | --compression | --sensor | --tolerance | \
-        -i | --auto-idle) ;; # a number: nothing to offer
+    -t | --duration | --seed | --jobs | -J | -j | -z | --compression | --sensor | --tolerance | \
+        -i | --auto-idle | --shard | --timeout) ;; # a number: nothing to offer
     *) return 1 ;;
     esac
     return 0
@@ -138,6 +138,7 @@ _rollmat()
             lat-right chest-left chest-right" -- "$cur"))
         ;;
     stop | mark | status) ;;
+    summary) _filedir -d ;;
     *) _filedir h5 ;;
     esac
 }

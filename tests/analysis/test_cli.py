@@ -216,10 +216,11 @@ def main():
         check(not [n for n in os.listdir(p("out")) if n.endswith(".tmp")], "batch: no temp files")
         with open(p("out/summary.csv")) as f:
             rows = list(csv.DictReader(f))
-        check([row["recording"] for row in rows] == [files[0], files[1], files[4]],
-              f"summary rows in input order, one per segment: {[r['recording'] for r in rows]}")
-        check(rows and rows[0]["label"] == "adductor-left" and rows[2]["mean_kpa"] == "",
-              "summary: labels, uncalibrated pressure empty")
+        check([row["recording"] for row in rows] == [files[0], files[1], files[3], files[4]],
+              f"summary rows, one per segment and one per bad file: {[r['recording'] for r in rows]}")
+        check(rows and rows[0]["label"] == "adductor-left" and rows[3]["mean_kpa"] == ""
+              and rows[2]["error"] and not rows[0]["error"],
+              "summary: labels, the bad file's error, uncalibrated pressure empty")
 
         # Same names from two folders do not overwrite each other.
         os.mkdir(p("in2"))

@@ -42,16 +42,30 @@ def strip_calibration(src, dst):
         del f["calibration"]
 
 
+# The simulator stamps a recording with the time it was made; the document
+# carries it (created_utc, issue 13), so the goldens pin it.
+FIXED_CREATED = "2026-11-23T07:15:02Z"
+
+
+def pin_created(path):
+    with h5py.File(path, "r+") as f:
+        old = f.attrs["created_utc"]
+        f.attrs.modify("created_utc", type(old)(FIXED_CREATED.encode() if isinstance(old, bytes)
+                                                else FIXED_CREATED))
+
+
 def recordings(tmp):
     """Makes every test recording in tmp; returns their names."""
     names = []
     for plan in sorted(os.listdir(os.path.join(HERE, "plans"))):
         name = "plan-" + plan[: -len(".plan")] + ".h5"
         run(tmp, "sim", "--plan", os.path.join(HERE, "plans", plan), "--seed", "7", "-o", name)
+        pin_created(os.path.join(tmp, name))
         names.append(name)
     for sc in SCENARIOS:
         name = "scenario-" + sc + ".h5"
         run(tmp, "sim", "--scenario", sc, "--seed", "11", "-o", name)
+        pin_created(os.path.join(tmp, name))
         names.append(name)
     strip_calibration(os.path.join(tmp, "scenario-good.h5"),
                       os.path.join(tmp, "scenario-good-uncalibrated.h5"))

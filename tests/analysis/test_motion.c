@@ -376,6 +376,10 @@ static void test_muscle_words(void **state)
     assert_string_equal(b, "your right it band");
     an_muscle_words("lower-back", b, sizeof(b));
     assert_string_equal(b, "your lower back");
+    /* A segment found automatically has no muscle name: its made-up label
+     * never reaches an advice sentence (issue 17). */
+    an_muscle_words("segment-2", b, sizeof(b));
+    assert_string_equal(b, "this muscle");
 }
 
 int main(void)

@@ -72,7 +72,14 @@ def truncations(good, killed, tmp):
             path = os.path.join(tmp, f"{tag}-trunc-{n}.h5")
             with open(path, "wb") as f:
                 f.write(src[:n])
-            refused(["info", path], tmp, path)
+            if tag == "killed" and n == len(src) - 1:
+                # A killed writer's last bytes may be a write its flushed
+                # metadata does not reach yet (the superblock's end of file
+                # is the last flush's): cutting them may leave a readable
+                # file, so only a crash, a hang or a second line fails.
+                survives(["info", path], tmp, f"info {tag}-trunc-{n}")
+            else:
+                refused(["info", path], tmp, path)
             os.remove(path)
     # The 47-byte file of the issue, through every reader.
     path = os.path.join(tmp, "t47.h5")

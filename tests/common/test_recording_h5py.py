@@ -1,7 +1,8 @@
 """A recording written by rollmat, read with h5py as an outside user would:
 every name, dtype, shape and units attribute of
-shared/spec/recording-format.md, string attributes as str (not bytes), /t as
-the dimension scale of /frames, the values the writer was given, and a
+shared/spec/recording-format.md, string attributes as str (not bytes), /t,
+/row_mm and /col_mm as the dimension scales of /frames with its dimension
+labels, the calibration's units and formula, UTF-8 event strings, the values the writer was given, and a
 killed-writer repair with `h5clear -s --increment`."""
 import os
 import shutil
@@ -112,6 +113,28 @@ def check_recording(path):
             check(cal[name].dtype == dt and cal[name].shape == (48, 24),
                   f"calibration {name} {cal[name].dtype} {cal[name].shape}")
         check(np.all(cal["gain"][:] == 1.0), "gain 1")
+        # The file explains itself (docs/recording.md, "Reading a recording").
+        check([d.label for d in frames.dims] == ["t", "row", "col"],
+              f"frames dimension labels {[d.label for d in frames.dims]}")
+        for dim, name, pitch in ((1, "row_mm", f.attrs["pitch_row_mm"]),
+                                 (2, "col_mm", f.attrs["pitch_col_mm"])):
+            keys = frames.dims[dim].keys()
+            check(keys == [name], f"/{name} attached to /frames axis {dim}: {keys}")
+            if keys == [name]:
+                scale = frames.dims[dim][0]
+                check(h5py.h5ds.is_scale(scale.id), f"/{name} is a dimension scale")
+                check(np.allclose(scale[:], np.arange(frames.shape[dim]) * pitch),
+                      f"/{name} in mm")
+                check(scale.attrs["units"] == "mm", f"/{name} units")
+        check(cal.attrs.get("units") == "kPa", "calibration units attribute")
+        formula = cal.attrs.get("formula", "")
+        check(isinstance(formula, str) and "curve_a * x ** curve_b" in formula
+              and "gain * (frames - offset)" in formula, f"calibration formula {formula!r}")
+        for field in ("kind", "label"):
+            info = h5py.check_string_dtype(events.dtype[field])
+            check(info is not None and info.encoding == "utf-8",
+                  f"events {field} declared UTF-8: {info}")
+        check(ev[0]["label"].decode("utf-8") == "calf-left", "event label decodes")
 
 
 def check_killed_and_repaired(tmp):

@@ -135,11 +135,14 @@ class PlotTest(unittest.TestCase):
             self.assertNotIn("://", ref, "report must work offline: " + ref)
             self.assertFalse(ref.startswith("/"), "paths must be relative: " + ref)
             self.assertTrue(os.path.isfile(os.path.join(out, ref)), "dangling: " + ref)
-        self.assertNotIn("script", p.tags)
+        # The page's own script is inline; the only script file is the
+        # movie's data beside it (checked above: relative, present).
+        self.assertEqual([r for r in p.refs if r.endswith(".js")], ["movie.js"])
         self.assertNotIn("<link", raw)
         for stem in STEMS:
             self.assertIn("%s-heatmap.%s" % (stem, ext), p.refs)
             self.assertIn("%s-timeline.%s" % (stem, ext), p.refs)
+            self.assertIn("%s-series.%s" % (stem, ext), p.refs)
         self.assertIn("overview." + ext, p.refs)
         # The awkward label is escaped, never markup.
         self.assertIn("quad&lt;b&gt;&amp;co&#39;", raw)
@@ -195,7 +198,7 @@ class PlotTest(unittest.TestCase):
         self.assertNotIn("img", p.tags)
         for ref in p.refs:
             self.assertTrue(os.path.isfile(os.path.join(out, ref)), ref)
-        self.assertEqual(sorted(os.listdir(out)), ["analysis.json", "report.html"])
+        self.assertEqual(sorted(os.listdir(out)), ["analysis.json", "movie.js", "report.html"])
         self.assert_tmp_clean()
 
     def test_missing_gnuplot(self):
@@ -257,7 +260,8 @@ class PlotTest(unittest.TestCase):
         self.assert_tmp_clean()
 
     def test_heatmap_data_matches_the_recording(self):
-        """The matrix handed to gnuplot is the pressure-time integral of the
+        """The matrices handed to gnuplot are the seconds each sensel spent
+        at or above half the pressure limit and its peak, from the
         recording's frames through its calibration, recomputed here with
         h5py. A script of our own (ROLLMAT_SCRIPTS_DIR) prints what it got
         into the output file instead of drawing."""
@@ -268,13 +272,15 @@ class PlotTest(unittest.TestCase):
         with open(os.path.join(scripts, "plot-heatmap.gp"), "w") as f:
             f.write("set print out\n"
                     # gnuplot's stats reads the matrix as plain float records.
-                    "stats integral_file binary format='%float' using 1 nooutput\n"
+                    "stats peak_file binary format='%float' using 1 nooutput\n"
+                    "peak_top = STATS_max\n"
+                    "stats above_file binary format='%float' using 1 nooutput\n"
                     "if (STATS_records != rows * cols) exit status 7\n"
-                    "print sprintf('%.6g %.6g %d %d %d', STATS_sum, STATS_max, rows, cols, "
-                    "n_pauses)\n"
+                    "print sprintf('%.6g %.6g %d %d %d %.6g', STATS_sum, STATS_max, rows, cols, "
+                    "n_pauses, peak_top)\n"
                     "do for [i=1:n_pauses] { print sprintf('%.6g %.6g %d', pause_pos[i], "
                     "pause_dur[i], pause_hold[i]) }\n")
-        for name in ("plot-timeline", "plot-overview"):
+        for name in ("plot-timeline", "plot-overview", "plot-series"):
             with open(os.path.join(scripts, name + ".gp"), "w") as f:
                 f.write("set print out\nprint 'ok'\n")
         out = os.path.join(self.dir, "data")
@@ -283,7 +289,7 @@ class PlotTest(unittest.TestCase):
             seg = json.load(f)["segments"][0]
         with open(os.path.join(out, "calf-left-heatmap.png")) as f:
             lines = f.read().split("\n")
-        total, peak, rows, cols, npauses = lines[0].split()
+        total, top, rows, cols, npauses, peak = lines[0].split()
 
         with h5py.File(self.h5, "r") as h:
             t = h["t"][:]
@@ -298,10 +304,12 @@ class PlotTest(unittest.TestCase):
         x = gain * (raw - offset)
         kpa = np.where(x > 0, a * np.power(np.maximum(x, 0), b), 0.0)
         kpa[:, dead] = 0
-        integral = (kpa * dt[:, None, None]).sum(axis=0)
-        self.assertEqual((int(rows), int(cols)), integral.shape)
-        self.assertAlmostEqual(float(total) / integral.sum(), 1.0, delta=0.01)
-        self.assertAlmostEqual(float(peak) / integral.max(), 1.0, delta=0.02)
+        above = ((kpa >= 30.0) * dt[:, None, None]).sum(axis=0)  # half the 60 kPa limit
+        self.assertEqual((int(rows), int(cols)), above.shape)
+        self.assertGreater(above.max(), 20, "the 22 s hold stands out")
+        self.assertAlmostEqual(float(total) / above.sum(), 1.0, delta=0.01)
+        self.assertAlmostEqual(float(top) / above.max(), 1.0, delta=0.02)
+        self.assertAlmostEqual(float(peak) / kpa.max(), 1.0, delta=0.01)
         # The holds and pauses are the analysis's.
         self.assertEqual(int(npauses), len(seg["pauses"]))
         for line, pause in zip(lines[1:], seg["pauses"]):
@@ -415,6 +423,56 @@ class PlotTest(unittest.TestCase):
                  os.path.join(HERE, "two-muscles.plan")], env=self.env, check=False)
         self.assertEqual(p.returncode, 3, p.stderr)
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assert_tmp_clean()
+
+    def test_many_recordings_beside_each(self):
+        """plot A B --jobs 2 draws each beside its recording (NAME-plots next
+        to NAME.h5); a bad file among them does not stop the others and
+        gives exit 3; two inputs of one name into one --out are refused."""
+        sub = os.path.join(self.dir, "many")
+        os.makedirs(os.path.join(sub, "b"), exist_ok=True)
+        a = os.path.join(sub, "first.h5")
+        b = os.path.join(sub, "b", "second.h5")
+        bad = os.path.join(sub, "bad.h5")
+        shutil.copy(self.h5, a)
+        shutil.copy(self.h5, b)
+        with open(bad, "w") as f:
+            f.write("not a recording\n")
+        p = run(["plot", "--jobs", "2", a, bad, b], env=self.env, check=False)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn("bad.h5", p.stderr)
+        reports = sorted(p.stdout.split())
+        want = sorted([os.path.join(sub, "first-plots", "report.html"),
+                       os.path.join(sub, "b", "second-plots", "report.html")])
+        self.assertEqual(reports, want)
+        for r in want:
+            self.assertTrue(os.path.isfile(r), r)
+        self.assertFalse(os.path.exists(os.path.join(sub, "bad-plots", "report.html")))
+        out = os.path.join(sub, "out")
+        p = run(["plot", "--out", out, a, b], env=self.env)
+        self.assertEqual(sorted(os.listdir(out)), ["first-plots", "second-plots"])
+        p = run(["plot", "--out", out, a, os.path.join(sub, "first.h5")], env=self.env,
+                check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assert_tmp_clean()
+
+    def test_compare_two_sessions(self):
+        """--compare shows the muscles both sessions rolled, with the
+        difference map; a muscle in one session only is left out."""
+        other = os.path.join(self.dir, "other.h5")
+        run(["sim", "--plan", os.path.join(HERE, "left-right.plan"), "-o", other])
+        p = run(["plot", "--compare", self.h5, other], env=self.env)
+        out = os.path.join(self.dir, "two-vs-other-plots")
+        self.assertEqual(p.stdout.strip(), os.path.join(out, "compare.html"))
+        page, raw = parse_report(os.path.join(out, "compare.html"))
+        self.assertEqual(raw.count('<section class="compare">'), 1)
+        self.assertIn("<h2>calf-left</h2>", raw)
+        self.assertNotIn("quad", raw.split("</p>", 1)[1])
+        self.assertEqual(page.refs, ["calf-left-compare.png"])
+        w, h = png_size(os.path.join(out, "calf-left-compare.png"))
+        self.assertGreaterEqual(w, 1000)
+        self.assertEqual(run(["plot", "--compare", self.h5], check=False).returncode, 2)
         self.assert_tmp_clean()
 
 
