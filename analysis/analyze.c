@@ -141,12 +141,14 @@ static void keep_trace(struct rm_analysis_result *res, struct an_series *s)
     tr->calibrated = res->calibrated;
     tr->t = s->t;
     tr->loaded = s->loaded;
-    tr->force = s->force;
-    tr->contact_area_cm2 = s->area_cm2;
-    tr->peak = s->peak;
-    tr->mean = s->mean;
-    tr->cop_row_mm = s->cop_row;
-    tr->cop_col_mm = s->cop_col;
+    /* The frame's figures over every contact sensel, as --frames-csv has
+     * them (cli.md) and `rollmat export` writes them. */
+    tr->force = s->all_force;
+    tr->contact_area_cm2 = s->all_area_cm2;
+    tr->peak = s->all_peak;
+    tr->mean = s->all_mean;
+    tr->cop_row_mm = s->all_row;
+    tr->cop_col_mm = s->all_col;
     tr->p_raw_mm = s->p_raw;
     tr->p_mm = s->p;
     tr->velocity_mm_s = s->v;
@@ -156,7 +158,8 @@ static void keep_trace(struct rm_analysis_result *res, struct an_series *s)
         for (int64_t i = 0; i < s->n; i++)
             tr->speed_mm_s[i] = fabs(s->v[i]);
     /* The arrays the trace took are its own now; the rest are freed. */
-    s->t = s->force = s->area_cm2 = s->peak = s->mean = s->cop_row = s->cop_col = NULL;
+    s->t = s->all_force = s->all_area_cm2 = s->all_peak = s->all_mean = s->all_row = s->all_col =
+        NULL;
     s->p_raw = s->p = s->v = NULL;
     s->loaded = NULL;
     an_series_free(s);

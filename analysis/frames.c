@@ -227,20 +227,33 @@ void an_frames_scratch_free(struct an_scratch *w)
     memset(w, 0, sizeof(*w));
 }
 
-/* The zero of every sensel reading less than AN_ZERO_FLOORS contact floors
- * above it moves toward its reading: the free sensels, and those whose
- * zero has fallen behind a drift (they read just above the floor and
- * would otherwise stay "in contact" for good); a sensel under real load
- * reads far more and keeps its zero. */
+/* The zero of every sensel outside the tool's and the other contact's
+ * bounding boxes and reading less than AN_ZERO_FLOORS contact floors above
+ * it moves toward its reading: the free sensels, and those whose zero has
+ * fallen behind a drift (they read just above the floor and would
+ * otherwise stay "in contact" for good); a sensel under real load reads
+ * far more and keeps its zero. */
 #define AN_ZERO_FLOORS 3.0f
+static bool inside(const struct an_contact *k, int r, int col)
+{
+    return k->sum > 0 && r >= k->r0 && r <= k->r1 && col >= k->c0 && col <= k->c1;
+}
+
 static void follow_zero(const struct an_frames *c, struct an_scratch *w, const uint16_t *in,
-                        double rate_hz)
+                        double rate_hz, const struct an_picked *pk)
 {
     const size_t n = c->n;
     const float a = (float)(AN_ZERO_EVERY / (AN_ZERO_TAU_S * rate_hz));
+    float drift = 0;
+    size_t followed = 0;
     for (size_t i = 0; i < n; i++) {
         if (c->thr[i] == 65535)
             continue; /* dead */
+        /* Under the tool or another contact (their edges carry light
+         * loads, which are no zero): left alone. */
+        int row = (int)(i / (size_t)c->cols), col = (int)(i % (size_t)c->cols);
+        if (inside(&pk->tool, row, col) || (pk->nother && inside(&pk->other, row, col)))
+            continue;
         float zero = c->cal ? c->cal->offset[i] : c->base[i];
         /* The floor in this sensel's counts: its threshold above its zero. */
         float floor_counts = (float)c->thr[i] - zero;
@@ -248,10 +261,20 @@ static void follow_zero(const struct an_frames *c, struct an_scratch *w, const u
         if (r > AN_ZERO_FLOORS * floor_counts)
             continue;
         w->zero_shift[i] += a * r;
-        /* The threshold moves with the zero, in whole counts (the readings
-         * are whole counts). */
-        float t = (float)c->thr[i] + w->zero_shift[i];
-        w->thr[i] = t <= 0 ? 0 : t >= 65534 ? 65534 : (uint16_t)lrintf(t);
+        drift += fabsf(w->zero_shift[i]);
+        followed++;
+    }
+    /* The thresholds move with the zeros, in whole counts (the readings are
+     * whole counts), once the mat's zero as a whole has moved by a count or
+     * more: the noise of the estimates (a tenth of a count or two) never
+     * moves them, so a mat that does not drift is judged exactly as
+     * without this. */
+    bool drifting = followed && drift / (float)followed >= 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        if (c->thr[i] == 65535)
+            continue;
+        float t = (float)c->thr[i] + (drifting ? truncf(w->zero_shift[i] + 0.5f) : 0.0f);
+        w->thr[i] = t <= 0 ? 0 : t >= 65534 ? 65534 : (uint16_t)t;
     }
 }
 
@@ -292,7 +315,6 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
     const int cols = c->cols;
     for (size_t f = 0; f < nframes; f++) {
         const uint16_t *in = raw + f * n;
-        const float *shift = w->zero_shift;
         const uint16_t *thr = w->thr;
         size_t nc = 0;
         for (size_t i = 0; i < n; i++) {
@@ -311,7 +333,10 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
         double sum = 0, sr = 0, sc = 0, peak = 0;
         for (size_t j = 0; j < nc; j++) {
             uint32_t i = w->idx[j];
-            double v = c->cal ? w->kpa[i] : (double)in[i] - c->base[i] - shift[i];
+            /* Uncalibrated, the pressure is the counts above the zero as
+             * the threshold follows it (in whole counts). */
+            double v =
+                c->cal ? w->kpa[i] : (double)in[i] - c->base[i] - ((double)thr[i] - c->thr[i]);
             if (!(v > 0))
                 continue;
             w->idx[nv] = i;
@@ -336,6 +361,6 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
         an_tracker_pick(&w->tracker, s->t[k], &fc, &pk);
         put(s, k, c, &pk);
         if (w->frames_seen++ % AN_ZERO_EVERY == 0)
-            follow_zero(c, w, in, s->rate_hz);
+            follow_zero(c, w, in, s->rate_hz, &pk);
     }
 }

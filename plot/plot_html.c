@@ -212,12 +212,15 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
             s->from_events ? "marked by the user" : "found automatically (no muscle named)");
     snprintf(buf, sizeof(buf), "%.0f s", s->loaded_s);
     put_row(f, NULL, "rolled for", buf);
-    /* What rolled, and which way (analysis-output.md "tool", "roll axis"). */
-    put_row(f, NULL, "tool",
-            s->tool == RM_TOOL_NONE   ? "no rolling: described, not judged"
-            : s->tool == RM_TOOL_BALL ? "a ball, tracked in 2-D"
-            : s->axis == RM_AXIS_COLS ? "a roller, rolling along the columns (mat laid sideways)"
-                                      : "a roller, rolling along the rows");
+    /* What rolled, and which way (analysis-output.md "tool", "roll axis"),
+     * said when it is not the usual roller along the rows. */
+    if (s->tool != RM_TOOL_ROLLER || s->axis != RM_AXIS_ROWS)
+        put_row(f, NULL, "tool",
+                s->tool == RM_TOOL_NONE   ? "no rolling: described, not judged"
+                : s->tool == RM_TOOL_BALL ? "a ball, tracked in 2-D"
+                : s->axis == RM_AXIS_COLS
+                    ? "a roller, rolling along the columns (mat laid sideways)"
+                    : "a roller, rolling along the rows");
     if (s->tool != RM_TOOL_NONE && isfinite(s->range_mm[0]) && isfinite(s->range_mm[1])) {
         snprintf(buf, sizeof(buf), "%.0f mm, from %.0f to %.0f mm along the %s",
                  s->range_mm[1] - s->range_mm[0], s->range_mm[0], s->range_mm[1],
