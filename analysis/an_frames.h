@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "an_contacts.h"
 #include "an_internal.h"
 #include "rm_calibration.h"
 #include "rm_recording.h"
@@ -25,10 +26,18 @@ struct an_frames {
     double floor;                     /* contact floor in kPa or counts */
 };
 
-/* Per-thread scratch of one frame's size. */
+/* Per-stream scratch of one frame's size, and what is followed from
+ * frame to frame: the tool's contact, and each sensel's zero (its drift
+ * since the baseline, tracked over the frames it is not in contact). */
 struct an_scratch {
     float *kpa;
     uint32_t *idx;
+    double *val;
+    float *zero_shift; /* counts */
+    uint16_t *thr;     /* the contact thresholds with the zero's shift */
+    int64_t frames_seen;
+    struct an_contacts_scratch cw;
+    struct an_tracker tracker;
 };
 
 /* Sets up thresholds from nsample frames spread over the recording. */
@@ -39,8 +48,9 @@ void an_frames_free(struct an_frames *c);
 int an_frames_scratch_new(const struct an_frames *c, struct an_scratch *w);
 void an_frames_scratch_free(struct an_scratch *w);
 
-/* Figures of nframes frames into s at [first, first + nframes). Distinct
- * ranges may be computed from distinct threads with their own scratch. */
+/* Figures of nframes frames into s at [first, first + nframes): the tool's
+ * contact, the largest other one, whether the tool's track is new. Frames
+ * come in time order, all through one scratch (it follows them). */
 void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const uint16_t *raw,
                        size_t nframes, struct an_series *s, int64_t first);
 

@@ -19,6 +19,9 @@
 #define AN_MAX_BRIDGE_S 0.5
 /* Unloaded gaps at least this long separate automatic segments. */
 #define AN_SEGMENT_GAP_S 2.0
+/* An unloaded gap at least this long ends a labelled segment when the next
+ * label comes late, while the next muscle is already rolled (stream.c). */
+#define AN_LABEL_GAP_S 3.0
 
 /* The time a frame at t adds to an unloaded gap after the frame at t_prev
  * (NAN: none): the interval, or one nominal frame across frames lost
@@ -76,17 +79,39 @@ struct an_series {
     int64_t n;
     double rate_hz;
     double *t;
+    /* The tool's contact (contacts.c): */
     double *force; /* N (calibrated) or counts over the baseline */
     double *area_cm2;
     double *peak;    /* kPa or counts */
     double *mean;    /* contact-mean, kPa or counts */
     double *cop_row; /* mm; NAN without contact */
     double *cop_col;
+    double *sd_row; /* the followed region's pressure-weighted spread, mm; NAN without */
+    double *sd_col;
+    double *trk_row; /* the followed region's centre (the tool's position: a second */
+    double *trk_col; /*   leg or a ghost beside it does not move it); NAN without */
+    /* The largest other contact (a hand, a knee): force 0 without one. */
+    double *oth_force, *oth_row, *oth_col, *oth_peak;
+    /* The whole frame's contact, every sensel carrying pressure (cli.md's
+     * --frames-csv): force, area, peak, contact-mean, centre. */
+    double *all_force, *all_area_cm2, *all_peak, *all_mean, *all_row, *all_col;
     uint8_t *loaded;
-    double *p_raw; /* roll position, NAN unloaded */
-    double *p;     /* filtered */
-    double *v;     /* velocity mm/s */
+    uint8_t *newtrack; /* 1: the tool's contact is not the one of the frame before */
+    double *p_raw;     /* roll position, NAN unloaded */
+    double *p;         /* filtered */
+    double *q;         /* a ball's: its filtered position across (cols); else NAN */
+    double *v;         /* velocity mm/s (a ball: path speed, signed along its main direction) */
 };
+
+/* The series' arrays, for code that treats them all alike (allocation,
+ * windows): AN_SERIES_NDOUBLE of doubles and AN_SERIES_NBYTE of bytes, the
+ * figures computed per frame first (AN_SERIES_NINPUT doubles, then the
+ * bytes' first, `loaded`, is derived; `newtrack` is per frame too). */
+#define AN_SERIES_NDOUBLE 25
+#define AN_SERIES_NINPUT  21
+#define AN_SERIES_NBYTE   2
+void an_series_arrays(struct an_series *s, double **d[AN_SERIES_NDOUBLE],
+                      uint8_t **b[AN_SERIES_NBYTE]);
 
 int an_series_alloc(struct an_series *s, int64_t n, double rate_hz);
 void an_series_free(struct an_series *s);
@@ -114,9 +139,28 @@ void an_series_view(const struct an_series *s, int64_t a, int64_t b, struct an_s
  * the front: a window over a stream of frames. */
 void an_series_drop_front(struct an_series *s, int64_t k);
 
-/* Fills p_raw (= cop_row where loaded), p (low-passed) and v for every run
- * of loaded frames. Returns 0 or RM_ENOMEM. */
-int an_motion(struct an_series *s);
+/* Fills p_raw (the tool's position along the axis where loaded: trk_row
+ * for RM_AXIS_ROWS and a ball, trk_col for RM_AXIS_COLS), p (low-passed),
+ * for a ball q (trk_col low-passed), and v (a ball's: its 2-D path speed)
+ * for every run of loaded frames of one track. Returns 0 or RM_ENOMEM. */
+int an_motion(struct an_series *s, enum rm_tool tool, enum rm_axis axis);
+
+/* ---- muscles.c ---------------------------------------------------------- */
+
+/* The typical rollable length (mm) of the muscle a label names, 0 when the
+ * table does not know it. */
+double an_muscle_length_mm(const char *label);
+/* The muscle a label names, side and case aside: "Calf_Left" -> "calf". */
+void an_muscle_base(const char *label, char *out, size_t len);
+
+/* ---- tool.c ------------------------------------------------------------- */
+
+/* The tool of a segment's frames (a compact contact: a ball; else a
+ * roller) and a roller's axis (the way its contact travelled furthest, or,
+ * without travel, the way its band is narrow); RM_TOOL_NONE for a contact
+ * long along the way it travels (a foot). Segments without rolling become
+ * RM_TOOL_NONE later, from the strokes found. */
+void an_classify_tool(const struct an_series *s, enum rm_tool *tool, enum rm_axis *axis);
 
 /* ---- events.c: pauses and strokes within a frame range ------------------ */
 

@@ -97,6 +97,9 @@ static int sample_threshold(const struct an_frames *fc, const uint16_t *sample, 
         an_series_free(&s);
         return rc;
     }
+    /* The sample's frames lie far apart: each its own moment. */
+    for (size_t i = 0; i < nsample; i++)
+        s.t[i] = (double)i;
     an_frames_compute(fc, &w, sample, nsample, &s, 0);
     *thr = an_loaded_threshold(s.force, s.n, force_min);
     if (!isfinite(*thr))
@@ -144,12 +147,14 @@ static void keep_trace(struct rm_analysis_result *res, struct an_series *s)
     tr->calibrated = res->calibrated;
     tr->t = s->t;
     tr->loaded = s->loaded;
-    tr->force = s->force;
-    tr->contact_area_cm2 = s->area_cm2;
-    tr->peak = s->peak;
-    tr->mean = s->mean;
-    tr->cop_row_mm = s->cop_row;
-    tr->cop_col_mm = s->cop_col;
+    /* The frame's figures over every contact sensel, as --frames-csv has
+     * them (cli.md) and `rollmat export` writes them. */
+    tr->force = s->all_force;
+    tr->contact_area_cm2 = s->all_area_cm2;
+    tr->peak = s->all_peak;
+    tr->mean = s->all_mean;
+    tr->cop_row_mm = s->all_row;
+    tr->cop_col_mm = s->all_col;
     tr->p_raw_mm = s->p_raw;
     tr->p_mm = s->p;
     tr->velocity_mm_s = s->v;
@@ -158,7 +163,12 @@ static void keep_trace(struct rm_analysis_result *res, struct an_series *s)
     if (tr->speed_mm_s)
         for (int64_t i = 0; i < s->n; i++)
             tr->speed_mm_s[i] = fabs(s->v[i]);
-    memset(s, 0, sizeof(*s));
+    /* The arrays the trace took are its own now; the rest are freed. */
+    s->t = s->all_force = s->all_area_cm2 = s->all_peak = s->all_mean = s->all_row = s->all_col =
+        NULL;
+    s->p_raw = s->p = s->v = NULL;
+    s->loaded = NULL;
+    an_series_free(s);
 }
 
 int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
@@ -258,7 +268,18 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
     if (opts->keep_trace) {
         /* The trace's filtered position over every loaded run, segment or
          * not. */
-        if ((rc = an_motion(&s)) != 0)
+        if ((rc = an_motion(&s, RM_TOOL_ROLLER, RM_AXIS_ROWS)) != 0)
+            goto fail;
+        /* Each segment's own tool and axis. */
+        for (size_t i = 0; i < res->nsegments && rc == 0; i++) {
+            const struct rm_segment *g = &res->segments[i];
+            if (g->tool == RM_TOOL_BALL || g->axis == RM_AXIS_COLS) {
+                struct an_series v;
+                an_series_view(&s, g->frame_start, g->frame_end, &v);
+                rc = an_motion(&v, g->tool, g->axis);
+            }
+        }
+        if (rc != 0)
             goto fail;
         keep_trace(res, &s);
     }

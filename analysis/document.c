@@ -40,6 +40,35 @@ static json_t *jscore(int score)
     return score == RM_SCORE_NONE ? json_null() : json_integer(score);
 }
 
+/* [row_mm, col_mm]. */
+static json_t *jxy(const double xy[2])
+{
+    json_t *a = json_array();
+    json_array_append_new(a, jnum(xy[0], DEC_MM));
+    json_array_append_new(a, jnum(xy[1], DEC_MM));
+    return a;
+}
+
+/* analysis-output.md "tool" and "axis": null without rolling. */
+static json_t *jtool(const struct rm_segment *g)
+{
+    switch (g->tool) {
+    case RM_TOOL_ROLLER:
+        return json_string("roller");
+    case RM_TOOL_BALL:
+        return json_string("ball");
+    default:
+        return json_null();
+    }
+}
+
+static json_t *jaxis(const struct rm_segment *g)
+{
+    if (g->tool == RM_TOOL_NONE)
+        return json_null();
+    return json_string(g->axis == RM_AXIS_ROWS ? "rows" : g->axis == RM_AXIS_COLS ? "cols" : "2d");
+}
+
 static json_t *pause_json(const struct rm_pause *p)
 {
     json_t *po = json_object();
@@ -47,6 +76,7 @@ static json_t *pause_json(const struct rm_pause *p)
     json_object_set_new(po, "t_end", jnum(p->t_end, DEC_TIME));
     json_object_set_new(po, "duration_s", jnum(p->duration_s, DEC_TIME));
     json_object_set_new(po, "position_mm", jnum(p->position_mm, DEC_MM));
+    json_object_set_new(po, "position_xy_mm", jxy(p->position_xy_mm));
     json_object_set_new(po, "relative_position", jnum(p->relative_position, DEC_FRACTION));
     json_object_set_new(po, "hold", json_boolean(p->hold));
     json_object_set_new(po, "mean_force_n", jnum(p->mean_force_n, DEC_MM));
@@ -63,6 +93,8 @@ static json_t *segment_json(const struct rm_segment *g)
     json_object_set_new(o, "t_start", jnum(g->t_start, DEC_TIME));
     json_object_set_new(o, "t_end", jnum(g->t_end, DEC_TIME));
     json_object_set_new(o, "loaded_s", jnum(g->loaded_s, DEC_TIME));
+    json_object_set_new(o, "tool", jtool(g));
+    json_object_set_new(o, "axis", jaxis(g));
     json_t *range = json_array();
     json_array_append_new(range, jnum(g->range_mm[0], DEC_MM));
     json_array_append_new(range, jnum(g->range_mm[1], DEC_MM));
@@ -78,6 +110,10 @@ static json_t *segment_json(const struct rm_segment *g)
     json_object_set_new(rol, "fraction_slow", jnum(ro->fraction_slow, DEC_FRACTION));
     json_object_set_new(rol, "strokes", json_integer((json_int_t)g->nstrokes));
     json_object_set_new(rol, "cadence_hz", jnum(ro->cadence_hz, DEC_CADENCE));
+    if (g->tool == RM_TOOL_NONE) {
+        json_decref(rol);
+        rol = json_null();
+    }
     json_object_set_new(o, "rolling", rol);
 
     json_t *pauses = json_array();
@@ -93,12 +129,28 @@ static json_t *segment_json(const struct rm_segment *g)
     json_object_set_new(po, "contact_area_cm2", jnum(pr->contact_area_cm2, DEC_MM));
     json_object_set_new(o, "pressure", po);
 
+    json_t *others = json_array();
+    for (size_t k = 0; k < g->nother_contacts; k++) {
+        const struct rm_other_contact *c = &g->other_contacts[k];
+        json_t *co = json_object();
+        json_object_set_new(co, "t_start", jnum(c->t_start, DEC_TIME));
+        json_object_set_new(co, "t_end", jnum(c->t_end, DEC_TIME));
+        json_object_set_new(co, "position_xy_mm", jxy(c->position_xy_mm));
+        json_object_set_new(co, "peak_kpa", jnum(c->peak_kpa, DEC_MM));
+        json_array_append_new(others, co);
+    }
+    json_object_set_new(o, "other_contacts", others);
+
     json_t *sc = json_object();
     json_object_set_new(sc, "total", jscore(g->score.total));
     json_object_set_new(sc, "speed", jscore(g->score.speed));
     json_object_set_new(sc, "holds", jscore(g->score.holds));
     json_object_set_new(sc, "pressure", jscore(g->score.pressure));
     json_object_set_new(sc, "coverage", jscore(g->score.coverage));
+    if (g->score.total == RM_SCORE_NONE) {
+        json_decref(sc);
+        sc = json_null();
+    }
     json_object_set_new(o, "score", sc);
 
     json_t *advice = json_array();
@@ -297,19 +349,38 @@ void rm_analysis_print_summary(FILE *out, const struct rm_analysis_result *r)
             r->nsegments, r->nsegments == 1 ? "" : "s");
     if (r->score_total != RM_SCORE_NONE)
         fprintf(out, "score %d", r->score_total);
-    else
+    else if (r->nsegments == 0)
         fprintf(out, "no score (never loaded)");
+    else
+        fprintf(out, "no score (no rolling)");
     fprintf(out, " (profile %s%s)\n", r->profile.name, r->calibrated ? "" : ", uncalibrated");
     for (size_t i = 0; i < r->nsegments; i++) {
         const struct rm_segment *g = &r->segments[i];
-        fprintf(out, "  %-18s %7.1f-%7.1f s  score %3d  speed ", g->label,
-                round_to(g->t_start, DEC_TIME), round_to(g->t_end, DEC_TIME), g->score.total);
+        fprintf(out, "  %-18s %7.1f-%7.1f s  ", g->label, round_to(g->t_start, DEC_TIME),
+                round_to(g->t_end, DEC_TIME));
+        if (g->tool == RM_TOOL_NONE) {
+            fprintf(out, "no rolling, not judged");
+            if (g->nother_contacts)
+                fprintf(out, "  other contacts %zu", g->nother_contacts);
+            fputc('\n', out);
+            for (size_t k = 0; k < g->nadvice; k++)
+                fprintf(out, "      - %s\n", g->advice[k]);
+            continue;
+        }
+        fprintf(out, "%s%s  score %3d  speed ", g->tool == RM_TOOL_BALL ? "ball" : "roller",
+                g->tool == RM_TOOL_BALL   ? "      "
+                : g->axis == RM_AXIS_COLS ? " (cols)"
+                                          : " (rows)",
+                g->score.total);
         double med = round_to(g->rolling.speed_median_mm_s, DEC_MM);
         if (isfinite(med))
             fprintf(out, "%.0f mm/s", med);
         else
             fprintf(out, "-");
-        fprintf(out, "  pauses %zu  holds %zu\n", g->npauses, holds(g));
+        fprintf(out, "  pauses %zu  holds %zu", g->npauses, holds(g));
+        if (g->nother_contacts)
+            fprintf(out, "  other contacts %zu", g->nother_contacts);
+        fputc('\n', out);
         for (size_t k = 0; k < g->nadvice; k++)
             fprintf(out, "      - %s\n", g->advice[k]);
     }

@@ -26,23 +26,31 @@ struct run {
     int64_t a, b; /* frames [a, b) */
 };
 
+/* Whether p(t) stays within tol of its mean over the loaded frames of [a,
+ * b); a ball's position is 2-D (p and q). */
 static bool within_tolerance(const struct an_series *s, int64_t a, int64_t b, double tol,
                              double *mean_out)
 {
-    double sum = 0;
+    double sum = 0, qsum = 0;
     int64_t cnt = 0;
     for (int64_t i = a; i < b; i++)
         if (s->loaded[i]) {
             sum += s->p[i];
+            qsum += isfinite(s->q[i]) ? s->q[i] : 0;
             cnt++;
         }
     if (cnt == 0)
         return false;
-    double mean = sum / (double)cnt;
+    double mean = sum / (double)cnt, qmean = qsum / (double)cnt;
     *mean_out = mean;
-    for (int64_t i = a; i < b; i++)
-        if (s->loaded[i] && fabs(s->p[i] - mean) > tol)
+    for (int64_t i = a; i < b; i++) {
+        if (!s->loaded[i])
+            continue;
+        double d =
+            isfinite(s->q[i]) ? hypot(s->p[i] - mean, s->q[i] - qmean) : fabs(s->p[i] - mean);
+        if (d > tol)
             return false;
+    }
     return true;
 }
 
@@ -171,10 +179,12 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
         p->position_mm = mean;
         p->relative_position = NAN;
         p->hold = p->duration_s >= pf->hold_min_s;
-        double fsum = 0, msum = 0, peak = 0;
+        double fsum = 0, msum = 0, peak = 0, rsum = 0, csum = 0;
         int64_t cnt = 0, mcnt = 0;
         for (int64_t i = ra; i < rb; i++) {
             fsum += s->force[i];
+            rsum += s->cop_row[i];
+            csum += s->cop_col[i];
             if (isfinite(s->mean[i])) { /* contact-mean: frames with contact */
                 msum += s->mean[i];
                 mcnt++;
@@ -183,6 +193,8 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
                 peak = s->peak[i];
             cnt++;
         }
+        p->position_xy_mm[0] = cnt ? rsum / (double)cnt : NAN;
+        p->position_xy_mm[1] = cnt ? csum / (double)cnt : NAN;
         p->mean_force_n = calibrated && cnt ? fsum / (double)cnt : NAN;
         p->peak_pressure_kpa = calibrated ? peak : NAN;
         p->mean_pressure_kpa = calibrated && mcnt ? msum / (double)mcnt : NAN;
@@ -215,7 +227,10 @@ int an_find_strokes(const struct an_series *s, int64_t a, int64_t b, const struc
          * a movement in the other direction. */
         bool ends = start >= 0 && (!rolling || (d != 0 && d != dir));
         if (ends) {
+            /* A ball's displacement is 2-D, its sign that of its speed. */
             double disp = s->p[last] - s->p[start];
+            if (isfinite(s->q[last]) && isfinite(s->q[start]))
+                disp = (dir > 0 ? 1 : -1) * hypot(disp, s->q[last] - s->q[start]);
             /* A displacement within the pause tolerance is a wobble. */
             if (fabs(disp) > pf->pause_tolerance_mm && s->t[last] > s->t[start]) {
                 if (n == cap) {

@@ -26,17 +26,6 @@ static double frame_dt(const struct an_series *s, int64_t i)
     return nominal;
 }
 
-/* The label without its side: "calf-left" -> "calf". */
-static void base_name(const char *label, char *out, size_t len)
-{
-    snprintf(out, len, "%s", label);
-    size_t l = strlen(out);
-    if (l > 5 && strcmp(out + l - 5, "-left") == 0)
-        out[l - 5] = 0;
-    else if (l > 6 && strcmp(out + l - 6, "-right") == 0)
-        out[l - 6] = 0;
-}
-
 /* The spectrum says whether the rolling has a rhythm and roughly at what
  * frequency; but a muscle often gets only one or two cycles of it, mixed
  * with single passes to and from the tender spots, and the peak of so short
@@ -91,6 +80,120 @@ static double cadence(const struct rm_segment *g, double f_peak, bool clear)
     return f;
 }
 
+static void pressure_over_limit(const struct an_series *s, const struct an_doc_input *in,
+                                struct rm_segment *g);
+
+/* Rolling at all: strokes covering AN_MIN_ROLL_MM of path together. A
+ * person standing or a hand pressing has none; a foot put down and lifted
+ * is no stroke either (each contact a track of its own). */
+#define AN_MIN_ROLL_MM 80.0
+static bool rolled(const struct rm_segment *g)
+{
+    double path = 0;
+    for (size_t i = 0; i < g->nstrokes; i++)
+        path += fabs(g->strokes[i].p_end_mm - g->strokes[i].p_start_mm);
+    return path >= AN_MIN_ROLL_MM;
+}
+
+/* Other contacts (a hand, a knee): runs of frames with one, bridged across
+ * AN_OTHER_BRIDGE_S, kept from AN_OTHER_MIN_S on: their time, mean
+ * position and peak. */
+#define AN_OTHER_BRIDGE_S 0.3
+#define AN_OTHER_MIN_S    0.3
+static int other_contacts(const struct an_series *s, const struct an_doc_input *in,
+                          struct rm_segment *g)
+{
+    int64_t a = g->frame_start, b = g->frame_end;
+    size_t cap = 0;
+    int64_t i = a;
+    while (i < b) {
+        if (!(s->oth_force[i] > 0)) {
+            i++;
+            continue;
+        }
+        int64_t first = i, last = i;
+        double rsum = 0, csum = 0, wsum = 0, peak = 0;
+        for (int64_t j = i; j < b && s->t[j] - s->t[last] <= AN_OTHER_BRIDGE_S; j++) {
+            if (!(s->oth_force[j] > 0))
+                continue;
+            double w = s->oth_force[j];
+            rsum += w * s->oth_row[j];
+            csum += w * s->oth_col[j];
+            wsum += w;
+            peak = fmax(peak, s->oth_peak[j]);
+            last = j;
+        }
+        i = last + 1;
+        if (s->t[last] - s->t[first] < AN_OTHER_MIN_S || !(wsum > 0))
+            continue;
+        if (g->nother_contacts == cap) {
+            size_t nc = cap ? 2 * cap : 4;
+            struct rm_other_contact *o = realloc(g->other_contacts, nc * sizeof(*o));
+            if (!o)
+                return RM_ENOMEM;
+            g->other_contacts = o;
+            cap = nc;
+        }
+        struct rm_other_contact *o = &g->other_contacts[g->nother_contacts++];
+        o->t_start = s->t[first];
+        o->t_end = s->t[last];
+        o->position_xy_mm[0] = rsum / wsum;
+        o->position_xy_mm[1] = csum / wsum;
+        o->peak_kpa = in->calibrated ? peak : NAN;
+    }
+    return 0;
+}
+
+/* The path travelled up to each frame of [a, b) (cum, b - a entries): the
+ * sum of the filtered position's steps (2-D for a ball) within each run. */
+static void path_along(const struct an_series *s, int64_t a, int64_t b, double *cum)
+{
+    double acc = 0;
+    for (int64_t i = a; i < b; i++) {
+        if (i > a && s->loaded[i] && s->loaded[i - 1] && isfinite(s->p[i]) &&
+            isfinite(s->p[i - 1])) {
+            double d = s->p[i] - s->p[i - 1];
+            if (isfinite(s->q[i]) && isfinite(s->q[i - 1]))
+                d = hypot(d, s->q[i] - s->q[i - 1]);
+            acc += fabs(d);
+        }
+        cum[i - a] = acc;
+    }
+}
+
+/* The roll speed at frame i measured over one sensel pitch of path centred
+ * on it (at most AN_PITCH_WINDOW_S either side, within the loaded run).
+ * The centre of pressure of a contact a few sensels wide errs by a
+ * fraction of a millimetre to a millimetre or so, periodically with each
+ * pitch rolled (the sensels sample the contact); over exactly one pitch of
+ * path that error cancels, so a coarse mat (30 mm sensels) measures speed
+ * as well as a fine one. */
+#define AN_PITCH_WINDOW_S 1.0
+static double pitch_speed(const struct an_series *s, int64_t a, int64_t b, int64_t i,
+                          const double *cum, double pitch)
+{
+    int64_t lo = i, hi = i;
+    double half = pitch / 2;
+    while (lo > a && s->loaded[lo - 1] && s->t[i] - s->t[lo - 1] <= AN_PITCH_WINDOW_S &&
+           cum[i - a] - cum[lo - a] < half)
+        lo--;
+    while (hi + 1 < b && s->loaded[hi + 1] && s->t[hi + 1] - s->t[i] <= AN_PITCH_WINDOW_S &&
+           cum[hi - a] - cum[i - a] < half)
+        hi++;
+    /* Keep the window symmetric in path, so a speed changing along it is
+     * measured at i. */
+    double back = cum[i - a] - cum[lo - a], fwd = cum[hi - a] - cum[i - a];
+    if (back < half || fwd < half) {
+        double h = fmin(back, fwd);
+        while (lo < i && cum[i - a] - cum[lo + 1 - a] >= h)
+            lo++;
+        while (hi > i && cum[hi - 1 - a] - cum[i - a] >= h)
+            hi--;
+    }
+    double dt = s->t[hi] - s->t[lo];
+    return dt > 0 && hi > lo ? (cum[hi - a] - cum[lo - a]) / dt : fabs(s->v[i]);
+}
+
 /* Figures of one segment: loaded time, range, pauses, strokes, speeds,
  * cadence, pressure. */
 static int segment_figures(const struct an_series *s, const struct an_doc_input *in,
@@ -109,6 +212,7 @@ static int segment_figures(const struct an_series *s, const struct an_doc_input 
         goto out;
 
     double lo = INFINITY, hi = -INFINITY, fsum = 0, msum = 0, asum = 0, peak = 0;
+    double qlo = INFINITY, qhi = -INFINITY;
     double loaded_s = 0;
     int64_t nl = 0;
     for (int64_t i = a; i < b; i++) {
@@ -119,6 +223,10 @@ static int segment_figures(const struct an_series *s, const struct an_doc_input 
             lo = s->p[i];
         if (s->p[i] > hi)
             hi = s->p[i];
+        if (isfinite(s->q[i])) {
+            qlo = fmin(qlo, s->q[i]);
+            qhi = fmax(qhi, s->q[i]);
+        }
         fsum += s->force[i];
         msum += s->mean[i];
         asum += s->area_cm2[i];
@@ -129,6 +237,8 @@ static int segment_figures(const struct an_series *s, const struct an_doc_input 
     g->loaded_s = loaded_s;
     g->range_mm[0] = nl ? lo : NAN;
     g->range_mm[1] = nl ? hi : NAN;
+    /* A ball works a patch: its longer extent is what it rolled. */
+    g->coverage.rolled_mm = nl ? fmax(hi - lo, qhi > qlo ? qhi - qlo : 0) : NAN;
     g->pressure.mean_kpa = in->calibrated && nl ? msum / (double)nl : NAN;
     g->pressure.peak_kpa = in->calibrated && nl ? peak : NAN;
     g->pressure.mean_force_n = in->calibrated && nl ? fsum / (double)nl : NAN;
@@ -144,6 +254,21 @@ static int segment_figures(const struct an_series *s, const struct an_doc_input 
     rc = an_find_strokes(s, a, b, pf, in_pause, &g->strokes, &g->nstrokes);
     if (rc != 0)
         goto out;
+    if (g->tool == RM_TOOL_NONE || !rolled(g)) {
+        /* Standing, walking, a hand pressing: described, not judged. */
+        g->tool = RM_TOOL_NONE;
+        free(g->pauses);
+        free(g->strokes);
+        g->pauses = NULL;
+        g->strokes = NULL;
+        g->npauses = g->nstrokes = 0;
+        g->rolling.speed_median_mm_s = g->rolling.speed_p90_mm_s = NAN;
+        g->rolling.fraction_slow = g->rolling.fraction_fast = NAN;
+        g->rolling.cadence_hz = NAN;
+        pressure_over_limit(s, in, g);
+        rc = 0;
+        goto out;
+    }
 
     /* Rolling: loaded and not in a pause. Its positions, pauses cut out,
      * join without a jump (a pause starts and ends where the roller stands),
@@ -154,12 +279,22 @@ static int segment_figures(const struct an_series *s, const struct an_doc_input 
     if (decim < 1)
         decim = 1;
     int64_t seen = 0;
+    double pitch = g->axis == RM_AXIS_COLS   ? in->meta->pitch_col_mm
+                   : g->axis == RM_AXIS_ROWS ? in->meta->pitch_row_mm
+                                             : fmax(in->meta->pitch_row_mm, in->meta->pitch_col_mm);
+    double *cum = malloc((len ? len : 1) * sizeof(double));
+    if (!cum) {
+        rc = RM_ENOMEM;
+        goto out;
+    }
+    path_along(s, a, b, cum);
     for (int64_t i = a; i < b; i++) {
         if (!s->loaded[i] || in_pause[i - a])
             continue;
-        double dt = frame_dt(s, i), sp = fabs(s->v[i]);
+        double dt = frame_dt(s, i);
+        g->rolling.path_mm += fabs(s->v[i]) * dt;
+        double sp = pitch_speed(s, a, b, i, cum, pitch);
         g->rolling.time_s += dt;
-        g->rolling.path_mm += sp * dt;
         if (sp <= pf->speed_slow_max_mm_s)
             slow += dt;
         if (sp > pf->speed_fast_mm_s)
@@ -180,13 +315,28 @@ static int segment_figures(const struct an_series *s, const struct an_doc_input 
         g->rolling.fraction_slow = NAN;
         g->rolling.fraction_fast = NAN;
     }
+    free(cum);
     bool clear;
     double f_peak =
         an_dominant_frequency(roll_p, np, s->rate_hz / (double)decim, 0.01, AN_LOWPASS_HZ, &clear);
     g->rolling.cadence_hz = cadence(g, f_peak, clear);
 
-    /* Pressure held above the limit: the contact-mean averaged over a
-     * sliding second, so a single frame's spike is not judged. */
+    pressure_over_limit(s, in, g);
+    rc = 0;
+out:
+    free(in_pause);
+    free(speeds);
+    free(roll_p);
+    return rc;
+}
+
+/* Pressure held above the limit: the contact-mean averaged over a sliding
+ * second, so a single frame's spike is not judged. */
+static void pressure_over_limit(const struct an_series *s, const struct an_doc_input *in,
+                                struct rm_segment *g)
+{
+    const struct rm_profile *pf = in->profile;
+    int64_t a = g->frame_start, b = g->frame_end;
     if (in->calibrated) {
         int64_t win = (int64_t)llround(s->rate_hz);
         if (win < 1)
@@ -212,38 +362,65 @@ static int segment_figures(const struct an_series *s, const struct an_doc_input 
             }
         }
     }
-    rc = 0;
-out:
-    free(in_pause);
-    free(speeds);
-    free(roll_p);
-    return rc;
 }
 
-/* Coverage: a segment's range against the longest range rolled on the same
- * muscle (either side) in the session; a muscle rolled once is its own
- * reference. */
+/* Coverage (analysis-output.md): the length rolled against the typical
+ * length of the muscle the label names (muscles.c), else against the
+ * longest rolled on the same muscle's other side, else unknown (NAN). */
 static void coverage(struct rm_segment *segs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        struct rm_coverage *c = &segs[i].coverage;
         char bi[RM_EVENT_LABEL_LEN + 1], bj[RM_EVENT_LABEL_LEN + 1];
-        base_name(segs[i].label, bi, sizeof(bi));
-        double own = segs[i].range_mm[1] - segs[i].range_mm[0];
-        double ref = own;
-        snprintf(segs[i].coverage.ref_label, sizeof(segs[i].coverage.ref_label), "%s",
-                 segs[i].label);
-        for (size_t j = 0; j < n; j++) {
-            base_name(segs[j].label, bj, sizeof(bj));
-            double other = segs[j].range_mm[1] - segs[j].range_mm[0];
-            if (j != i && strcmp(bi, bj) == 0 && other > ref) {
-                ref = other;
-                snprintf(segs[i].coverage.ref_label, sizeof(segs[i].coverage.ref_label), "%s",
-                         segs[j].label);
+        double own = c->rolled_mm, ref = an_muscle_length_mm(segs[i].label);
+        c->ref_label[0] = 0;
+        if (!(ref > 0)) {
+            ref = 0;
+            an_muscle_base(segs[i].label, bi, sizeof(bi));
+            for (size_t j = 0; j < n; j++) {
+                an_muscle_base(segs[j].label, bj, sizeof(bj));
+                double other = segs[j].coverage.rolled_mm;
+                if (strcmp(segs[j].label, segs[i].label) != 0 && strcmp(bi, bj) == 0 &&
+                    segs[j].tool != RM_TOOL_NONE && other > ref) {
+                    ref = other;
+                    snprintf(c->ref_label, sizeof(c->ref_label), "%s", segs[j].label);
+                }
             }
         }
-        segs[i].coverage.ref_mm = ref;
-        segs[i].coverage.fraction = ref > 0 && isfinite(own) ? own / ref : 1;
+        c->ref_mm = ref > 0 ? ref : NAN;
+        c->fraction =
+            ref > 0 && isfinite(own) && segs[i].tool != RM_TOOL_NONE ? fmin(1.0, own / ref) : NAN;
     }
+}
+
+/* The session's score (analysis-output.md): the mean over the muscles
+ * judged, each counted once (a muscle rolled in several segments by the
+ * mean of its segments' totals), not weighted by time: weighting by time
+ * rewarded hurrying through a muscle. */
+static int session_score(const struct rm_segment *segs, size_t n)
+{
+    double sum = 0;
+    size_t muscles = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (segs[i].score.total == RM_SCORE_NONE)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen =
+                segs[j].score.total != RM_SCORE_NONE && strcmp(segs[j].label, segs[i].label) == 0;
+        if (seen)
+            continue;
+        double msum = 0;
+        size_t cnt = 0;
+        for (size_t j = i; j < n; j++)
+            if (segs[j].score.total != RM_SCORE_NONE && strcmp(segs[j].label, segs[i].label) == 0) {
+                msum += segs[j].score.total;
+                cnt++;
+            }
+        sum += msum / (double)cnt;
+        muscles++;
+    }
+    return muscles ? (int)lround(sum / (double)muscles) : RM_SCORE_NONE;
 }
 
 int an_session_add(struct an_session *ss, const struct an_series *s, const struct an_doc_input *in,
@@ -264,9 +441,9 @@ int an_session_add(struct an_session *ss, const struct an_series *s, const struc
     g->other_contacts = NULL;
     g->advice = NULL;
     g->npauses = g->nstrokes = g->nother_contacts = g->nadvice = 0;
-    g->tool = RM_TOOL_ROLLER;
-    g->axis = RM_AXIS_ROWS;
     int rc = segment_figures(s, in, g);
+    if (rc == 0)
+        rc = other_contacts(s, in, g);
     if (rc != 0) {
         an_segment_clear(g);
         return rc;
@@ -306,16 +483,13 @@ int an_session_finish(struct an_session *ss, const struct an_doc_input *in, int6
     size_t n = ss->n;
     struct rm_segment *segs = ss->segs;
     coverage(segs, n);
-    double wsum = 0, tsum = 0;
     for (size_t i = 0; i < n; i++) {
         an_score_segment(&segs[i], in->profile, in->calibrated);
         int rc = an_advice(&segs[i], in->profile, in->calibrated);
         if (rc != 0)
             return rc;
-        wsum += segs[i].loaded_s;
-        tsum += segs[i].loaded_s * segs[i].score.total;
     }
-    res->version = 1;
+    res->version = 2;
     if (!(res->recording = strdup(in->path)))
         return RM_ENOMEM;
     snprintf(res->created_utc, sizeof(res->created_utc), "%s", in->meta->created_utc);
@@ -325,7 +499,7 @@ int an_session_finish(struct an_session *ss, const struct an_doc_input *in, int6
     res->frames_dropped = in->counters->frames_dropped;
     res->calibrated = in->calibrated;
     res->profile = *in->profile;
-    res->score_total = wsum > 0 ? (int)lround(tsum / wsum) : RM_SCORE_NONE;
+    res->score_total = session_score(segs, n);
     /* The segments move into the result. */
     res->segments = segs;
     res->nsegments = n;

@@ -185,11 +185,31 @@ void an_frames_free(struct an_frames *c)
     c->base = NULL;
 }
 
+/* Each sensel's zero is followed over the frames where it is not in
+ * contact (every AN_ZERO_EVERY-th frame), with this time constant: a
+ * temperature drift of the zero (a few counts a minute) is followed with
+ * well under a count of lag, while the noise averages out. */
+#define AN_ZERO_TAU_S 10.0
+#define AN_ZERO_EVERY 4
+/* A region of contact summing less than this many contact floors is a
+ * speck of noise, not a contact. */
+#define AN_SPECK_FLOORS 3.0
+/* The least share of the tool's load another contact carries to be one. */
+#define AN_OTHER_MIN_SHARE 0.05
+
 int an_frames_scratch_new(const struct an_frames *c, struct an_scratch *w)
 {
+    memset(w, 0, sizeof(*w));
     w->kpa = malloc(c->n * sizeof(*w->kpa));
     w->idx = malloc(c->n * sizeof(*w->idx));
-    if (!w->kpa || !w->idx) {
+    w->val = malloc(c->n * sizeof(*w->val));
+    w->zero_shift = calloc(c->n, sizeof(*w->zero_shift));
+    w->thr = malloc(c->n * sizeof(*w->thr));
+    w->tracker.rival_since = NAN;
+    if (w->thr)
+        memcpy(w->thr, c->thr, c->n * sizeof(*w->thr));
+    if (!w->kpa || !w->idx || !w->val || !w->zero_shift || !w->thr ||
+        an_contacts_scratch_new(&w->cw, c->n) != 0) {
         an_frames_scratch_free(w);
         return RM_ENOMEM;
     }
@@ -200,7 +220,92 @@ void an_frames_scratch_free(struct an_scratch *w)
 {
     free(w->kpa);
     free(w->idx);
+    free(w->val);
+    free(w->zero_shift);
+    free(w->thr);
+    an_contacts_scratch_free(&w->cw);
     memset(w, 0, sizeof(*w));
+}
+
+/* The zero of every sensel outside the tool's and the other contact's
+ * bounding boxes and reading less than AN_ZERO_FLOORS contact floors above
+ * it moves toward its reading: the free sensels, and those whose zero has
+ * fallen behind a drift (they read just above the floor and would
+ * otherwise stay "in contact" for good); a sensel under real load reads
+ * far more and keeps its zero. */
+#define AN_ZERO_FLOORS 3.0f
+static bool inside(const struct an_contact *k, int r, int col)
+{
+    return k->sum > 0 && r >= k->r0 && r <= k->r1 && col >= k->c0 && col <= k->c1;
+}
+
+static void follow_zero(const struct an_frames *c, struct an_scratch *w, const uint16_t *in,
+                        double rate_hz, const struct an_picked *pk)
+{
+    const size_t n = c->n;
+    const float a = (float)(AN_ZERO_EVERY / (AN_ZERO_TAU_S * rate_hz));
+    float drift = 0;
+    size_t followed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (c->thr[i] == 65535)
+            continue; /* dead */
+        /* Under the tool or another contact (their edges carry light
+         * loads, which are no zero): left alone. */
+        int row = (int)(i / (size_t)c->cols), col = (int)(i % (size_t)c->cols);
+        if (inside(&pk->tool, row, col) || (pk->nother && inside(&pk->other, row, col)))
+            continue;
+        float zero = c->cal ? c->cal->offset[i] : c->base[i];
+        /* The floor in this sensel's counts: its threshold above its zero. */
+        float floor_counts = (float)c->thr[i] - zero;
+        float r = (float)in[i] - zero - w->zero_shift[i];
+        if (r > AN_ZERO_FLOORS * floor_counts)
+            continue;
+        w->zero_shift[i] += a * r;
+        drift += fabsf(w->zero_shift[i]);
+        followed++;
+    }
+    /* The thresholds move with the zeros, in whole counts (the readings are
+     * whole counts), once the mat's zero as a whole has moved by a count or
+     * more: the noise of the estimates (a tenth of a count or two) never
+     * moves them, so a mat that does not drift is judged exactly as
+     * without this. */
+    bool drifting = followed && drift / (float)followed >= 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        if (c->thr[i] == 65535)
+            continue;
+        float t = (float)c->thr[i] + (drifting ? truncf(w->zero_shift[i] + 0.5f) : 0.0f);
+        w->thr[i] = t <= 0 ? 0 : t >= 65534 ? 65534 : (uint16_t)t;
+    }
+}
+
+static void put(struct an_series *s, int64_t k, const struct an_frames *c,
+                const struct an_picked *pk)
+{
+    /* Force and pressures are the whole tool's (both legs), its position
+     * the followed region's: a companion region that comes and goes (a leg
+     * lifting, a ghost) does not move it. */
+    const struct an_contact *t = &pk->tool, *o = &pk->other, *m = &pk->main;
+    double to_force = c->cal ? c->sensel_mm2 * 1e-3 : 1.0;
+    bool any = t->sum > 0;
+    s->force[k] = any ? t->sum * to_force : 0;
+    s->area_cm2[k] = (double)(any ? t->nsensels : 0) * c->sensel_mm2 / 100.0;
+    s->peak[k] = any ? t->peak : 0;
+    s->mean[k] = any ? t->sum / (double)t->nsensels : NAN;
+    s->cop_row[k] = any ? t->row_mm : NAN;
+    s->cop_col[k] = any ? t->col_mm : NAN;
+    s->trk_row[k] = any ? m->row_mm : NAN;
+    s->trk_col[k] = any ? m->col_mm : NAN;
+    s->sd_row[k] = any ? m->sd_row_mm : NAN;
+    s->sd_col[k] = any ? m->sd_col_mm : NAN;
+    /* Another contact worth the name carries a share of the tool's load (a
+     * hand steadying a person: a third of it or so); specks of noise and a
+     * ghost's faint trace do not. */
+    bool other = pk->nother > 0 && o->sum > AN_OTHER_MIN_SHARE * t->sum;
+    s->oth_force[k] = other ? o->sum * to_force : 0;
+    s->oth_row[k] = other ? o->row_mm : NAN;
+    s->oth_col[k] = other ? o->col_mm : NAN;
+    s->oth_peak[k] = other ? o->peak : 0;
+    s->newtrack[k] = any && pk->newtrack;
 }
 
 void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const uint16_t *raw,
@@ -210,12 +315,12 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
     const int cols = c->cols;
     for (size_t f = 0; f < nframes; f++) {
         const uint16_t *in = raw + f * n;
+        const uint16_t *thr = w->thr;
         size_t nc = 0;
         for (size_t i = 0; i < n; i++) {
             w->idx[nc] = (uint32_t)i;
-            nc += in[i] > c->thr[i];
+            nc += in[i] > thr[i];
         }
-        const float *val = w->kpa;
         /* The contact sensels lie in the roller's band, a few rows of the
          * mat: converting only those rows is several times cheaper than the
          * whole frame. */
@@ -224,26 +329,38 @@ void an_frames_compute(const struct an_frames *c, struct an_scratch *w, const ui
             int r1 = (int)(w->idx[nc - 1] / (uint32_t)cols);
             rm_calibration_apply_rows(c->cal, in, w->kpa, r0, r1 - r0 + 1);
         }
+        size_t nv = 0;
         double sum = 0, sr = 0, sc = 0, peak = 0;
-        size_t contact = 0;
         for (size_t j = 0; j < nc; j++) {
             uint32_t i = w->idx[j];
-            double v = c->cal ? val[i] : (double)in[i] - c->base[i];
+            /* Uncalibrated, the pressure is the counts above the zero as
+             * the threshold follows it (in whole counts). */
+            double v =
+                c->cal ? w->kpa[i] : (double)in[i] - c->base[i] - ((double)thr[i] - c->thr[i]);
             if (!(v > 0))
                 continue;
-            contact++;
+            w->idx[nv] = i;
+            w->val[nv++] = v;
             sum += v;
             sr += v * (double)(i / (uint32_t)cols);
             sc += v * (double)(i % (uint32_t)cols);
-            if (v > peak)
-                peak = v;
+            peak = v > peak ? v : peak;
         }
         int64_t k = first + (int64_t)f;
-        s->force[k] = c->cal ? sum * c->sensel_mm2 * 1e-3 : sum;
-        s->area_cm2[k] = (double)contact * c->sensel_mm2 / 100.0;
-        s->peak[k] = peak;
-        s->mean[k] = contact ? sum / (double)contact : NAN;
-        s->cop_row[k] = sum > 0 ? sr / sum * c->pitch_row : NAN;
-        s->cop_col[k] = sum > 0 ? sc / sum * c->pitch_col : NAN;
+        /* The whole frame's figures, every contact sensel (--frames-csv). */
+        s->all_force[k] = c->cal ? sum * c->sensel_mm2 * 1e-3 : sum;
+        s->all_area_cm2[k] = (double)nv * c->sensel_mm2 / 100.0;
+        s->all_peak[k] = peak;
+        s->all_mean[k] = nv ? sum / (double)nv : NAN;
+        s->all_row[k] = sum > 0 ? sr / sum * c->pitch_row : NAN;
+        s->all_col[k] = sum > 0 ? sc / sum * c->pitch_col : NAN;
+        struct an_frame_contacts fc;
+        struct an_picked pk;
+        an_contacts_find(&w->cw, w->idx, w->val, nv, c->rows, cols, c->pitch_row, c->pitch_col,
+                         AN_SPECK_FLOORS * c->floor, &fc);
+        an_tracker_pick(&w->tracker, s->t[k], &fc, &pk);
+        put(s, k, c, &pk);
+        if (w->frames_seen++ % AN_ZERO_EVERY == 0)
+            follow_zero(c, w, in, s->rate_hz, &pk);
     }
 }

@@ -380,7 +380,12 @@ int rm_online_update(struct rm_online *o, struct rm_online_figures *out)
         out->npauses = o->npauses;
         return 0;
     }
-    int rc = an_motion(w);
+    /* The tool and roll axis as the batch finds them for a segment, here
+     * over the recent frames: a mat laid sideways or a ball reads right. */
+    enum rm_tool tool;
+    enum rm_axis axis;
+    an_classify_tool(w, &tool, &axis);
+    int rc = an_motion(w, tool, axis);
     struct rm_pause *found = NULL;
     size_t nfound = 0;
     if (rc == 0)
@@ -405,6 +410,7 @@ int rm_online_update(struct rm_online *o, struct rm_online_figures *out)
     }
     if (rc == 0) {
         fill_figures(o, current, out);
+        out->tool = tool;
         trim(o, anchor);
     }
     free(found);

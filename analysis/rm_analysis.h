@@ -147,8 +147,10 @@ struct rm_seg_pressure {
 /* A segment's "coverage": its range against a reference length. */
 struct rm_coverage {
     double fraction;                        /* 0..1; NAN: no reference (v2 null) */
+    double rolled_mm;                       /* the length rolled (a ball: its longer extent) */
     double ref_mm;                          /* the reference length */
-    char ref_label[RM_EVENT_LABEL_LEN + 1]; /* the segment whose range is the reference */
+    char ref_label[RM_EVENT_LABEL_LEN + 1]; /* the other side's segment that is the reference,
+                                               "" for the muscle table's typical length */
 };
 
 /* A segment's "score": 0..100, or RM_SCORE_NONE (pressure uncalibrated). */

@@ -41,6 +41,7 @@ enum rm_speed_zone {
 struct rm_online_figures {
     double t; /* s, the recording's /t */
     enum rm_online_state state;
+    enum rm_tool tool;       /* what rolls, as the batch finds it over the recent frames */
     double position_mm;      /* filtered roll position; NAN when off */
     double speed_mm_s;       /* roll speed; NAN when off */
     enum rm_speed_zone zone; /* of speed_mm_s while rolling */

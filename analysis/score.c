@@ -43,6 +43,12 @@ static double hold_credit(double d, const struct rm_profile *pf)
 
 void an_score_segment(struct rm_segment *seg, const struct rm_profile *pf, bool calibrated)
 {
+    if (seg->tool == RM_TOOL_NONE) {
+        /* No rolling: nothing to judge against rolling guidance. */
+        seg->score = (struct rm_scores){RM_SCORE_NONE, RM_SCORE_NONE, RM_SCORE_NONE, RM_SCORE_NONE,
+                                        RM_SCORE_NONE};
+        return;
+    }
     /* Speed: full credit for slow rolling, half for the middle band, none
      * for fast; no rolling at all is not slow rolling either. */
     double speed = 0;
@@ -65,13 +71,16 @@ void an_score_segment(struct rm_segment *seg, const struct rm_profile *pf, bool 
         double loaded = seg->loaded_s > 0 ? seg->loaded_s : 1;
         pressure = 100 * (1 - seg->pressure.over_limit_s / loaded);
     }
-    double coverage = 100 * seg->coverage.fraction;
+    /* Coverage without a reference (a muscle the table does not know,
+     * rolled on one side only) is left out, its weight to the others. */
+    bool has_cov = isfinite(seg->coverage.fraction);
+    double coverage = has_cov ? 100 * seg->coverage.fraction : 0;
     seg->score.speed = clamp_score(speed);
     seg->score.holds = clamp_score(holds);
     seg->score.pressure = calibrated ? clamp_score(pressure) : RM_SCORE_NONE;
-    seg->score.coverage = clamp_score(coverage);
-    double total, wsum = W_SPEED + W_HOLDS + W_COVERAGE;
-    total = W_SPEED * speed + W_HOLDS * holds + W_COVERAGE * coverage;
+    seg->score.coverage = has_cov ? clamp_score(coverage) : RM_SCORE_NONE;
+    double total, wsum = W_SPEED + W_HOLDS + (has_cov ? W_COVERAGE : 0);
+    total = W_SPEED * speed + W_HOLDS * holds + (has_cov ? W_COVERAGE * coverage : 0);
     if (calibrated) {
         total += W_PRESSURE * pressure;
         wsum += W_PRESSURE;
@@ -122,11 +131,27 @@ int an_advice(struct rm_segment *seg, const struct rm_profile *pf, bool calibrat
     const struct rm_rolling *ro = &seg->rolling;
     const struct rm_seg_pressure *pr = &seg->pressure;
     const struct rm_coverage *cov = &seg->coverage;
-    struct tip tips[6];
+    struct tip tips[8];
     size_t n = 0;
     char who[RM_EVENT_LABEL_LEN + 16];
     an_muscle_words(seg->label, who, sizeof(who));
     double tmin = pf->hold_target_min_s, tmax = pf->hold_target_max_s;
+
+    if (seg->tool == RM_TOOL_NONE) {
+        /* analysis-output.md: one sentence, no judgement. */
+        seg->advice = calloc(1, sizeof(*seg->advice));
+        if (!seg->advice)
+            return RM_ENOMEM;
+        char text[320];
+        snprintf(text, sizeof(text),
+                 "Not judged: there was no rolling on %s (standing, walking or a press on the "
+                 "mat); its pressures are described only.",
+                 who);
+        if (!(seg->advice[0] = strdup(text)))
+            return RM_ENOMEM;
+        seg->nadvice = 1;
+        return 0;
+    }
 
     if (ro->time_s > 0 && isfinite(ro->speed_median_mm_s) &&
         ro->speed_median_mm_s > pf->speed_slow_max_mm_s) {
@@ -188,15 +213,34 @@ int an_advice(struct rm_segment *seg, const struct rm_profile *pf, bool calibrat
         n++;
     }
 
-    if (cov->fraction < 0.8 && cov->ref_mm > 0 && isfinite(seg->range_mm[0])) {
+    if (isfinite(cov->fraction) && cov->fraction < 0.8 && cov->ref_mm > 0) {
         tips[n].weight = W_COVERAGE * (100 - seg->score.coverage);
-        double have = seg->range_mm[1] - seg->range_mm[0];
-        char ref[RM_EVENT_LABEL_LEN + 16];
-        an_muscle_words(cov->ref_label, ref, sizeof(ref));
+        if (cov->ref_label[0]) {
+            char ref[RM_EVENT_LABEL_LEN + 16];
+            an_muscle_words(cov->ref_label, ref, sizeof(ref));
+            snprintf(tips[n].text, sizeof(tips[n].text),
+                     "Roll the full length of the muscle: you covered %.0f mm of %s but %.0f mm "
+                     "of %s.",
+                     cov->rolled_mm, who, cov->ref_mm, ref);
+        } else {
+            snprintf(tips[n].text, sizeof(tips[n].text),
+                     "Roll the full length of the muscle: you covered %.0f mm of %s, which is "
+                     "typically about %.0f mm long.",
+                     cov->rolled_mm, who, cov->ref_mm);
+        }
+        n++;
+    }
+
+    /* (over by half a kPa at least, so that the rounded figure shows it) */
+    if (calibrated && pr->over_limit_s < 1 && pr->peak_kpa >= pf->pressure_max_kpa + 0.5) {
+        /* The peak over the limit but the judged pressure under it: say
+         * which is judged, lest the runner read the peak as a fault. */
+        tips[n].weight = 0;
         snprintf(tips[n].text, sizeof(tips[n].text),
-                 "Roll the full length of the muscle: you covered %.0f mm of %s but %.0f mm of "
-                 "%s.",
-                 have, who, cov->ref_mm, ref);
+                 "Pressure is fine: the judged pressure, the average over the contact, stayed "
+                 "under %.0f kPa on %s; the single highest sensel reached %.0f kPa, which is not "
+                 "judged.",
+                 pf->pressure_max_kpa, who, pr->peak_kpa);
         n++;
     }
 

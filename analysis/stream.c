@@ -45,18 +45,21 @@ static int reserve(struct state *st, int64_t need)
     int64_t cap = st->cap ? 2 * st->cap : 4096;
     while (cap < need)
         cap *= 2;
-    double **arrays[] = {&st->w.t,       &st->w.force,   &st->w.area_cm2, &st->w.peak, &st->w.mean,
-                         &st->w.cop_row, &st->w.cop_col, &st->w.p_raw,    &st->w.p,    &st->w.v};
-    for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
-        double *bigger = realloc(*arrays[i], (size_t)cap * sizeof(double));
+    double **d[AN_SERIES_NDOUBLE];
+    uint8_t **b[AN_SERIES_NBYTE];
+    an_series_arrays(&st->w, d, b);
+    for (size_t i = 0; i < AN_SERIES_NDOUBLE; i++) {
+        double *bigger = realloc(*d[i], (size_t)cap * sizeof(double));
         if (!bigger)
             return RM_ENOMEM;
-        *arrays[i] = bigger;
+        *d[i] = bigger;
     }
-    uint8_t *l = realloc(st->w.loaded, (size_t)cap);
-    if (!l)
-        return RM_ENOMEM;
-    st->w.loaded = l;
+    for (size_t i = 0; i < AN_SERIES_NBYTE; i++) {
+        uint8_t *bigger = realloc(*b[i], (size_t)cap);
+        if (!bigger)
+            return RM_ENOMEM;
+        *b[i] = bigger;
+    }
     st->cap = cap;
     return 0;
 }
@@ -90,11 +93,12 @@ static int add_segment(struct state *st, int64_t a, int64_t b, const char *label
 {
     struct an_series v;
     an_series_view(&st->w, a, b, &v);
-    int rc = an_motion(&v);
-    if (rc != 0)
-        return rc;
     struct rm_segment seg;
     memset(&seg, 0, sizeof(seg));
+    an_classify_tool(&v, &seg.tool, &seg.axis);
+    int rc = an_motion(&v, seg.tool, seg.axis);
+    if (rc != 0)
+        return rc;
     snprintf(seg.label, sizeof(seg.label), "%s", label);
     seg.from_events = from_events;
     seg.t_start = t_start;
@@ -104,8 +108,44 @@ static int add_segment(struct state *st, int64_t a, int64_t b, const char *label
     return an_session_add(st->ctx->session, &v, st->ctx->in, &seg, st->base + a);
 }
 
-static int close_event_segment(struct state *st, const struct ev_segment *e)
+/* Segments follow the body (docs/scoring.md "Segments"): when the next
+ * label came while the person was already on the next muscle (typed late,
+ * after getting on), and an unloaded gap of AN_LABEL_GAP_S or more lies
+ * between that load and the muscle before, the muscle before ends at the
+ * gap and the late label's segment starts with the load. e is the segment
+ * being closed, next the one after it (NULL: none). */
+static void follow_body(struct state *st, struct ev_segment *e, struct ev_segment *next)
 {
+    const struct an_series *w = &st->w;
+    if (!next || e->t_end != next->t_start || w->n == 0)
+        return;
+    int64_t at = frame_at(w, next->t_start, false);
+    if (at >= w->n)
+        at = w->n - 1;
+    if (!w->loaded[at])
+        return; /* labelled before getting on: nothing to move */
+    int64_t first = at;
+    while (first > 0 && w->loaded[first - 1] && w->t[first] - w->t[first - 1] <= AN_MAX_BRIDGE_S)
+        first--;
+    /* The gap before that load: unloaded time back to the last load. */
+    double gap = 0;
+    int64_t last = first - 1;
+    while (last >= 0 && !w->loaded[last] && w->t[last] >= e->t_start) {
+        gap += an_gap_step(w->t[last], w->t[last + 1], w->rate_hz);
+        last--;
+    }
+    if (last < 0 || !w->loaded[last] || w->t[last] < e->t_start)
+        return; /* no load of the muscle before in the window */
+    gap += an_gap_step(w->t[last], w->t[last + 1], w->rate_hz);
+    if (gap < AN_LABEL_GAP_S)
+        return;
+    e->t_end = w->t[last];
+    next->t_start = w->t[first];
+}
+
+static int close_event_segment(struct state *st, struct ev_segment *e)
+{
+    follow_body(st, e, e + 1 < st->evs + st->nevs ? e + 1 : NULL);
     double t_end = isfinite(e->t_end) ? e->t_end : (st->w.n ? st->w.t[st->w.n - 1] : e->t_start);
     int64_t a = frame_at(&st->w, e->t_start, false), b = frame_at(&st->w, t_end, true);
     /* Events outside the recording's time (a clock set wrong, an end
@@ -225,12 +265,12 @@ static void csv_rows(FILE *f, const struct an_series *s, int64_t from, int64_t t
     for (int64_t i = from; i < to; i++) {
         fprintf(f, "%.4f,", s->t[i]);
         if (calibrated)
-            fprintf(f, "%.2f", s->force[i]);
-        fprintf(f, ",%.2f,%.2f,", s->area_cm2[i], s->peak[i]);
-        if (isfinite(s->mean[i]))
-            fprintf(f, "%.2f", s->mean[i]);
-        if (isfinite(s->cop_row[i]))
-            fprintf(f, ",%.2f,%.2f\n", s->cop_row[i], s->cop_col[i]);
+            fprintf(f, "%.2f", s->all_force[i]);
+        fprintf(f, ",%.2f,%.2f,", s->all_area_cm2[i], s->all_peak[i]);
+        if (isfinite(s->all_mean[i]))
+            fprintf(f, "%.2f", s->all_mean[i]);
+        if (isfinite(s->all_row[i]))
+            fprintf(f, ",%.2f,%.2f\n", s->all_row[i], s->all_col[i]);
         else
             fprintf(f, ",,\n");
     }
@@ -333,12 +373,16 @@ int an_stream_series(const struct an_series *s, int64_t block, struct an_stream_
         int64_t at = st.w.n;
         if ((rc = reserve(&st, at + count)) != 0)
             break;
-        const double *from[] = {s->t,    s->force,   s->area_cm2, s->peak,
-                                s->mean, s->cop_row, s->cop_col};
-        double *to[] = {st.w.t,    st.w.force,   st.w.area_cm2, st.w.peak,
-                        st.w.mean, st.w.cop_row, st.w.cop_col};
-        for (size_t k = 0; k < sizeof(from) / sizeof(from[0]); k++)
-            memcpy(to[k] + at, from[k] + start, (size_t)count * sizeof(double));
+        /* The per-frame figures (the first AN_SERIES_NINPUT arrays, and
+         * newtrack) come from s; the rest is derived here. */
+        struct an_series src = *s;
+        double **from[AN_SERIES_NDOUBLE], **to[AN_SERIES_NDOUBLE];
+        uint8_t **bfrom[AN_SERIES_NBYTE], **bto[AN_SERIES_NBYTE];
+        an_series_arrays(&src, from, bfrom);
+        an_series_arrays(&st.w, to, bto);
+        for (size_t k = 0; k < AN_SERIES_NINPUT; k++)
+            memcpy(*to[k] + at, *from[k] + start, (size_t)count * sizeof(double));
+        memcpy(st.w.newtrack + at, s->newtrack + start, (size_t)count);
         rc = stream_block(&st, at, count, duration_s);
     }
     return stream_end(&st, rc, all, frames, duration_s);

@@ -132,7 +132,11 @@ static char *event_json(struct rm_live *l, const char *session, const char *musc
     json_object_set_new(o, "muscle", muscle && *muscle ? rm_json_text(muscle) : json_null());
     json_object_set_new(o, "state", json_string(f ? state_names[f->state] : "idle"));
     bool on = f && f->state != RM_ONLINE_OFF;
-    json_object_set_new(o, "tool", on ? json_string("roller") : json_null());
+    const char *tool = !on                         ? NULL
+                       : f->tool == RM_TOOL_BALL   ? "ball"
+                       : f->tool == RM_TOOL_ROLLER ? "roller"
+                                                   : NULL;
+    json_object_set_new(o, "tool", tool ? json_string(tool) : json_null());
     json_object_set_new(o, "position_mm", num_or_null(on ? f->position_mm : NAN, 10));
     json_object_set_new(o, "speed_mm_s", num_or_null(on ? f->speed_mm_s : NAN, 10));
     const char *zone = f ? zone_names[f->zone] : NULL;

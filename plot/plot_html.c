@@ -203,6 +203,8 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
     if (s->score.total != RM_SCORE_NONE)
         fprintf(f, " <span class=\"badge %s\">%d</span>", score_class(s->score.total),
                 s->score.total);
+    else
+        fputs(" <span class=\"badge\">not judged</span>", f);
     fputs("</h2>\n<table>\n", f);
     snprintf(buf, sizeof(buf), "%.1f – %.1f s", s->t_start, s->t_end);
     put_row(f, NULL, "time", buf);
@@ -210,10 +212,33 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
             s->from_events ? "marked by the user" : "found automatically (no muscle named)");
     snprintf(buf, sizeof(buf), "%.0f s", s->loaded_s);
     put_row(f, NULL, "rolled for", buf);
-    if (isfinite(s->range_mm[0]) && isfinite(s->range_mm[1])) {
-        snprintf(buf, sizeof(buf), "%.0f mm, from %.0f to %.0f mm along the mat",
-                 s->range_mm[1] - s->range_mm[0], s->range_mm[0], s->range_mm[1]);
+    /* What rolled, and which way (analysis-output.md "tool", "roll axis"),
+     * said when it is not the usual roller along the rows. */
+    if (s->tool != RM_TOOL_ROLLER || s->axis != RM_AXIS_ROWS)
+        put_row(f, NULL, "tool",
+                s->tool == RM_TOOL_NONE   ? "no rolling: described, not judged"
+                : s->tool == RM_TOOL_BALL ? "a ball, tracked in 2-D"
+                : s->axis == RM_AXIS_COLS
+                    ? "a roller, rolling along the columns (mat laid sideways)"
+                    : "a roller, rolling along the rows");
+    if (s->tool != RM_TOOL_NONE && isfinite(s->range_mm[0]) && isfinite(s->range_mm[1])) {
+        snprintf(buf, sizeof(buf), "%.0f mm, from %.0f to %.0f mm along the %s",
+                 s->range_mm[1] - s->range_mm[0], s->range_mm[0], s->range_mm[1],
+                 s->axis == RM_AXIS_COLS ? "columns" : "rows");
         put_row(f, NULL, "length rolled", buf);
+    }
+    if (s->nother_contacts > 0) {
+        size_t used_o = 0;
+        buf[0] = '\0';
+        for (size_t k = 0; k < s->nother_contacts && used_o < sizeof(buf); k++) {
+            const struct rm_other_contact *c = &s->other_contacts[k];
+            int n = snprintf(buf + used_o, sizeof(buf) - used_o, "%s%.1f – %.1f s at %.0f, %.0f mm",
+                             k ? "; " : "", c->t_start, c->t_end, c->position_xy_mm[0],
+                             c->position_xy_mm[1]);
+            if (n > 0)
+                used_o += (size_t)n;
+        }
+        put_row(f, NULL, "other contacts (a hand, a knee: not judged)", buf);
     }
     double median = s->rolling.speed_median_mm_s;
     double slow = s->rolling.fraction_slow;
@@ -247,9 +272,11 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
         snprintf(buf, sizeof(buf), "at %.0f s: %s", ev->t, ev->label);
         put_row(f, NULL, "note", buf);
     }
-    snprintf(buf, sizeof(buf), "speed %d, holds %d, pressure %d, coverage %d", s->score.speed,
-             s->score.holds, s->score.pressure, s->score.coverage);
-    put_row(f, "tech", "score parts", buf);
+    if (s->score.total != RM_SCORE_NONE) {
+        snprintf(buf, sizeof(buf), "speed %d, holds %d, pressure %d, coverage %d", s->score.speed,
+                 s->score.holds, s->score.pressure, s->score.coverage);
+        put_row(f, "tech", "score parts", buf);
+    }
     fputs("</table>\n", f);
 
     if (s->nadvice > 0) {

@@ -117,7 +117,14 @@ static void segment_titles(const struct run *run, const struct rm_segment *s, ch
     size_t nholds = 0;
     for (size_t k = 0; k < s->npauses; k++)
         nholds += s->pauses[k].hold;
-    snprintf(title, tsize, "%s · score %d%s", s->label, s->score.total,
+    char score[32] = "not judged (no rolling)";
+    if (s->score.total != RM_SCORE_NONE)
+        snprintf(score, sizeof(score), "score %d", s->score.total);
+    snprintf(title, tsize, "%s · %s · %s%s", s->label, score,
+             s->tool == RM_TOOL_BALL   ? "ball"
+             : s->tool == RM_TOOL_NONE ? "no tool"
+             : s->axis == RM_AXIS_COLS ? "roller along the columns"
+                                       : "roller along the rows",
              run->cal ? "" : " · UNCALIBRATED (raw counts)");
     char speed[64] = "";
     if (isfinite(s->rolling.speed_median_mm_s))
@@ -551,7 +558,7 @@ static int plot_overview(struct run *run, char *overview, size_t size)
             short_name(r->segments[i].label, OVERVIEW_NAME_MAX, names + i * NAME_SIZE, NAME_SIZE);
         if (len > widest)
             widest = len;
-        scores[i] = r->segments[i].score.total;
+        scores[i] = r->segments[i].score.total == RM_SCORE_NONE ? NAN : r->segments[i].score.total;
         loaded_s[i] = r->segments[i].loaded_s;
     }
     /* Up to five names stand level under their bars (plot-overview.gp):

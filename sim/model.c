@@ -10,14 +10,6 @@
 #include "rm_wire.h"
 #include "sim_internal.h"
 
-/* A foam roller under a third of a 70 kg person (about 230 N) touches the
- * mat along a band about 50 mm wide; Hertz contact of a cylinder widens it
- * with the square root of the load. */
-#define BAND_REF_FORCE_N  230.0
-#define BAND_REF_WIDTH_MM 50.0
-#define BAND_MIN_HALF_MM  3.0
-#define BAND_MAX_HALF_MM  40.0
-
 /* ---- the mat, from its serial ----------------------------------------- */
 
 int sim_mat_build(struct rm_sim *sim)
@@ -71,111 +63,6 @@ int sim_mat_build(struct rm_sim *sim)
     return 0;
 }
 
-/* ---- the roller ------------------------------------------------------- */
-
-static double smoothstep(double x)
-{
-    x = x < 0 ? 0 : x > 1 ? 1 : x;
-    return x * x * (3 - 2 * x);
-}
-
-/* The share of an elliptic (Hertz) pressure profile sqrt(1 - u^2) on
- * [-1, 1] that lies below u. */
-static double elliptic_cdf(double u)
-{
-    if (u <= -1)
-        return 0;
-    if (u >= 1)
-        return 1;
-    return 0.5 + (u * sqrt(1 - u * u) + asin(u)) / M_PI;
-}
-
-/* Distance covered r seconds into a cosine ramp of length ta from speed v0
- * to v1. */
-static double ramp_distance(double r, double ta, double v0, double v1)
-{
-    if (ta <= 0)
-        return 0;
-    return v0 * r + (v1 - v0) / 2 * (r - ta / M_PI * sin(M_PI * r / ta));
-}
-
-static double move_position(const struct sim_phase *ph, double t)
-{
-    double tau = t - ph->t0, len = ph->t1 - ph->t0, v = ph->speed;
-    double dist = fabs(ph->to - ph->from), dir = ph->to > ph->from ? 1 : -1;
-    double s;
-    tau = tau < 0 ? 0 : tau > len ? len : tau;
-    if (tau < ph->ramp_in)
-        s = ramp_distance(tau, ph->ramp_in, ph->v_in, v);
-    else if (tau > len - ph->ramp_out)
-        /* The end ramp, measured back from the end. */
-        s = dist - ramp_distance(len - tau, ph->ramp_out, ph->v_out, v);
-    else
-        s = ramp_distance(ph->ramp_in, ph->ramp_in, ph->v_in, v) + v * (tau - ph->ramp_in);
-    return ph->from + dir * s;
-}
-
-static double wobble(const struct sim_phase *ph, double t)
-{
-    double tau = t - ph->t0, len = ph->t1 - ph->t0;
-    /* Faded in and out over up to 2 s so the roller leaves the spot from
-     * where it stopped. */
-    double fade_len = fmin(2.0, len / 2);
-    double fade = smoothstep(tau / fade_len) * smoothstep((len - tau) / fade_len);
-    double w = 0;
-    for (int i = 0; i < 2; i++)
-        w += ph->wob_amp[i] * sin(2 * M_PI * ph->wob_f[i] * tau + ph->wob_ph[i]);
-    return fade * w;
-}
-
-static double band_half_width(double force_n)
-{
-    double b = BAND_REF_WIDTH_MM / 2 * sqrt(fmax(force_n, 0) / BAND_REF_FORCE_N);
-    return fmin(fmax(b, BAND_MIN_HALF_MM), BAND_MAX_HALF_MM);
-}
-
-void sim_roller(const struct rm_sim *sim, const struct sim_phase *ph, double t, double *pos_mm,
-                double *force_n, double *mat_force_n)
-{
-    double pos = ph->pos, load = 1.0;
-    *force_n = 0;
-    if (mat_force_n)
-        *mat_force_n = 0;
-    switch (ph->kind) {
-    case PH_ON:
-        load = smoothstep((t - ph->t0) / (ph->t1 - ph->t0));
-        break;
-    case PH_OFF:
-        load = 1 - smoothstep((t - ph->t0) / (ph->t1 - ph->t0));
-        break;
-    case PH_STILL:
-        pos += wobble(ph, t);
-        break;
-    case PH_MOVE:
-        pos = move_position(ph, t);
-        break;
-    default:
-        *pos_mm = NAN;
-        return;
-    }
-    assert(ph->seg >= 0 && (size_t)ph->seg < sim->nsegs);
-    const struct sim_segment *seg = &sim->segs[ph->seg];
-    double fluct = 0;
-    for (int i = 0; i < 3; i++)
-        fluct += sim->fluct_amp[i] * sin(2 * M_PI * sim->fluct_f[i] * t + sim->fluct_ph[i]);
-    *pos_mm = pos;
-    *force_n = seg->share * seg->mass_kg * SIM_G * (1 + fluct) * load;
-    if (mat_force_n) {
-        double b = band_half_width(*force_n), w = seg->width_mm / 2;
-        double pr = sim->pitch_row_mm, pc = sim->pitch_col_mm;
-        double on_rows = elliptic_cdf((sim->mat.rows * pr - pr / 2 - pos) / b) -
-                         elliptic_cdf((-pr / 2 - pos) / b);
-        double on_cols = elliptic_cdf((sim->mat.cols * pc - pc / 2 - seg->lateral_mm) / w) -
-                         elliptic_cdf((-pc / 2 - seg->lateral_mm) / w);
-        *mat_force_n = *force_n * on_rows * on_cols;
-    }
-}
-
 size_t sim_phase_at(const struct rm_sim *sim, double t, size_t *cursor)
 {
     size_t i = *cursor < sim->nphases ? *cursor : 0;
@@ -203,7 +90,7 @@ void sim_pressure(const struct rm_sim *sim, double t, size_t *cursor, float *kpa
     *r0 = *r1 = 0;
     *force_n = 0;
 
-    if (ph->kind == PH_IDLE || t >= ph->t1)
+    if (t >= ph->t1)
         return;
     if (ph->kind == PH_UNIFORM) {
         *r0 = 0;
@@ -234,30 +121,31 @@ void sim_pressure(const struct rm_sim *sim, double t, size_t *cursor, float *kpa
         return;
     }
 
-    double pos, f;
-    sim_roller(sim, ph, t, &pos, &f, force_n);
-    if (!(f > 0))
-        return;
-    const struct sim_segment *seg = &sim->segs[ph->seg];
-    double b = band_half_width(f), w = seg->width_mm / 2;
-    /* Only the rows under the band carry load: the rest of the frame is
-     * offset and noise, which keeps a long plan cheap. */
-    int lo = (int)floor((pos - b) / pr - 0.5), hi = (int)ceil((pos + b) / pr + 0.5) + 1;
-    lo = lo < 0 ? 0 : lo;
-    hi = hi > rows ? rows : hi;
+    /* The tool and anything else put down: only the rows under them carry
+     * load, the rest of the frame is offset and noise, which keeps a long
+     * plan cheap. */
+    struct sim_blob blobs[2 + SIM_MAX_TOUCHES];
+    int nb = sim_tool_blobs(sim, ph, t, blobs);
+    for (int i = 0; i < nb; i++)
+        *force_n += blobs[i].force_n * sim_blob_on_mat(sim, &blobs[i]);
+    int nt = sim_touch_blobs(sim, t, blobs + nb, SIM_MAX_TOUCHES);
+    for (int i = nb; i < nb + nt; i++)
+        *force_n += blobs[i].force_n * sim_blob_on_mat(sim, &blobs[i]);
+    nb += nt;
+    int lo = rows, hi = 0;
+    for (int i = 0; i < nb; i++) {
+        int a, b;
+        sim_blob_rows(sim, &blobs[i], &a, &b);
+        if (a < b) {
+            lo = a < lo ? a : lo;
+            hi = b > hi ? b : hi;
+        }
+    }
     if (lo >= hi)
         return;
-    for (int c = 0; c < cols; c++)
-        col_frac[c] = elliptic_cdf((c * pc + pc / 2 - seg->lateral_mm) / w) -
-                      elliptic_cdf((c * pc - pc / 2 - seg->lateral_mm) / w);
-    /* N per mm^2 is MPa: * 1000 for kPa. */
-    double scale = f * 1000.0 / (pr * pc);
-    for (int r = lo; r < hi; r++) {
-        row_frac[r] =
-            elliptic_cdf((r * pr + pr / 2 - pos) / b) - elliptic_cdf((r * pr - pr / 2 - pos) / b);
-        for (int c = 0; c < cols; c++)
-            kpa[(size_t)r * cols + c] = (float)(scale * row_frac[r] * col_frac[c]);
-    }
+    memset(kpa + (size_t)lo * cols, 0, (size_t)(hi - lo) * cols * sizeof(float));
+    for (int i = 0; i < nb; i++)
+        sim_blob_add(sim, &blobs[i], kpa, row_frac, col_frac);
     *r0 = lo;
     *r1 = hi;
 }
@@ -310,6 +198,8 @@ int rm_sim_new(struct rm_sim **out, const struct rm_sim_plan *plan, uint64_t see
 
     int rc = sim_mat_build(sim);
     if (!rc)
+        rc = sim_sensor_build(sim);
+    if (!rc)
         rc = sim_timeline_build(sim, plan, &session);
     if (!rc) {
         /* owned by sim */
@@ -337,6 +227,7 @@ void rm_sim_free(struct rm_sim *sim)
     if (!sim)
         return;
     sim_timeline_free(sim);
+    sim_sensor_free(sim);
     free(sim->offset);
     free(sim->gain);
     free(sim->dead);
@@ -392,6 +283,7 @@ void rm_sim_rewind(struct rm_sim *sim)
     sim->next_event = 0;
     sim->phase_cursor = 0;
     sim->drop_cursor = 0;
+    sim_sensor_rewind(sim);
     seed_noise(sim);
 }
 
@@ -407,7 +299,7 @@ static void hand_out_events(struct rm_sim *sim, double t, struct rm_sim_frame *o
 /* Counts for one frame: offset and noise everywhere, the sensor's response
  * where the pressure is. The hot loop of every simulation: local restrict
  * pointers and no per-sensel branches but the clamp. */
-static uint16_t render(struct rm_sim *sim, int r0, int r1)
+static uint16_t render(struct rm_sim *sim, int64_t frame, int r0, int r1)
 {
     const float *restrict gauss = sim_gauss_table();
     const float *restrict offset = sim->offset, *restrict gain = sim->gain,
@@ -428,9 +320,16 @@ static uint16_t render(struct rm_sim *sim, int r0, int r1)
             value[i] = offset[i] + sd * gauss[bits & mask];
     }
     sim->noise_rng = rng;
-    for (size_t j = (size_t)r0 * sim->mat.cols; j < (size_t)r1 * sim->mat.cols; j++)
-        if (kpa[j] > 0)
-            value[j] += (float)(pow(kpa[j] * inv_a, inv_b)) / gain[j];
+    sim_sensor_drift(sim, frame, value);
+    if (sim_sensor_real(sim)) {
+        sim_sensor_load(sim, frame, r0, r1);
+        for (size_t j = (size_t)r0 * sim->mat.cols; j < (size_t)r1 * sim->mat.cols; j++)
+            value[j] += sim->sig[j] / gain[j];
+    } else {
+        for (size_t j = (size_t)r0 * sim->mat.cols; j < (size_t)r1 * sim->mat.cols; j++)
+            if (kpa[j] > 0)
+                value[j] += (float)(pow(kpa[j] * inv_a, inv_b)) / gain[j];
+    }
     for (size_t d = 0; d < sim->ndead; d++)
         value[sim->dead_index[d]] = sim->stuck[sim->dead_index[d]];
 
@@ -464,7 +363,7 @@ int rm_sim_next(struct rm_sim *sim, struct rm_sim_frame *out)
     double force;
     sim_pressure(sim, t, &sim->phase_cursor, sim->kpa, sim->row_frac, sim->col_frac, &r0, &r1,
                  &force);
-    out->flags = render(sim, r0, r1);
+    out->flags = render(sim, k, r0, r1);
     if (overrun)
         out->flags |= RM_FRAME_OVERRUN;
     out->seq = (uint64_t)k;

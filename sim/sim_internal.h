@@ -12,6 +12,8 @@
 #define SIM_G          9.80665
 #define SIM_TEXT_LEN   64
 #define SIM_SERIAL_LEN 16
+/* Touches (hands, knees) on the mat at the same moment that are modelled. */
+#define SIM_MAX_TOUCHES 8
 
 /* ---- random numbers --------------------------------------------------- */
 
@@ -50,17 +52,24 @@ enum sim_cmd_kind {
     CMD_DROP,
     CMD_UNIFORM,
     CMD_MASS,
+    CMD_HESITATE,
+    CMD_TOUCH,
 };
+
+/* What rolls on the mat. */
+enum sim_tool { TOOL_ROLLER, TOOL_BALL };
 
 struct sim_cmd {
     enum sim_cmd_kind kind;
     int line;
-    /* Numbers by command: body {mass}; events {on}; idle/pause {s};
-     * muscle {share, lateral_mm, width_mm}; at {pos}; roll {pos, speed};
-     * rolls {from, to, speed, count}; drop {n}; uniform {kpa, s};
-     * mass {kg, s, x0, y0, x1, y1}. */
-    double v[6];
-    char text[SIM_TEXT_LEN + 1]; /* muscle label, mark text */
+    /* Numbers by command (x along the roll axis, y across it; a y of NAN:
+     * unchanged): body {mass}; events {on}; idle/pause/hesitate {s};
+     * muscle {share, lateral_mm, width_mm, tool, legs, spacing_mm, label_late_s};
+     * at {x, y}; roll {x, speed, y}; rolls {from x, to x, speed, count, from y, to y,
+     * spread}; drop {n}; uniform {kpa, s}; mass {kg, s, x0, y0, x1, y1};
+     * touch {x, y, for_s, after_s, force_n, size_mm}. */
+    double v[8];
+    char text[SIM_TEXT_LEN + 1]; /* muscle label, mark text, touch kind */
 };
 
 struct sim_mat_params {
@@ -69,6 +78,11 @@ struct sim_mat_params {
     int rate_hz;
     int adc_bits;
     char serial[SIM_SERIAL_LEN + 1];
+    bool axis_cols;       /* the mat laid sideways: the roller rolls along the columns */
+    double creep;         /* a loaded sensel reads up to this fraction more ... */
+    double creep_tau_s;   /*   approached with this time constant */
+    double drift_per_min; /* the zero drifts by this many counts a minute */
+    double ghost;         /* passive-matrix ghosting strength, 0 .. 1 */
 };
 
 struct rm_sim_plan {
@@ -85,7 +99,7 @@ enum sim_phase_kind {
     PH_IDLE,    /* nothing on the mat */
     PH_ON,      /* the person settles onto the roller: load ramps up */
     PH_OFF,     /* the person steps off: load ramps down */
-    PH_STILL,   /* the roller stays at pos, wobbling (a pause) */
+    PH_STILL,   /* the roller stays at pos, wobbling (a pause; no wobble: a hesitation) */
     PH_MOVE,    /* the roller rolls from -> to */
     PH_UNIFORM, /* calibration: uniform pressure */
     PH_MASS,    /* calibration: a board carrying a mass */
@@ -99,7 +113,9 @@ struct sim_phase {
      * (0 but where it blends into a stroke in the same direction), with
      * cosine ramps of ramp_in and ramp_out seconds between those and speed. */
     double from, to, speed, v_in, v_out, ramp_in, ramp_out;
-    double pos;                             /* PH_ON, PH_OFF, PH_STILL */
+    double lat_from, lat_to; /* PH_MOVE: the cross position at from and at to */
+    double path;             /* PH_MOVE: length of the path (a ball's is 2-D) */
+    double pos, lat;         /* PH_ON, PH_OFF, PH_STILL: along and across the roll axis */
     double wob_amp[2], wob_f[2], wob_ph[2]; /* PH_STILL */
     double kpa;                             /* PH_UNIFORM; PH_MASS: the board's pressure */
     double area[4];                         /* PH_MASS: x0 (roll axis), y0, x1, y1 in mm */
@@ -112,26 +128,47 @@ struct sim_phase {
  * blended into one when they follow each other in the same direction. */
 struct sim_stroke {
     double t0, t1, from, to;
-    bool rhythm; /* part of a `rolls` */
+    double lat_from, lat_to; /* across the roll axis */
+    bool rhythm;             /* part of a `rolls` */
     double part_speed[SIM_STROKE_PARTS], part_len[SIM_STROKE_PARTS];
     int nparts;
 };
 
 struct sim_pause {
-    double t0, t1, pos_cmd;
-    double pos_mean, force_mean; /* filled from the frames */
+    double t0, t1, pos_cmd, lat_cmd;
+    double pos_mean, lat_mean, force_mean; /* filled from the frames */
+};
+
+/* A short stop that is no pause (under pause_min_s): a hesitation. */
+struct sim_hesitation {
+    double t0, t1, pos;
+};
+
+/* Something else put down on the mat: a hand, a knee, a foot. */
+struct sim_touch {
+    char kind[SIM_TEXT_LEN + 1];
+    double t0, t1;  /* on the mat (ramps of TOUCH_RAMP_S included) */
+    double x, y;    /* centre along and across the roll axis, mm */
+    double force_n; /* when fully down */
+    double size_mm; /* contact diameter */
 };
 
 struct sim_segment {
     char label[SIM_TEXT_LEN + 1];
     bool events;
+    enum sim_tool tool;
+    int legs;          /* 1 or 2 limbs on the roller */
+    double spacing_mm; /* between two legs' centres */
     double share, lateral_mm, width_mm, mass_kg;
-    double t_start, t_end;       /* segment_start, segment_end */
+    double t_start, t_end;       /* getting on starts, getting off ends */
+    double label_t;              /* the segment_start event (late: after t_start) */
     double t_loaded0, t_loaded1; /* fully on the roller */
     struct sim_stroke *strokes;  /* owned */
     size_t nstrokes;
     struct sim_pause *pauses; /* owned */
     size_t npauses;
+    struct sim_hesitation *hesitations; /* owned */
+    size_t nhesitations;
     double force_mean;
 };
 
@@ -182,6 +219,8 @@ struct rm_sim {
     size_t nmarks;
     struct sim_drop *drops;
     size_t ndrops;
+    struct sim_touch *touches; /* owned */
+    size_t ntouches;
     struct rm_sim_event *events; /* sorted by t, owned */
     size_t nevents;
     double duration_s;
@@ -196,6 +235,12 @@ struct rm_sim {
     float *value;                /* rows * cols, owned: counts before rounding */
     float *kpa;                  /* rows * cols, owned: scratch pressure */
     double *row_frac, *col_frac; /* scratch */
+    /* real sensors (docs/simulator.md "Real sensors") */
+    float *drift;              /* rows * cols: each sensel's share of drift_per_min, owned */
+    float *creep_x;            /* rows * cols: how far each sensel has crept, 0 .. 1, owned */
+    int64_t creep_k;           /* the frame creep_x belongs to, -1 before the first */
+    float *sig;                /* rows * cols scratch: counts of the load before gain */
+    double *ghost_r, *ghost_c; /* rows, cols scratch: line sums for ghosting */
 };
 
 /* timeline.c: fills sim->phases, segs, loads, marks, drops, events,
@@ -215,11 +260,44 @@ size_t sim_phase_at(const struct rm_sim *sim, double t, size_t *cursor);
 void sim_pressure(const struct rm_sim *sim, double t, size_t *cursor, float *kpa, double *row_frac,
                   double *col_frac, int *r0, int *r1, double *force_n);
 
-/* Roller state at t: position (mm) and applied force (N, 0 when nobody is
- * on it); the force that lands on the mat (band overhanging an edge loses
- * some) goes to *mat_force_n when not NULL. */
+/* Tool state at t: position along (*pos_mm) and across (*lat_mm) the roll
+ * axis and applied force (N, 0 when nobody is on it); the force that lands
+ * on the mat (a contact overhanging an edge loses some) goes to
+ * *mat_force_n when not NULL. */
 void sim_roller(const struct rm_sim *sim, const struct sim_phase *ph, double t, double *pos_mm,
-                double *force_n, double *mat_force_n);
+                double *lat_mm, double *force_n, double *mat_force_n);
+
+/* contact.c: the contacts on the mat as separable elliptic pressure
+ * profiles (a roller's band times the limbs across it, a ball, a hand). */
+struct sim_blob {
+    double x, hx; /* centre and half width along the roll axis, mm */
+    double y, hy; /* ... across it */
+    double force_n;
+};
+
+/* The tool's blobs at t (one, or one per leg), at most 2; returns the count. */
+int sim_tool_blobs(const struct rm_sim *sim, const struct sim_phase *ph, double t,
+                   struct sim_blob *out);
+/* The touches' blobs at t, at most max; returns the count. */
+int sim_touch_blobs(const struct rm_sim *sim, double t, struct sim_blob *out, int max);
+/* The share of a blob's force that lands on the sensing area. */
+double sim_blob_on_mat(const struct rm_sim *sim, const struct sim_blob *b);
+/* Adds the blob's pressure to kpa over the rows [r0, r1) (which the caller
+ * zeroed: sim_blob_rows gives them); rf and cf are scratch of rows and cols. */
+void sim_blob_rows(const struct rm_sim *sim, const struct sim_blob *b, int *r0, int *r1);
+void sim_blob_add(const struct rm_sim *sim, const struct sim_blob *b, float *kpa, double *rf,
+                  double *cf);
+
+/* sensor.c: creep, drift and ghosting (all off unless the plan's mat asks). */
+int sim_sensor_build(struct rm_sim *sim);
+void sim_sensor_free(struct rm_sim *sim);
+void sim_sensor_rewind(struct rm_sim *sim);
+/* Whether creep or ghosting is on: then sim_sensor_load gives the load's
+ * counts (before gain) in sim->sig for the rows [r0, r1) of frame k. */
+bool sim_sensor_real(const struct rm_sim *sim);
+void sim_sensor_load(struct rm_sim *sim, int64_t k, int r0, int r1);
+/* Adds frame k's zero drift to value (rows * cols counts). */
+void sim_sensor_drift(const struct rm_sim *sim, int64_t k, float *value);
 
 /* truth.c: per-segment and per-pause figures taken over the frames. */
 void sim_truth_measure(struct rm_sim *sim);

@@ -18,8 +18,8 @@
 struct builder {
     struct rm_sim *sim;
     struct sim_rng *rng;
-    size_t cap_phases, cap_events, cap_marks, cap_loads, cap_drops;
-    double t, pos, mass_kg;
+    size_t cap_phases, cap_events, cap_marks, cap_loads, cap_drops, cap_touches;
+    double t, pos, lat, mass_kg;
     /* The roller's speed as the last phase ends: 0 but where that stroke
      * blends into the next one. */
     double v;
@@ -57,22 +57,28 @@ static struct sim_phase *add_phase(struct builder *b, enum sim_phase_kind kind, 
     ph->t1 = b->t + len;
     ph->seg = b->seg;
     ph->pos = b->pos;
+    ph->lat = b->lat;
     b->t = ph->t1;
     if (kind != PH_MOVE)
         b->v = 0;
     return ph;
 }
 
-static int add_event(struct builder *b, const char *kind, const char *label)
+static int add_event_at(struct builder *b, double t, const char *kind, const char *label)
 {
     struct rm_sim *sim = b->sim;
     struct rm_sim_event *e = push((void **)&sim->events, &sim->nevents, &b->cap_events, sizeof(*e));
     if (!e)
         return RM_ENOMEM;
-    e->t = b->t;
+    e->t = t;
     snprintf(e->kind, sizeof(e->kind), "%s", kind);
     snprintf(e->label, sizeof(e->label), "%s", label);
     return 0;
+}
+
+static int add_event(struct builder *b, const char *kind, const char *label)
+{
+    return add_event_at(b, b->t, kind, label);
 }
 
 static struct sim_segment *cur_seg(struct builder *b)
@@ -94,17 +100,30 @@ static void add_part(struct sim_stroke *st, double speed, double len)
     st->part_len[i] = len;
 }
 
-static int add_stroke(struct builder *b, double from, double to, double speed, double t0, double t1,
-                      bool rhythm)
+/* Whether a move by (dx2, dy2) carries on the way of one by (dx1, dy1): for
+ * a roller along the roll axis, for a ball on the same straight line. */
+static bool same_way(const struct builder *b, double dx1, double dy1, double dx2, double dy2)
+{
+    if (b->seg < 0 || b->sim->segs[b->seg].tool != TOOL_BALL)
+        return dx1 * dx2 > 0;
+    double dot = dx1 * dx2 + dy1 * dy2, cross = dx1 * dy2 - dy1 * dx2;
+    return dot > 0 && fabs(cross) <= 1e-6 * hypot(dx1, dy1) * hypot(dx2, dy2);
+}
+
+static int add_stroke(struct builder *b, double from, double to, double lat_from, double lat_to,
+                      double speed, double t0, double t1, bool rhythm)
 {
     struct sim_segment *s = cur_seg(b);
     if (s->nstrokes > 0) {
         /* Blended into the previous stroke: the same pass goes on. */
         struct sim_stroke *last = &s->strokes[s->nstrokes - 1];
-        if (fabs(last->t1 - t0) < 1e-9 && (last->to - last->from) * (to - from) > 0 &&
-            fabs(last->to - from) < 1e-9) {
+        if (fabs(last->t1 - t0) < 1e-9 &&
+            same_way(b, last->to - last->from, last->lat_to - last->lat_from, to - from,
+                     lat_to - lat_from) &&
+            fabs(last->to - from) < 1e-9 && fabs(last->lat_to - lat_from) < 1e-9) {
             last->t1 = t1;
             last->to = to;
+            last->lat_to = lat_to;
             last->rhythm |= rhythm;
             add_part(last, speed, t1 - t0);
             return 0;
@@ -116,32 +135,54 @@ static int add_stroke(struct builder *b, double from, double to, double speed, d
     s->strokes = st;
     st = &st[s->nstrokes++];
     memset(st, 0, sizeof(*st));
-    *st = (struct sim_stroke){.t0 = t0, .t1 = t1, .from = from, .to = to, .rhythm = rhythm};
+    *st = (struct sim_stroke){.t0 = t0,
+                              .t1 = t1,
+                              .from = from,
+                              .to = to,
+                              .lat_from = lat_from,
+                              .lat_to = lat_to,
+                              .rhythm = rhythm};
     add_part(st, speed, t1 - t0);
     return 0;
 }
 
-/* The speed of the next stroke if it carries on from pos in direction dir
- * (nothing but marks, drops, body and events commands in between), else
- * 0: a person changes speed there without stopping. */
-static double next_speed_same_way(const struct builder *b, double pos, double dir)
+/* A y of NAN in a command: where the tool is across the roll axis. */
+static double or_lat(double y, double lat)
+{
+    return isnan(y) ? lat : y;
+}
+
+/* The speed of the next stroke if it carries on from (x, y) the way (dx,
+ * dy) goes (nothing but marks, drops, body, events and touch commands in
+ * between), else 0: a person changes speed there without stopping. */
+static double next_speed_same_way(const struct builder *b, double x, double y, double dx, double dy)
 {
     for (size_t i = b->ci + 1; i < b->plan->ncmds; i++) {
         const struct sim_cmd *c = &b->plan->cmds[i];
-        double d;
+        double ex, ey;
         switch (c->kind) {
         case CMD_MARK:
         case CMD_DROP:
         case CMD_BODY:
         case CMD_EVENTS:
+        case CMD_TOUCH:
             continue;
         case CMD_ROLL:
-            d = c->v[0] - pos;
-            return d * dir > 0 && fabs(d) >= 1e-9 ? c->v[1] : 0;
-        case CMD_ROLLS:
+            ex = c->v[0] - x;
+            ey = or_lat(c->v[2], y) - y;
+            return same_way(b, dx, dy, ex, ey) ? c->v[1] : 0;
+        case CMD_ROLLS: {
             /* Its first stroke goes to FROM, or from FROM to TO. */
-            d = fabs(pos - c->v[0]) >= 1.0 ? c->v[0] - pos : c->v[1] - c->v[0];
-            return d * dir > 0 ? c->v[2] : 0;
+            double fx = c->v[0], fy = or_lat(c->v[4], y);
+            if (fabs(x - fx) >= 1.0 || fabs(y - fy) >= 1.0) {
+                ex = fx - x;
+                ey = fy - y;
+            } else {
+                ex = c->v[1] - fx;
+                ey = or_lat(c->v[5], fy) - fy;
+            }
+            return same_way(b, dx, dy, ex, ey) ? c->v[2] : 0;
+        }
         default:
             return 0;
         }
@@ -149,9 +190,14 @@ static double next_speed_same_way(const struct builder *b, double pos, double di
     return 0;
 }
 
-static int move(struct builder *b, double to, double speed, bool rhythm, double v_out)
+/* Rolls from where the tool is to (to, lat_to): a roller's path runs along
+ * the roll axis (the body may drift across meanwhile), a ball's in 2-D. */
+static int move(struct builder *b, double to, double lat_to, double speed, bool rhythm,
+                double v_out)
 {
-    double from = b->pos, dist = fabs(to - from), v_in = b->v;
+    double from = b->pos, lat_from = b->lat, v_in = b->v;
+    bool ball = cur_seg(b)->tool == TOOL_BALL;
+    double dist = ball ? hypot(to - from, lat_to - lat_from) : fabs(to - from);
     if (dist < 1e-9)
         return 0;
     /* Cosine speed ramps of RAMP_S from v_in to speed and from speed to
@@ -173,14 +219,18 @@ static int move(struct builder *b, double to, double speed, bool rhythm, double 
         return RM_ENOMEM;
     ph->from = from;
     ph->to = to;
+    ph->lat_from = lat_from;
+    ph->lat_to = lat_to;
+    ph->path = dist;
     ph->speed = speed;
     ph->v_in = v_in;
     ph->v_out = v_out;
     ph->ramp_in = ramp_in;
     ph->ramp_out = ramp_out;
     b->pos = to;
+    b->lat = lat_to;
     b->v = v_out;
-    return add_stroke(b, from, to, speed, t0, b->t, rhythm);
+    return add_stroke(b, from, to, lat_from, lat_to, speed, t0, b->t, rhythm);
 }
 
 static int pause_here(struct builder *b, double len)
@@ -210,7 +260,40 @@ static int pause_here(struct builder *b, double len)
     if (!p)
         return RM_ENOMEM;
     s->pauses = p;
-    p[s->npauses++] = (struct sim_pause){.t0 = ph->t0, .t1 = ph->t1, .pos_cmd = b->pos};
+    p[s->npauses++] =
+        (struct sim_pause){.t0 = ph->t0, .t1 = ph->t1, .pos_cmd = b->pos, .lat_cmd = b->lat};
+    return 0;
+}
+
+/* A short stop without sway: under pause_min_s, so not a pause. */
+static int hesitate(struct builder *b, double len)
+{
+    struct sim_segment *s = cur_seg(b);
+    struct sim_phase *ph = add_phase(b, PH_STILL, len);
+    if (!ph)
+        return RM_ENOMEM;
+    struct sim_hesitation *h = realloc(s->hesitations, (s->nhesitations + 1) * sizeof(*h));
+    if (!h)
+        return RM_ENOMEM;
+    s->hesitations = h;
+    h[s->nhesitations++] = (struct sim_hesitation){.t0 = ph->t0, .t1 = ph->t1, .pos = b->pos};
+    return 0;
+}
+
+static int add_touch(struct builder *b, const struct sim_cmd *c)
+{
+    struct rm_sim *sim = b->sim;
+    struct sim_touch *tc =
+        push((void **)&sim->touches, &sim->ntouches, &b->cap_touches, sizeof(*tc));
+    if (!tc)
+        return RM_ENOMEM;
+    memcpy(tc->kind, c->text, sizeof(tc->kind));
+    tc->x = c->v[0];
+    tc->y = c->v[1];
+    tc->t0 = b->t + c->v[3];
+    tc->t1 = tc->t0 + c->v[2];
+    tc->force_n = c->v[4];
+    tc->size_mm = c->v[5];
     return 0;
 }
 
@@ -228,11 +311,18 @@ static int start_segment(struct builder *b, const struct sim_cmd *c)
     s->share = c->v[0];
     s->lateral_mm = c->v[1];
     s->width_mm = c->v[2];
+    s->tool = c->v[3] != 0 ? TOOL_BALL : TOOL_ROLLER;
+    s->legs = (int)c->v[4];
+    s->spacing_mm = c->v[5];
     s->mass_kg = b->mass_kg;
     s->t_start = b->t;
+    s->label_t = b->t + c->v[6];
     b->seg = (int)sim->nsegs++;
+    b->lat = s->lateral_mm;
     if (s->events) {
-        int rc = add_event(b, "segment_start", s->label);
+        /* A late label (label_late_s): the segment_start event comes after
+         * the person got on, as a `rollmat muscle` typed late does. */
+        int rc = add_event_at(b, s->label_t, "segment_start", s->label);
         if (rc)
             return rc;
     }
@@ -242,7 +332,10 @@ static int start_segment(struct builder *b, const struct sim_cmd *c)
     return 0;
 }
 
-static int end_segment(struct builder *b)
+/* Ends the open segment; `said` false: no segment_end event (`end
+ * silent`: nobody said the muscle was done, as when the next `rollmat
+ * muscle` is typed late). */
+static int end_segment(struct builder *b, bool said)
 {
     struct sim_segment *s = cur_seg(b);
     s->t_loaded1 = b->t;
@@ -250,7 +343,7 @@ static int end_segment(struct builder *b)
         return RM_ENOMEM;
     s->t_end = b->t;
     b->seg = -1;
-    return s->events ? add_event(b, "segment_end", s->label) : 0;
+    return s->events && said ? add_event(b, "segment_end", s->label) : 0;
 }
 
 static int add_load(struct builder *b, const struct sim_cmd *c)
@@ -317,41 +410,55 @@ static int compile(struct builder *b, const struct sim_cmd *c)
         return add_phase(b, PH_IDLE, c->v[0]) ? 0 : RM_ENOMEM;
     case CMD_MUSCLE:
         if (b->seg >= 0) {
-            int rc = end_segment(b);
+            int rc = end_segment(b, true);
             if (rc)
                 return rc;
         }
         return start_segment(b, c);
     case CMD_AT:
         b->pos = c->v[0];
+        b->lat = or_lat(c->v[1], b->lat);
         /* Placed right after getting on: the person got on there. */
-        if (sim->nphases && sim->phases[sim->nphases - 1].kind == PH_ON)
+        if (sim->nphases && sim->phases[sim->nphases - 1].kind == PH_ON) {
             sim->phases[sim->nphases - 1].pos = b->pos;
+            sim->phases[sim->nphases - 1].lat = b->lat;
+        }
         return 0;
     case CMD_ROLL: {
-        double dir = c->v[0] > b->pos ? 1 : -1;
-        return move(b, c->v[0], c->v[1], false, next_speed_same_way(b, c->v[0], dir));
+        double to = c->v[0], lat_to = or_lat(c->v[2], b->lat);
+        double v_out = next_speed_same_way(b, to, lat_to, to - b->pos, lat_to - b->lat);
+        return move(b, to, lat_to, c->v[1], false, v_out);
     }
     case CMD_ROLLS: {
-        double from = c->v[0], to = c->v[1], speed = c->v[2];
+        double from = c->v[0], to = c->v[1], speed = c->v[2], spread = c->v[6];
+        double lat_from = or_lat(c->v[4], b->lat), lat_to = or_lat(c->v[5], lat_from);
         int count = (int)c->v[3], rc = 0;
-        if (fabs(b->pos - from) >= 1.0) {
+        if (fabs(b->pos - from) >= 1.0 || fabs(b->lat - lat_from) >= 1.0) {
             /* Getting to FROM blends into the first stroke if it goes on
              * the same way. */
-            bool same = (from - b->pos) * (to - from) > 0;
-            rc = move(b, from, speed, false, same ? speed : 0);
+            bool same = same_way(b, from - b->pos, lat_from - b->lat, to - from, lat_to - lat_from);
+            rc = move(b, from, lat_from, speed, false, same ? speed : 0);
         }
         for (int i = 0; i < count && !rc; i++) {
-            double target = i % 2 ? from : to, dir = target > b->pos ? 1 : -1;
-            double v_out = i + 1 < count ? 0 : next_speed_same_way(b, target, dir);
-            rc = move(b, target, speed, true, v_out);
+            double tx = i % 2 ? from : to, ty = i % 2 ? lat_from : lat_to;
+            /* A person's strokes differ: each its own speed within
+             * +-spread of the rhythm's (drawn only when asked for, so a plan
+             * without spread plays as it always did). */
+            double v = spread > 0 ? speed * (1 + spread * sim_rng_range(b->rng, -1, 1)) : speed;
+            double v_out =
+                i + 1 < count ? 0 : next_speed_same_way(b, tx, ty, tx - b->pos, ty - b->lat);
+            rc = move(b, tx, ty, v, true, v_out);
         }
         return rc;
     }
+    case CMD_HESITATE:
+        return hesitate(b, c->v[0]);
+    case CMD_TOUCH:
+        return add_touch(b, c);
     case CMD_PAUSE:
         return pause_here(b, c->v[0]);
     case CMD_END:
-        return end_segment(b);
+        return end_segment(b, c->v[0] == 0);
     case CMD_MARK: {
         struct sim_mark *m = push((void **)&sim->marks, &sim->nmarks, &b->cap_marks, sizeof(*m));
         if (!m)
@@ -371,10 +478,12 @@ static int compile(struct builder *b, const struct sim_cmd *c)
 
 int sim_timeline_build(struct rm_sim *sim, const struct rm_sim_plan *plan, struct sim_rng *rng)
 {
+    double along = sim->mat.axis_cols ? (sim->mat.cols - 1) * sim->pitch_col_mm
+                                      : (sim->mat.rows - 1) * sim->pitch_row_mm;
     struct builder b = {
         .sim = sim,
         .rng = rng,
-        .pos = (sim->mat.rows - 1) * sim->pitch_row_mm / 2,
+        .pos = along / 2,
         .mass_kg = 70.0,
         .events_on = true,
         .seg = -1,
@@ -385,10 +494,22 @@ int sim_timeline_build(struct rm_sim *sim, const struct rm_sim_plan *plan, struc
         rc = compile(&b, &plan->cmds[b.ci]);
     /* A plan that stops with someone on the roller: they step off. */
     if (!rc && b.seg >= 0)
-        rc = end_segment(&b);
+        rc = end_segment(&b, true);
     if (rc)
         return rc;
     sim->duration_s = b.t;
+    /* Late labels and touches reach past later commands: events in time
+     * order (stable: events at one moment keep the plan's order), touches
+     * cut at the plan's end. */
+    for (size_t i = 1; i < sim->nevents; i++) {
+        struct rm_sim_event e = sim->events[i];
+        size_t j = i;
+        for (; j > 0 && sim->events[j - 1].t > e.t; j--)
+            sim->events[j] = sim->events[j - 1];
+        sim->events[j] = e;
+    }
+    for (size_t i = 0; i < sim->ntouches; i++)
+        sim->touches[i].t1 = fmin(sim->touches[i].t1, b.t);
     /* Frame k is at k / rate; the plan covers [0, duration). */
     sim->frames_sampled = (int64_t)ceil(b.t * sim->mat.rate_hz - 1e-6);
     if (sim->frames_sampled < 1)
@@ -413,7 +534,9 @@ void sim_timeline_free(struct rm_sim *sim)
     for (size_t i = 0; i < sim->nsegs; i++) {
         free(sim->segs[i].strokes);
         free(sim->segs[i].pauses);
+        free(sim->segs[i].hesitations);
     }
+    free(sim->touches);
     free(sim->segs);
     free(sim->phases);
     free(sim->loads);

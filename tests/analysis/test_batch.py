@@ -131,7 +131,8 @@ def main():
             row = by_rec[good[0]][0]
             check((row["created_utc"], row["device_serial"], row["calibrated"], row["profile"],
                    row["frames_dropped"], row["tool"], row["axis"])
-                  == (doc["created_utc"], doc["device_serial"], "true", "default", "0", "", ""),
+                  == (doc["created_utc"], doc["device_serial"], "true", "default", "0", "roller",
+                      "rows"),
                   f"added columns: {row}")
         want_holds = [(f, seg["label"], p_) for f in good
                       for seg in json.load(open(p("one", os.path.basename(f)[:-3]

@@ -77,7 +77,7 @@ def main():
         r = run("analyze", "--json", p("idle.h5"))
         check(r.returncode == 0, f"idle: exit {r.returncode} {r.stderr}")
         doc = strict_json(r.stdout)
-        check(doc["segments"] == [] and doc["rollmat_analysis_version"] == 1, "idle: no segments")
+        check(doc["segments"] == [] and doc["rollmat_analysis_version"] == 2, "idle: no segments")
         shutil.copy(p("idle.h5"), p("empty.h5"))
         with h5py.File(p("empty.h5"), "r+") as f:
             for name in ("frames", "t", "seq"):

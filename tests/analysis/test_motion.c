@@ -168,7 +168,7 @@ static void test_pauses_and_speed(void **state)
         play(&s, legs, sizeof(legs) / sizeof(legs[0]), rates[r], 50, 3.0, 3000 * rates[r] / 100,
              3000 * rates[r] / 100 + 7);
         an_mark_loaded(&s, 10);
-        assert_int_equal(an_motion(&s), 0);
+        assert_int_equal(an_motion(&s, RM_TOOL_ROLLER, RM_AXIS_ROWS), 0);
         struct rm_profile pf = default_profile();
         struct rm_pause *p;
         size_t np;
@@ -203,7 +203,7 @@ static void test_wobble_merges(void **state)
     };
     play(&s, legs, sizeof(legs) / sizeof(legs[0]), 100, 50, 1.0, -1, -1);
     an_mark_loaded(&s, 10);
-    assert_int_equal(an_motion(&s), 0);
+    assert_int_equal(an_motion(&s, RM_TOOL_ROLLER, RM_AXIS_ROWS), 0);
     struct rm_profile pf = default_profile();
     struct rm_pause *p;
     size_t np;
@@ -229,7 +229,7 @@ static void test_load_hysteresis(void **state)
     for (int64_t i = 1500; i < 1520; i++)
         s.force[i] = 0.4 * 230;
     an_mark_loaded(&s, 10);
-    assert_int_equal(an_motion(&s), 0);
+    assert_int_equal(an_motion(&s, RM_TOOL_ROLLER, RM_AXIS_ROWS), 0);
     struct rm_profile pf = default_profile();
     struct rm_pause *p;
     size_t np;
@@ -240,7 +240,7 @@ static void test_load_hysteresis(void **state)
     for (int64_t i = 1500; i < 1520; i++)
         s.force[i] = 0.05 * 230;
     an_mark_loaded(&s, 10);
-    assert_int_equal(an_motion(&s), 0);
+    assert_int_equal(an_motion(&s, RM_TOOL_ROLLER, RM_AXIS_ROWS), 0);
     assert_int_equal(an_find_pauses(&s, 0, s.n, &pf, true, &p, &np, NULL), 0);
     assert_int_equal(np, 2);
     free(p);
