@@ -60,7 +60,12 @@ for c in clean noisy; do bytes[$c]=$(($(stat -c %s "${cap[$c]}") - 72)); done
 measure() {
   local t0 t1
   t0=$(date +%s%N)
-  /usr/bin/time -f "%U %S" -o "$tmp/time" "$@" >/dev/null
+  # A contender that fails has measured nothing: stop the benchmark (the
+  # script's set -e takes the substitution's status).
+  if ! /usr/bin/time -f "%U %S" -o "$tmp/time" "$@" >/dev/null; then
+    echo "bench-ingest: failed: $*" >&2
+    exit 1
+  fi
   t1=$(date +%s%N)
   read -r u s <"$tmp/time"
   awk -v a="$t0" -v b="$t1" -v u="$u" -v s="$s" 'BEGIN { printf "%.4f %.2f\n", (b - a) / 1e9, u + s }'
@@ -90,8 +95,8 @@ for ((i = 0; i < runs; i++)); do
     cat "${cap[$c]}" >/dev/null # page cache warm for every contender alike
     t[$c.cat]+="$(measure cat "${cap[$c]}")"$'\n'
     t[$c.decoder]+="$(measure "$bin/decode_capture" "${cap[$c]}")"$'\n'
-    t[$c.record]+="$(measure "$bin/rollmat" record --device "file:${cap[$c]}" -o "$tmp/$c.h5")"$'\n'
-    t[$c.record0]+="$(measure "$bin/rollmat" record --device "file:${cap[$c]}" \
+    t[$c.record]+="$(measure "$bin/rollmat" record --force --device "file:${cap[$c]}" -o "$tmp/$c.h5")"$'\n'
+    t[$c.record0]+="$(measure "$bin/rollmat" record --force --device "file:${cap[$c]}" \
       -o "$tmp/$c-0.h5" --compression 0)"$'\n'
   done
 done
