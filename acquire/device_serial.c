@@ -92,13 +92,6 @@ struct serial_mat {
     atomic_bool stop_requested;
 };
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- opening the port ---------------------------------------------------- */
 
 static speed_t termios_speed(int baud)
@@ -223,7 +216,7 @@ static void close_port(struct serial_mat *m)
 
 static int write_all(struct serial_mat *m, const uint8_t *p, size_t n, const char *what)
 {
-    uint64_t deadline = now_ms() + WRITE_TIMEOUT_MS;
+    uint64_t deadline = rm_device_now_ms() + WRITE_TIMEOUT_MS;
     while (n > 0) {
         ssize_t w = write(m->fd, p, n);
         if (w > 0) {
@@ -233,7 +226,7 @@ static int write_all(struct serial_mat *m, const uint8_t *p, size_t n, const cha
         }
         if (w < 0 && errno != EAGAIN && errno != EINTR)
             return rm_fail(RM_ENODEV, "%s: sending %s: %s", m->name, what, strerror(errno));
-        if (now_ms() > deadline)
+        if (rm_device_now_ms() > deadline)
             return rm_fail(RM_ETIMEOUT, "%s: sending %s timed out", m->name, what);
         struct pollfd pfd = {.fd = m->fd, .events = POLLOUT};
         poll(&pfd, 1, 10);
@@ -275,9 +268,9 @@ static long read_some(struct serial_mat *m, uint8_t *buf, size_t size, int ms)
 static int drain_input(struct serial_mat *m)
 {
     uint8_t buf[READ_BUFFER_SIZE];
-    uint64_t until = now_ms() + DRAIN_MAX_MS;
+    uint64_t until = rm_device_now_ms() + DRAIN_MAX_MS;
     long n;
-    while ((n = read_some(m, buf, sizeof(buf), DRAIN_QUIET_MS)) > 0 && now_ms() < until) {
+    while ((n = read_some(m, buf, sizeof(buf), DRAIN_QUIET_MS)) > 0 && rm_device_now_ms() < until) {
     }
     if (n < 0)
         return (int)n;
@@ -298,8 +291,8 @@ static int request_info(struct serial_mat *m, struct rm_mat_info *info)
         int rc = send_cmd(m, RM_SERIAL_CMD_INFO);
         if (rc < 0)
             return rc;
-        uint64_t deadline = now_ms() + INFO_TIMEOUT_MS;
-        while (now_ms() < deadline) {
+        uint64_t deadline = rm_device_now_ms() + INFO_TIMEOUT_MS;
+        while (rm_device_now_ms() < deadline) {
             long n = read_some(m, buf + have, sizeof(buf) - have, READ_SLICE_MS);
             if (n < 0)
                 return (int)n;
@@ -409,8 +402,8 @@ static void lose_link(struct serial_mat *m, const char *why)
 
 static void wait_and_reconnect(struct serial_mat *m)
 {
-    uint64_t next_try = now_ms() + RECONNECT_POLL_MS;
-    while (!atomic_load(&m->stop_requested) && now_ms() < next_try) {
+    uint64_t next_try = rm_device_now_ms() + RECONNECT_POLL_MS;
+    while (!atomic_load(&m->stop_requested) && rm_device_now_ms() < next_try) {
         struct timespec slice = {0, 50 * 1000000L};
         nanosleep(&slice, NULL);
     }
@@ -439,7 +432,7 @@ static void stream_some(struct serial_mat *m, uint8_t *buf, uint64_t *last_data)
         lose_link(m, rm_last_error((int)n));
         return;
     }
-    uint64_t now = now_ms();
+    uint64_t now = rm_device_now_ms();
     if (n > 0) {
         *last_data = now;
         m->cb.data(m->cb.user, buf, (size_t)n);
@@ -465,7 +458,7 @@ static void *reader_thread(void *arg)
         emit(m, RM_DEVICE_FAILED);
         return NULL;
     }
-    uint64_t last_data = now_ms();
+    uint64_t last_data = rm_device_now_ms();
     while (!atomic_load(&m->stop_requested)) {
         switch (m->link) {
         case LINK_STREAMING:
@@ -473,7 +466,7 @@ static void *reader_thread(void *arg)
             break;
         case LINK_AWAY:
             wait_and_reconnect(m);
-            last_data = now_ms();
+            last_data = rm_device_now_ms();
             break;
         case LINK_FAILED:
             close_port(m);

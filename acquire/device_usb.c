@@ -90,13 +90,6 @@ struct rm_usb_mat {
     } stats;
 };
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void handle_events_ms(libusb_context *ctx, int ms)
 {
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -456,9 +449,9 @@ static void abandon_in_flight(struct rm_usb_mat *m)
 static void drain_ring(struct rm_usb_mat *m)
 {
     cancel_ring(m);
-    uint64_t deadline = now_ms() + DRAIN_TIMEOUT_MS;
+    uint64_t deadline = rm_device_now_ms() + DRAIN_TIMEOUT_MS;
     while (m->in_flight > 0) {
-        if (now_ms() > deadline) {
+        if (rm_device_now_ms() > deadline) {
             abandon_in_flight(m);
             return;
         }
@@ -578,8 +571,9 @@ static int reconnect_once(struct rm_usb_mat *m)
 /* The mat is away: wait for a hotplug arrival or the next poll, then try. */
 static void wait_and_reconnect(struct rm_usb_mat *m)
 {
-    uint64_t next_try = now_ms() + RM_USB_RECONNECT_POLL_MS;
-    while (!atomic_load(&m->stop_requested) && !atomic_load(&m->arrived) && now_ms() < next_try)
+    uint64_t next_try = rm_device_now_ms() + RM_USB_RECONNECT_POLL_MS;
+    while (!atomic_load(&m->stop_requested) && !atomic_load(&m->arrived) &&
+           rm_device_now_ms() < next_try)
         handle_events_ms(m->ctx, EVENT_SLICE_MS);
     if (atomic_load(&m->stop_requested))
         return;
@@ -647,8 +641,8 @@ static void *event_thread(void *arg)
             lose_link(m, "STOP reported no device");
         else if (rc < 0)
             rm_warn("%s", rm_last_error(rc));
-        uint64_t until = now_ms() + STOP_DRAIN_MS;
-        while (m->in_flight > 0 && now_ms() < until)
+        uint64_t until = rm_device_now_ms() + STOP_DRAIN_MS;
+        while (m->in_flight > 0 && rm_device_now_ms() < until)
             handle_events_ms(m->ctx, STOP_DRAIN_MS);
     }
     /* The mat left while we stopped, or just before the stop was seen (the
