@@ -135,6 +135,10 @@ bool an_mark_loaded_range(struct an_series *s, int64_t lo, int64_t from, int64_t
 /* A view of frames [a, b) of s: the same arrays, offset; owns nothing. */
 void an_series_view(const struct an_series *s, int64_t a, int64_t b, struct an_series *v);
 
+/* The first frame of s with t >= x (t > x when after is set); s->n when
+ * none. */
+int64_t an_series_frame_at(const struct an_series *s, double x, bool after);
+
 /* Drops the first k frames of s (an owning series), moving the rest to
  * the front: a window over a stream of frames. */
 void an_series_drop_front(struct an_series *s, int64_t k);

@@ -16,7 +16,14 @@ struct an_stream_ctx {
     double rate_hz;
     bool keep_all; /* keep every frame's figures (for a trace) */
     FILE *csv;     /* per-frame CSV rows go here; NULL: none */
+    /* Frames of one segment in the window that call for a step (an_run.h);
+     * 0: AN_CHUNK_FRAMES. Never fewer than four contexts and margins. */
+    int64_t chunk_frames;
+    int64_t max_window; /* out: the most frames the window held */
 };
+
+/* About 2.7 minutes at 100 Hz: a window of some 3 MB of figures. */
+#define AN_CHUNK_FRAMES 16384
 
 /* Streams every frame of r (with `workers` inflating threads), finds and
  * analyses the segments into ctx->session. With keep_all, *all receives the

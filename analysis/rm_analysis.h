@@ -223,7 +223,8 @@ struct rm_analysis_result {
  * message) for a file that is not a valid recording or a bad calibration;
  * RM_EIO for an unwritable CSV; RM_ENOMEM. An empty recording or one never
  * loaded gives a valid document with no segments. Frames are streamed;
- * memory follows the longest segment, not the recording, unless keep_trace
+ * memory follows neither the recording nor a segment's length (long
+ * segments are analysed in steps, docs/scoring.md "Memory"), unless keep_trace
  * asks for every frame's figures. Thread-safe: batch callers run it from
  * several threads at once. */
 int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,

@@ -83,6 +83,19 @@ void an_series_view(const struct an_series *s, int64_t a, int64_t b, struct an_s
     v->rate_hz = s->rate_hz;
 }
 
+int64_t an_series_frame_at(const struct an_series *s, double x, bool after)
+{
+    int64_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (s->t[mid] < x || (after && s->t[mid] == x))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 void an_series_drop_front(struct an_series *s, int64_t k)
 {
     assert(0 <= k && k <= s->n);

@@ -1,9 +1,11 @@
-/* The analysis as frames stream in: each chunk is reduced to per-frame
- * figures in a window, loaded frames are marked as they come, and a segment
- * is analysed and dropped from the window as soon as it is over (its end
- * event has passed, or 2 s without load have followed it). The window holds
- * the segment under way, so memory follows the longest segment, never the
- * recording (with keep_all, for a plot's trace, it holds everything). */
+/* The analysis as frames stream in: each block is reduced to per-frame
+ * figures in a window, loaded frames are marked as they come, and the
+ * segment under way is accounted in steps (segment.c) whenever its frames
+ * in the window reach a chunk, and ended as soon as it is over (its end
+ * event has passed, or 2 s without load have followed it). Frames are
+ * dropped from the window once accounted, so memory follows the chunk,
+ * never the segment or the recording (with keep_all, for a plot's trace,
+ * the window holds everything). */
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -36,6 +38,11 @@ struct state {
     double unloaded_s; /* seen unloaded since last_loaded (an_gap_step) */
     double t_prev;     /* the frame before the next to come, NAN at first */
     size_t nauto;
+    /* the segment under way, once a step has begun accounting it */
+    struct an_segment_acc acc;
+    bool acc_on;
+    int64_t chunk;    /* frames of a segment in the window that call for a step */
+    int64_t next_try; /* recording frame: no step before the window reaches it */
 };
 
 static int reserve(struct state *st, int64_t need)
@@ -73,39 +80,44 @@ static void discard(struct state *st, int64_t k)
     st->base += k;
 }
 
-/* First window frame with t >= x (or t > x when after is set). */
-static int64_t frame_at(const struct an_series *s, double x, bool after)
-{
-    int64_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (s->t[mid] < x || (after && s->t[mid] == x))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* Analyses window frames [a, b) as one segment. */
-static int add_segment(struct state *st, int64_t a, int64_t b, const char *label, bool from_events,
+/* Ends the segment under way at window frame b (exclusive): its last step
+ * and its figures. A segment no step has begun starts at window frame a. */
+static int end_segment(struct state *st, int64_t a, int64_t b, const char *label, bool from_events,
                        double t_start, double t_end)
 {
-    struct an_series v;
-    an_series_view(&st->w, a, b, &v);
-    struct rm_segment seg;
-    memset(&seg, 0, sizeof(seg));
-    an_classify_tool(&v, &seg.tool, &seg.axis);
-    int rc = an_motion(&v, seg.tool, seg.axis);
-    if (rc != 0)
+    int rc = 0;
+    if (!st->acc_on)
+        rc = an_segment_acc_begin(&st->acc, label, from_events, t_start, st->base + a);
+    st->acc_on = false;
+    if (rc == 0)
+        rc = an_segment_acc_step(&st->acc, &st->w, st->base, b, true, st->ctx->in);
+    if (rc != 0) {
+        an_segment_acc_free(&st->acc);
         return rc;
-    snprintf(seg.label, sizeof(seg.label), "%s", label);
-    seg.from_events = from_events;
-    seg.t_start = t_start;
-    seg.t_end = t_end;
-    seg.frame_start = 0;
-    seg.frame_end = b - a;
-    return an_session_add(st->ctx->session, &v, st->ctx->in, &seg, st->base + a);
+    }
+    return an_segment_acc_end(&st->acc, t_end, st->base + b, st->ctx->in, st->ctx->session);
+}
+
+/* The segment under way has frames from window frame a on: a step when
+ * they make a chunk. */
+static int try_step(struct state *st, int64_t a, const char *label, bool from_events,
+                    double t_start)
+{
+    struct an_series *w = &st->w;
+    int64_t from = st->acc_on ? an_segment_acc_keep_from(&st->acc, w->rate_hz, st->base) : a;
+    if (w->n - from < st->chunk || st->base + w->n < st->next_try)
+        return 0;
+    if (!st->acc_on) {
+        int rc = an_segment_acc_begin(&st->acc, label, from_events, t_start, st->base + a);
+        if (rc != 0)
+            return rc;
+        st->acc_on = true;
+    }
+    int64_t before = st->acc.done;
+    int rc = an_segment_acc_step(&st->acc, w, st->base, w->n, false, st->ctx->in);
+    /* No cut yet (a long hold): try again a quarter chunk later. */
+    st->next_try = st->acc.done == before ? st->base + w->n + st->chunk / 4 : 0;
+    return rc;
 }
 
 /* Segments follow the body (docs/scoring.md "Segments"): when the next
@@ -119,7 +131,10 @@ static void follow_body(struct state *st, struct ev_segment *e, struct ev_segmen
     const struct an_series *w = &st->w;
     if (!next || e->t_end != next->t_start || w->n == 0)
         return;
-    int64_t at = frame_at(w, next->t_start, false);
+    /* Frames accounted already stay the muscle's (a label typed more than
+     * a chunk late). */
+    int64_t done = st->acc_on ? st->acc.done - st->base : 0;
+    int64_t at = an_series_frame_at(w, next->t_start, false);
     if (at >= w->n)
         at = w->n - 1;
     if (!w->loaded[at])
@@ -137,43 +152,62 @@ static void follow_body(struct state *st, struct ev_segment *e, struct ev_segmen
     if (last < 0 || !w->loaded[last] || w->t[last] < e->t_start)
         return; /* no load of the muscle before in the window */
     gap += an_gap_step(w->t[last], w->t[last + 1], w->rate_hz);
-    if (gap < AN_LABEL_GAP_S)
+    if (gap < AN_LABEL_GAP_S || last + 1 < done)
         return;
     e->t_end = w->t[last];
     next->t_start = w->t[first];
+}
+
+static double event_start(const struct state *st, const struct ev_segment *e)
+{
+    return e->t_start < st->t_first ? st->t_first : e->t_start;
 }
 
 static int close_event_segment(struct state *st, struct ev_segment *e)
 {
     follow_body(st, e, e + 1 < st->evs + st->nevs ? e + 1 : NULL);
     double t_end = isfinite(e->t_end) ? e->t_end : (st->w.n ? st->w.t[st->w.n - 1] : e->t_start);
-    int64_t a = frame_at(&st->w, e->t_start, false), b = frame_at(&st->w, t_end, true);
+    int64_t a = an_series_frame_at(&st->w, e->t_start, false),
+            b = an_series_frame_at(&st->w, t_end, true);
     /* Events outside the recording's time (a clock set wrong, an end
      * written long after the last frame) bound the segment no further than
      * the frames do. */
-    double t_start = e->t_start < st->t_first ? st->t_first : e->t_start;
+    double t_start = event_start(st, e);
     if (st->w.n && t_end > st->w.t[st->w.n - 1])
         t_end = st->w.t[st->w.n - 1];
+    if (st->acc_on)
+        return end_segment(st, a, b, e->label, true, t_start, t_end);
     for (int64_t i = a; i < b; i++)
         if (st->w.loaded[i])
-            return add_segment(st, a, b, e->label, true, t_start, t_end);
+            return end_segment(st, a, b, e->label, true, t_start, t_end);
     return 0; /* never loaded: left out */
+}
+
+/* The first loaded frame of the automatic segment under way (window
+ * index; the accumulator's start once a step has begun it). */
+static int64_t auto_first(const struct state *st)
+{
+    if (st->acc_on)
+        return st->acc.start - st->base;
+    int64_t first = st->seg_lo - st->base, last = st->last_loaded - st->base;
+    if (first < 0)
+        first = 0;
+    while (first < last && !st->w.loaded[first])
+        first++;
+    return first;
 }
 
 static int close_auto_segment(struct state *st)
 {
     int64_t last = st->last_loaded - st->base;
-    int64_t first = st->seg_lo - st->base;
-    if (first < 0)
-        first = 0;
-    while (first < last && !st->w.loaded[first])
-        first++;
+    int64_t first = auto_first(st);
     assert(last >= first && last < st->w.n);
     char label[32];
     snprintf(label, sizeof(label), "segment-%zu", ++st->nauto);
     st->open = false;
     st->seg_lo = st->last_loaded + 1;
-    return add_segment(st, first, last + 1, label, false, st->w.t[first], st->w.t[last]);
+    double t_start = st->acc_on ? st->acc.g.t_start : st->w.t[first];
+    return end_segment(st, first, last + 1, label, false, t_start, st->w.t[last]);
 }
 
 static int events_init(struct state *st, const struct rm_event *ev, size_t nev)
@@ -227,20 +261,38 @@ static int advance(struct state *st, int64_t from)
         if (rc == 0 && st->open && st->unloaded_s >= AN_SEGMENT_GAP_S)
             rc = close_auto_segment(st);
     }
+    /* A step on the segment under way, when it makes a chunk. */
+    if (rc == 0 && st->nevs > 0 && st->next_ev < st->nevs &&
+        st->evs[st->next_ev].t_start <= t_now) {
+        struct ev_segment *e = &st->evs[st->next_ev];
+        rc = try_step(st, an_series_frame_at(w, e->t_start, false), e->label, true,
+                      event_start(st, e));
+    } else if (rc == 0 && st->nevs == 0 && st->open) {
+        int64_t first = auto_first(st);
+        char label[32];
+        snprintf(label, sizeof(label), "segment-%zu", st->nauto + 1);
+        rc = try_step(st, first, label, false, st->acc_on ? st->acc.g.t_start : w->t[first]);
+    }
     if (rc != 0 || st->ctx->keep_all)
         return rc;
     int64_t keep_from;
     if (st->nevs > 0) {
-        keep_from =
-            st->next_ev < st->nevs ? frame_at(w, st->evs[st->next_ev].t_start, false) : w->n;
+        keep_from = st->next_ev < st->nevs
+                        ? an_series_frame_at(w, st->evs[st->next_ev].t_start, false)
+                        : w->n;
     } else if (st->open) {
         keep_from = st->seg_lo - st->base;
     } else {
         /* Keep the last gap's worth: a run of load may reach back into it. */
-        keep_from = frame_at(w, t_now - AN_SEGMENT_GAP_S, false);
+        keep_from = an_series_frame_at(w, t_now - AN_SEGMENT_GAP_S, false);
         if (keep_from < st->seg_lo - st->base)
             keep_from = st->seg_lo - st->base;
         st->seg_lo = st->base + keep_from;
+    }
+    if (st->acc_on) {
+        int64_t need = an_segment_acc_keep_from(&st->acc, w->rate_hz, st->base);
+        if (keep_from < need)
+            keep_from = need;
     }
     if (keep_from < 0)
         keep_from = 0;
@@ -283,6 +335,13 @@ static int stream_begin(struct state *st, struct an_stream_ctx *ctx)
     st->w.rate_hz = ctx->rate_hz;
     st->last_loaded = -1;
     st->t_prev = NAN;
+    /* A chunk leaves room for a step's context and margin several times
+     * over, whatever the rate. */
+    st->chunk = ctx->chunk_frames > 0 ? ctx->chunk_frames : AN_CHUNK_FRAMES;
+    int64_t least = (int64_t)ceil(4 * (AN_CHUNK_CONTEXT_S + AN_CHUNK_MARGIN_S) * ctx->rate_hz);
+    if (st->chunk < least)
+        st->chunk = least;
+    ctx->max_window = 0;
     int rc = events_init(st, ctx->in->events, ctx->in->nevents);
     if (rc == 0 && ctx->csv)
         fprintf(ctx->csv, "t,force_n,contact_area_cm2,peak_kpa,mean_kpa,cop_row_mm,cop_col_mm\n");
@@ -298,6 +357,8 @@ static int stream_block(struct state *st, int64_t at, int64_t count, double *dur
         st->t_first = st->w.t[0];
     st->total += count;
     st->w.n += count;
+    if (st->w.n > ctx->max_window)
+        ctx->max_window = st->w.n;
     st->on = an_mark_loaded_range(&st->w, 0, at, st->w.n, ctx->thr, st->on);
     if (ctx->csv)
         csv_rows(ctx->csv, &st->w, at, st->w.n, ctx->in->calibrated);
@@ -312,6 +373,8 @@ static int stream_end(struct state *st, int rc, struct an_series *all, int64_t *
 {
     if (rc == 0)
         rc = finish(st);
+    if (st->acc_on) /* an error half-way */
+        an_segment_acc_free(&st->acc);
     free(st->evs);
     *frames = st->total;
     if (st->total == 0)

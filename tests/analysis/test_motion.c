@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -250,8 +251,9 @@ static void test_load_hysteresis(void **state)
 /* The analysis of a hand-made series, through the production path: the
  * streaming segmentation of stream.c (in blocks, as frames come from a
  * recording), then figures, scores and advice. */
-static struct rm_analysis_result *build(struct an_series *s, const struct rm_event *ev, size_t nev,
-                                        const struct rm_profile *pf)
+static struct rm_analysis_result *build_chunked(struct an_series *s, const struct rm_event *ev,
+                                                size_t nev, const struct rm_profile *pf,
+                                                int64_t chunk, int64_t *max_window)
 {
     struct rm_rec_meta meta = {
         .rows = 64, .cols = 32, .pitch_row_mm = 10, .pitch_col_mm = 10, .rate_hz = s->rate_hz};
@@ -269,6 +271,7 @@ static struct rm_analysis_result *build(struct an_series *s, const struct rm_eve
         .session = &ss,
         .thr = an_loaded_threshold(s->force, s->n, 10),
         .rate_hz = s->rate_hz,
+        .chunk_frames = chunk,
     };
     int64_t frames = 0;
     double duration = 0;
@@ -279,7 +282,15 @@ static struct rm_analysis_result *build(struct an_series *s, const struct rm_eve
     assert_non_null(res);
     assert_int_equal(an_session_finish(&ss, &in, frames, duration, res), 0);
     an_session_free(&ss);
+    if (max_window)
+        *max_window = ctx.max_window;
     return res;
+}
+
+static struct rm_analysis_result *build(struct an_series *s, const struct rm_event *ev, size_t nev,
+                                        const struct rm_profile *pf)
+{
+    return build_chunked(s, ev, nev, pf, 0, NULL);
 }
 
 static void test_scores_fast_and_good(void **state)
@@ -366,6 +377,122 @@ static void test_auto_segments_drop_while_loaded(void **state)
     an_series_free(&s);
 }
 
+/* A long unbroken session at fs: strokes of uneven length and speed
+ * between 40 and 380 mm, a brief hesitation now and then, a hold every few
+ * minutes (one of them `long_hold_s` long), and 1 s steps off the roller
+ * (too short to split a segment). Deterministic. */
+static void long_session(struct an_series *s, double fs, double minutes, double long_hold_s)
+{
+    size_t cap = 4096, n = 0;
+    struct leg *legs = calloc(cap, sizeof(*legs));
+    assert_non_null(legs);
+    uint32_t seed = 12345;
+    double t = 0, pos = 50;
+    legs[n++] = (struct leg){2, 0, 0, 1};
+    int k = 0;
+    while (t < minutes * 60 && n + 4 < cap) {
+        seed = seed * 1103515245u + 12345u;
+        double u = (double)(seed >> 8) / (double)(1u << 24);
+        double to = pos < 200 ? 300 + 80 * u : 40 + 80 * u;
+        double dur = fabs(to - pos) / (20 + 30 * u);
+        legs[n++] = (struct leg){dur, to, 0, 0};
+        t += dur;
+        pos = to;
+        k++;
+        if (k % 23 == 0) {
+            legs[n++] = (struct leg){k == 46 ? long_hold_s : 24, 0, 1, 0};
+            t += legs[n - 1].dur;
+        } else if (k % 11 == 0) {
+            legs[n++] = (struct leg){1.0, 0, 0, 1};
+            t += 1;
+        } else if (k % 7 == 0) {
+            legs[n++] = (struct leg){0.8, 0, 1, 0};
+            t += 0.8;
+        }
+    }
+    legs[n++] = (struct leg){2, 0, 0, 1};
+    play(s, legs, n, fs, 50, 1.0, -1, -1);
+    /* Sensor noise on the position and the force. */
+    for (int64_t i = 0; i < s->n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        double e = (double)(seed >> 8) / (double)(1u << 24) - 0.5;
+        if (isfinite(s->cop_row[i])) {
+            s->cop_row[i] += 0.6 * e;
+            s->force[i] *= 1 + 0.02 * e;
+        }
+    }
+    free(legs);
+}
+
+/* The same session analysed whole and in chunks gives the same segment. */
+static void same_segments(const struct rm_analysis_result *a, const struct rm_analysis_result *b)
+{
+    assert_int_equal(a->nsegments, b->nsegments);
+    for (size_t i = 0; i < a->nsegments; i++) {
+        const struct rm_segment *x = &a->segments[i], *y = &b->segments[i];
+        assert_string_equal(x->label, y->label);
+        assert_int_equal(x->frame_start, y->frame_start);
+        assert_int_equal(x->frame_end, y->frame_end);
+        assert_int_equal(x->tool, y->tool);
+        assert_int_equal(x->axis, y->axis);
+        assert_true(fabs(x->loaded_s - y->loaded_s) < 1e-6);
+        assert_int_equal(x->npauses, y->npauses);
+        for (size_t k = 0; k < x->npauses; k++) {
+            assert_true(fabs(x->pauses[k].t_start - y->pauses[k].t_start) < 1e-6);
+            assert_true(fabs(x->pauses[k].duration_s - y->pauses[k].duration_s) < 1e-6);
+            assert_true(fabs(x->pauses[k].position_mm - y->pauses[k].position_mm) < 1e-6);
+            assert_int_equal(x->pauses[k].hold, y->pauses[k].hold);
+        }
+        assert_int_equal(x->nstrokes, y->nstrokes);
+        for (size_t k = 0; k < x->nstrokes; k++)
+            assert_true(fabs(x->strokes[k].t_start - y->strokes[k].t_start) < 1e-6);
+        assert_true(fabs(x->rolling.time_s - y->rolling.time_s) < 1e-6);
+        /* The low-pass of a longer run differs in the last bits. */
+        assert_true(fabs(x->rolling.path_mm - y->rolling.path_mm) < 1e-6 * x->rolling.path_mm);
+        assert_true(fabs(x->rolling.speed_median_mm_s - y->rolling.speed_median_mm_s) < 1e-9);
+        assert_true(fabs(x->rolling.speed_p90_mm_s - y->rolling.speed_p90_mm_s) < 1e-9);
+        assert_true(fabs(x->rolling.fraction_slow - y->rolling.fraction_slow) < 1e-9);
+        assert_true(fabs(x->rolling.cadence_hz - y->rolling.cadence_hz) < 1e-9 ||
+                    (isnan(x->rolling.cadence_hz) && isnan(y->rolling.cadence_hz)));
+        assert_true(fabs(x->pressure.mean_kpa - y->pressure.mean_kpa) < 1e-9);
+        assert_true(fabs(x->range_mm[1] - y->range_mm[1]) < 1e-6);
+        assert_int_equal(x->score.total, y->score.total);
+    }
+}
+
+/* A long segment is accounted in chunks, its window bounded, with the
+ * figures of the whole: labelled and automatic, and with a hold longer
+ * than a chunk (no cut inside it). */
+static void test_long_segment_in_chunks(void **state)
+{
+    (void)state;
+    struct rm_profile pf = default_profile();
+    const double long_holds[] = {24, 400};
+    for (size_t h = 0; h < 2; h++) {
+        struct an_series s;
+        long_session(&s, 50, 25, long_holds[h]);
+        struct rm_event ev = {.t = 0.5};
+        snprintf(ev.kind, sizeof(ev.kind), "segment_start");
+        snprintf(ev.label, sizeof(ev.label), "quad-left");
+        for (size_t nev = 0; nev < 2; nev++) {
+            int64_t win_whole, win_chunked;
+            struct rm_analysis_result *whole =
+                build_chunked(&s, &ev, nev, &pf, s.n + 1, &win_whole);
+            struct rm_analysis_result *chunked = build_chunked(&s, &ev, nev, &pf, 1, &win_chunked);
+            assert_int_equal(whole->nsegments, 1);
+            assert_true(whole->segments[0].npauses >= 4);
+            assert_true(win_whole >= s.n - 700);
+            /* The least chunk at 50 Hz is 8000 frames; a step leaves
+             * some 50 s of frames (context, margin, the last stroke). */
+            assert_true(win_chunked < 8000 + 700 + (h ? (int64_t)(long_holds[h] * 50) : 0));
+            same_segments(whole, chunked);
+            rm_analysis_result_free(whole);
+            rm_analysis_result_free(chunked);
+        }
+        an_series_free(&s);
+    }
+}
+
 static void test_muscle_words(void **state)
 {
     (void)state;
@@ -395,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_auto_segments_from_gaps),
         cmocka_unit_test(test_auto_segments_drop_while_loaded),
         cmocka_unit_test(test_muscle_words),
+        cmocka_unit_test(test_long_segment_in_chunks),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     an_fft_cleanup();

@@ -1,0 +1,527 @@
+/* One segment's figures (rolling, pauses, strokes, cadence, pressure,
+ * other contacts), accounted in steps as its frames stream past, so that an
+ * unbroken two-hour segment needs no more memory than a five-minute one
+ * (an_run.h explains the steps and their cuts). */
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "an_run.h"
+#include "rm_error.h"
+#include "rm_log.h"
+#include "rm_stats.h"
+
+#define LOG_PREFIX "analysis"
+
+/* ---- a histogram of speeds ------------------------------------------------ */
+
+static size_t speed_bin(double v)
+{
+    if (!(v >= AN_SPEED_MIN_MM_S))
+        return 0;
+    double k = 1 + floor(log(v / AN_SPEED_MIN_MM_S) / log(AN_SPEED_RATIO));
+    return k >= AN_SPEED_BINS - 1 ? AN_SPEED_BINS - 1 : (size_t)k;
+}
+
+/* The value a bin stands for: its geometric centre (0 below the first). */
+static double speed_of_bin(size_t k)
+{
+    return k == 0 ? 0 : AN_SPEED_MIN_MM_S * pow(AN_SPEED_RATIO, (double)k - 0.5);
+}
+
+/* The speed of 0-based rank r among the acc->nspeeds counted. */
+static double speed_rank(const struct an_segment_acc *acc, int64_t r)
+{
+    int64_t cum = 0;
+    for (size_t k = 0; k < AN_SPEED_BINS; k++) {
+        cum += acc->speed_bins[k];
+        if (cum > r)
+            return speed_of_bin(k);
+    }
+    return speed_of_bin(AN_SPEED_BINS - 1);
+}
+
+/* ---- per-frame helpers ------------------------------------------------------ */
+
+/* How long frame i stands for: until the next frame, unless that is a gap
+ * of dropped frames or a disconnect, then one nominal period. */
+static double frame_dt(const struct an_series *s, int64_t i)
+{
+    double nominal = 1.0 / s->rate_hz;
+    if (i + 1 < s->n) {
+        double d = s->t[i + 1] - s->t[i];
+        if (d > 0 && d <= AN_MAX_BRIDGE_S)
+            return d;
+    }
+    return nominal;
+}
+
+/* The path travelled up to each frame of s (cum, s->n entries): the sum of
+ * the filtered position's steps (2-D for a ball) within each run. */
+static void path_along(const struct an_series *s, double *cum)
+{
+    double acc = 0;
+    for (int64_t i = 0; i < s->n; i++) {
+        if (i > 0 && s->loaded[i] && s->loaded[i - 1] && isfinite(s->p[i]) &&
+            isfinite(s->p[i - 1])) {
+            double d = s->p[i] - s->p[i - 1];
+            if (isfinite(s->q[i]) && isfinite(s->q[i - 1]))
+                d = hypot(d, s->q[i] - s->q[i - 1]);
+            acc += fabs(d);
+        }
+        cum[i] = acc;
+    }
+}
+
+/* The roll speed at frame i measured over one sensel pitch of path centred
+ * on it (at most AN_PITCH_WINDOW_S either side, within the loaded run).
+ * The centre of pressure of a contact a few sensels wide errs by a
+ * fraction of a millimetre to a millimetre or so, periodically with each
+ * pitch rolled (the sensels sample the contact); over exactly one pitch of
+ * path that error cancels, so a coarse mat (30 mm sensels) measures speed
+ * as well as a fine one. */
+#define AN_PITCH_WINDOW_S 1.0
+static double pitch_speed(const struct an_series *s, int64_t i, const double *cum, double pitch)
+{
+    int64_t lo = i, hi = i;
+    double half = pitch / 2;
+    while (lo > 0 && s->loaded[lo - 1] && s->t[i] - s->t[lo - 1] <= AN_PITCH_WINDOW_S &&
+           cum[i] - cum[lo] < half)
+        lo--;
+    while (hi + 1 < s->n && s->loaded[hi + 1] && s->t[hi + 1] - s->t[i] <= AN_PITCH_WINDOW_S &&
+           cum[hi] - cum[i] < half)
+        hi++;
+    /* Keep the window symmetric in path, so a speed changing along it is
+     * measured at i. */
+    double back = cum[i] - cum[lo], fwd = cum[hi] - cum[i];
+    if (back < half || fwd < half) {
+        double h = fmin(back, fwd);
+        while (lo < i && cum[i] - cum[lo + 1] >= h)
+            lo++;
+        while (hi > i && cum[hi - 1] - cum[i] >= h)
+            hi--;
+    }
+    double dt = s->t[hi] - s->t[lo];
+    return dt > 0 && hi > lo ? (cum[hi] - cum[lo]) / dt : fabs(s->v[i]);
+}
+
+/* ---- keeping events ----------------------------------------------------------- */
+
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? 2 * *cap : 8;
+    void *bigger = realloc(*arr, nc * size);
+    if (!bigger)
+        return RM_ENOMEM;
+    *arr = bigger;
+    *cap = nc;
+    return 0;
+}
+
+/* Other contacts (a hand, a knee): runs of frames with one, bridged across
+ * AN_OTHER_BRIDGE_S, kept from AN_OTHER_MIN_S on: their time, mean
+ * position and peak. */
+#define AN_OTHER_BRIDGE_S 0.3
+#define AN_OTHER_MIN_S    0.3
+static int other_close(struct an_segment_acc *acc, bool calibrated)
+{
+    if (!acc->oth_open)
+        return 0;
+    acc->oth_open = false;
+    if (acc->oth_t1 - acc->oth_t0 < AN_OTHER_MIN_S || !(acc->oth_w > 0))
+        return 0;
+    struct rm_segment *g = &acc->g;
+    if (grow((void **)&g->other_contacts, &acc->cap_other, g->nother_contacts,
+             sizeof(*g->other_contacts)) != 0)
+        return RM_ENOMEM;
+    struct rm_other_contact *o = &g->other_contacts[g->nother_contacts++];
+    o->t_start = acc->oth_t0;
+    o->t_end = acc->oth_t1;
+    o->position_xy_mm[0] = acc->oth_r / acc->oth_w;
+    o->position_xy_mm[1] = acc->oth_c / acc->oth_w;
+    o->peak_kpa = calibrated ? acc->oth_peak : NAN;
+    return 0;
+}
+
+static int other_frame(struct an_segment_acc *acc, const struct an_series *s, int64_t i,
+                       bool calibrated)
+{
+    if (!(s->oth_force[i] > 0))
+        return 0;
+    if (!acc->oth_open || s->t[i] - acc->oth_t1 > AN_OTHER_BRIDGE_S) {
+        int rc = other_close(acc, calibrated);
+        if (rc != 0)
+            return rc;
+        acc->oth_open = true;
+        acc->oth_t0 = s->t[i];
+        acc->oth_r = acc->oth_c = acc->oth_w = acc->oth_peak = 0;
+    }
+    double w = s->oth_force[i];
+    acc->oth_r += w * s->oth_row[i];
+    acc->oth_c += w * s->oth_col[i];
+    acc->oth_w += w;
+    acc->oth_peak = fmax(acc->oth_peak, s->oth_peak[i]);
+    acc->oth_t1 = s->t[i];
+    return 0;
+}
+
+/* Keeps the pauses and strokes found in view v that start in [lo, cut) and
+ * after those kept already (a step's context finds the last ones again). */
+static int keep_events(struct an_segment_acc *acc, const struct an_series *v, int64_t lo,
+                       int64_t cut, const struct rm_pause *p, size_t np, const struct rm_stroke *k,
+                       size_t nk)
+{
+    struct rm_segment *g = &acc->g;
+    for (size_t i = 0; i < np; i++) {
+        int64_t at = an_series_frame_at(v, p[i].t_start, false);
+        if (at < lo || at >= cut || !(p[i].t_start > acc->last_pause_t))
+            continue;
+        if (grow((void **)&g->pauses, &acc->cap_pauses, g->npauses, sizeof(*p)) != 0)
+            return RM_ENOMEM;
+        g->pauses[g->npauses++] = p[i];
+        acc->last_pause_t = p[i].t_start;
+    }
+    for (size_t i = 0; i < nk; i++) {
+        int64_t at = an_series_frame_at(v, k[i].t_start, false);
+        if (at < lo || at >= cut || !(k[i].t_start > acc->last_stroke_t))
+            continue;
+        if (grow((void **)&g->strokes, &acc->cap_strokes, g->nstrokes, sizeof(*k)) != 0)
+            return RM_ENOMEM;
+        g->strokes[g->nstrokes++] = k[i];
+        acc->last_stroke_t = k[i].t_start;
+    }
+    return 0;
+}
+
+/* Where a step may cut view v (frames from `from` on not yet accounted):
+ * the start of the latest stroke that lies before the window's last
+ * AN_CHUNK_MARGIN_S, that moved more than twice the pause tolerance (no
+ * pause can merge across it), and before which every pause and stroke
+ * has ended in that reach. 0: nowhere yet. */
+static int64_t choose_cut(const struct an_series *v, int64_t from, const struct rm_pause *p,
+                          size_t np, const struct rm_stroke *k, size_t nk, double tol)
+{
+    if (v->n == 0)
+        return 0;
+    double t_lim = v->t[v->n - 1] - AN_CHUNK_MARGIN_S, end_before = -INFINITY;
+    int64_t cut = 0;
+    size_t ip = 0;
+    for (size_t i = 0; i < nk && k[i].t_start <= t_lim; i++) {
+        while (ip < np && p[ip].t_start < k[i].t_start)
+            end_before = fmax(end_before, p[ip++].t_end);
+        double disp = k[i].mean_speed_mm_s * (k[i].t_end - k[i].t_start);
+        int64_t at = an_series_frame_at(v, k[i].t_start, false);
+        if (at > from && end_before < t_lim && disp > 2 * tol)
+            cut = at;
+        end_before = fmax(end_before, k[i].t_end);
+    }
+    return cut;
+}
+
+/* ---- accounting frames ------------------------------------------------------- */
+
+/* Adds frames [from, to) of view v to the sums, the speeds and the other
+ * contacts. in_pause marks v's pause frames. */
+static int account(struct an_segment_acc *acc, const struct an_series *s, int64_t from, int64_t to,
+                   const uint8_t *in_pause, const double *cum, const struct an_doc_input *in)
+{
+    const struct rm_profile *pf = in->profile;
+    struct rm_segment *g = &acc->g;
+    int64_t decim = (int64_t)floor(s->rate_hz / 10.0);
+    if (decim < 1)
+        decim = 1;
+    double pitch = g->axis == RM_AXIS_COLS   ? in->meta->pitch_col_mm
+                   : g->axis == RM_AXIS_ROWS ? in->meta->pitch_row_mm
+                                             : fmax(in->meta->pitch_row_mm, in->meta->pitch_col_mm);
+    /* Pressure held above the limit: the contact-mean averaged over a
+     * sliding second (within the segment), so a single frame's spike is not
+     * judged. The window warms up over the frames before `from`. */
+    int64_t win = (int64_t)llround(s->rate_hz);
+    if (win < 1)
+        win = 1;
+    double macc = 0;
+    int64_t mcnt = 0;
+    for (int64_t i = from - win > 0 ? from - win : 0; i < to; i++) {
+        bool ok = s->loaded[i] && isfinite(s->mean[i]);
+        macc += ok ? s->mean[i] : 0;
+        mcnt += ok;
+        if (i - win >= 0) {
+            bool ok0 = s->loaded[i - win] && isfinite(s->mean[i - win]);
+            macc -= ok0 ? s->mean[i - win] : 0;
+            mcnt -= ok0;
+        }
+        if (i < from)
+            continue;
+        if (in->calibrated && ok && mcnt >= win / 2) {
+            double m = macc / (double)mcnt;
+            if (m > pf->pressure_max_kpa) {
+                g->pressure.over_limit_s += frame_dt(s, i);
+                if (m > g->pressure.over_limit_kpa)
+                    g->pressure.over_limit_kpa = m;
+            }
+        }
+        int rc = other_frame(acc, s, i, in->calibrated);
+        if (rc != 0)
+            return rc;
+        if (!s->loaded[i])
+            continue;
+        double dt = frame_dt(s, i);
+        g->loaded_s += dt;
+        acc->lo = fmin(acc->lo, s->p[i]);
+        acc->hi = fmax(acc->hi, s->p[i]);
+        if (isfinite(s->q[i])) {
+            acc->qlo = fmin(acc->qlo, s->q[i]);
+            acc->qhi = fmax(acc->qhi, s->q[i]);
+        }
+        acc->fsum += s->force[i];
+        acc->msum += s->mean[i];
+        acc->asum += s->area_cm2[i];
+        acc->peak = fmax(acc->peak, s->peak[i]);
+        acc->nl++;
+        if (in_pause[i])
+            continue;
+        /* Rolling: loaded and not in a pause. Its positions, pauses cut
+         * out, join without a jump (a pause starts and ends where the
+         * roller stands), and carry the back-and-forth whose rhythm is the
+         * cadence. */
+        double sp = pitch_speed(s, i, cum, pitch);
+        g->rolling.path_mm += fabs(s->v[i]) * dt;
+        g->rolling.time_s += dt;
+        if (sp <= pf->speed_slow_max_mm_s)
+            acc->slow_s += dt;
+        if (sp > pf->speed_fast_mm_s)
+            acc->fast_s += dt;
+        acc->speed_bins[speed_bin(sp)]++;
+        acc->nspeeds++;
+        if (acc->seen++ % decim == 0) {
+            if (grow((void **)&acc->roll_p, &acc->cap_p, acc->np, sizeof(double)) != 0)
+                return RM_ENOMEM;
+            acc->roll_p[acc->np++] = s->p[i];
+        }
+    }
+    return 0;
+}
+
+static double loaded_time(const struct an_series *s)
+{
+    double t = 0;
+    for (int64_t i = 0; i < s->n; i++)
+        if (s->loaded[i])
+            t += frame_dt(s, i);
+    return t;
+}
+
+/* ---- the accumulator --------------------------------------------------------- */
+
+int an_segment_acc_begin(struct an_segment_acc *acc, const char *label, bool from_events,
+                         double t_start, int64_t start)
+{
+    memset(acc, 0, sizeof(*acc));
+    snprintf(acc->g.label, sizeof(acc->g.label), "%s", label);
+    acc->g.from_events = from_events;
+    acc->g.t_start = t_start;
+    acc->start = acc->done = start;
+    acc->last_pause_t = acc->last_stroke_t = -INFINITY;
+    acc->lo = acc->qlo = INFINITY;
+    acc->hi = acc->qhi = -INFINITY;
+    acc->speed_bins = calloc(AN_SPEED_BINS, sizeof(*acc->speed_bins));
+    return acc->speed_bins ? 0 : RM_ENOMEM;
+}
+
+int64_t an_segment_acc_keep_from(const struct an_segment_acc *acc, double rate_hz, int64_t base)
+{
+    int64_t from = acc->done - (int64_t)llround(AN_CHUNK_CONTEXT_S * rate_hz);
+    return (from > acc->start ? from : acc->start) - base;
+}
+
+int an_segment_acc_step(struct an_segment_acc *acc, struct an_series *w, int64_t base, int64_t b,
+                        bool final, const struct an_doc_input *in)
+{
+    acc->rate_hz = w->rate_hz;
+    int64_t va = an_segment_acc_keep_from(acc, w->rate_hz, base);
+    assert(va >= 0 && va <= b && b <= w->n && acc->done - base <= b);
+    struct an_series v;
+    an_series_view(w, va, b, &v);
+    int64_t from = acc->done - base - va;
+    if (!acc->classified) {
+        if (!final && loaded_time(&v) < AN_CLASSIFY_MIN_S)
+            return 0;
+        an_classify_tool(&v, &acc->g.tool, &acc->g.axis);
+        acc->classified = true;
+    }
+    int rc = an_motion(&v, acc->g.tool, acc->g.axis);
+    if (rc != 0)
+        return rc;
+    size_t len = (size_t)v.n;
+    uint8_t *in_pause = calloc(len ? len : 1, 1);
+    double *cum = malloc((len ? len : 1) * sizeof(double));
+    struct rm_pause *p = NULL;
+    struct rm_stroke *k = NULL;
+    size_t np = 0, nk = 0;
+    rc = RM_ENOMEM;
+    if (!in_pause || !cum)
+        goto out;
+    const struct rm_profile *pf = in->profile;
+    if ((rc = an_find_pauses(&v, 0, v.n, pf, in->calibrated, &p, &np, in_pause)) != 0)
+        goto out;
+    if ((rc = an_find_strokes(&v, 0, v.n, pf, in_pause, &k, &nk)) != 0)
+        goto out;
+    int64_t cut = final ? v.n : choose_cut(&v, from, p, np, k, nk, pf->pause_tolerance_mm);
+    if (cut > from) {
+        /* A stroke found again a frame early (the low-pass of a longer run
+         * differs in the last bits) is still the one at the cut. */
+        int64_t lo = acc->done > acc->start ? from - 2 : 0;
+        path_along(&v, cum);
+        if ((rc = keep_events(acc, &v, lo, cut, p, np, k, nk)) != 0)
+            goto out;
+        if ((rc = account(acc, &v, from, cut, in_pause, cum, in)) != 0)
+            goto out;
+        rm_dbg("%s: accounted frames %lld to %lld%s", acc->g.label, (long long)acc->done,
+               (long long)(base + va + cut), final ? " (end)" : "");
+        acc->done = base + va + cut;
+    }
+    rc = 0;
+out:
+    free(in_pause);
+    free(cum);
+    free(p);
+    free(k);
+    return rc;
+}
+
+void an_segment_acc_free(struct an_segment_acc *acc)
+{
+    an_segment_clear(&acc->g);
+    free(acc->speed_bins);
+    free(acc->roll_p);
+    memset(acc, 0, sizeof(*acc));
+}
+
+/* ---- the segment's figures ----------------------------------------------------- */
+
+/* The spectrum says whether the rolling has a rhythm and roughly at what
+ * frequency; but a muscle often gets only one or two cycles of it, mixed
+ * with single passes to and from the tender spots, and the peak of so short
+ * a spectrum is coarse and pulled by those passes. The strokes of the
+ * rhythm itself then give the cycle precisely, as twice their median
+ * duration: a rhythm stroke is one that, without a stop in between,
+ * reverses or is reversed by a stroke of about the same length (within
+ * AN_RHYTHM_LENGTH_RATIO), i.e. the back-and-forth between two ends. They
+ * count when they agree with the peak within a factor of two. A rhythm is
+ * reported when the spectrum shows it clearly on its own, or when such
+ * strokes confirm its peak; otherwise, and always with fewer than two
+ * strokes, the cadence is null. */
+#define AN_RHYTHM_LENGTH_RATIO 0.75
+#define AN_RHYTHM_MAX_GAP_S    0.5
+static double cadence(const struct rm_segment *g, double f_peak, bool clear)
+{
+    /* A back-and-forth takes two strokes at least: without them the peak
+     * can only be the sensor noise's (a runner who got on and off). */
+    if (!isfinite(f_peak) || g->nstrokes < 2)
+        return NAN;
+    double f = clear ? f_peak : NAN;
+    double *d = malloc(g->nstrokes * sizeof(*d));
+    uint8_t *rhythm = calloc(g->nstrokes, 1);
+    if (!d || !rhythm) {
+        free(d);
+        free(rhythm);
+        return f;
+    }
+    for (size_t i = 0; i + 1 < g->nstrokes; i++) {
+        const struct rm_stroke *a = &g->strokes[i], *b = &g->strokes[i + 1];
+        double la = a->p_end_mm - a->p_start_mm, lb = b->p_end_mm - b->p_start_mm;
+        double ratio = fabs(la) < fabs(lb) ? fabs(la) / fabs(lb) : fabs(lb) / fabs(la);
+        if (b->t_start - a->t_end <= AN_RHYTHM_MAX_GAP_S && la * lb < 0 &&
+            ratio >= AN_RHYTHM_LENGTH_RATIO)
+            rhythm[i] = rhythm[i + 1] = 1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < g->nstrokes; i++)
+        if (rhythm[i])
+            d[n++] = g->strokes[i].t_end - g->strokes[i].t_start;
+    if (n >= 2) {
+        qsort(d, n, sizeof(*d), rm_cmp_double);
+        double med = rm_median_sorted(d, n);
+        double fr = 1.0 / (2 * med);
+        if (fr > f_peak / 2 && fr < f_peak * 2)
+            f = fr;
+    }
+    rm_dbg("%s: spectral peak %.4f Hz (%s), %zu rhythm strokes, cadence %.4f Hz", g->label, f_peak,
+           clear ? "clear" : "weak", n, f);
+    free(d);
+    free(rhythm);
+    return f;
+}
+
+/* Rolling at all: strokes covering AN_MIN_ROLL_MM of path together. A
+ * person standing or a hand pressing has none; a foot put down and lifted
+ * is no stroke either (each contact a track of its own). */
+#define AN_MIN_ROLL_MM 80.0
+static bool rolled(const struct rm_segment *g)
+{
+    double path = 0;
+    for (size_t i = 0; i < g->nstrokes; i++)
+        path += fabs(g->strokes[i].p_end_mm - g->strokes[i].p_start_mm);
+    return path >= AN_MIN_ROLL_MM;
+}
+
+int an_segment_acc_end(struct an_segment_acc *acc, double t_end, int64_t frame_end,
+                       const struct an_doc_input *in, struct an_session *ss)
+{
+    struct rm_segment *g = &acc->g;
+    int rc = other_close(acc, in->calibrated);
+    if (rc != 0)
+        goto out;
+    g->t_end = t_end;
+    g->frame_start = acc->start;
+    g->frame_end = frame_end;
+    bool any = acc->nl > 0;
+    double nl = (double)acc->nl;
+    g->range_mm[0] = any ? acc->lo : NAN;
+    g->range_mm[1] = any ? acc->hi : NAN;
+    /* A ball works a patch: its longer extent is what it rolled. */
+    g->coverage.rolled_mm =
+        any ? fmax(acc->hi - acc->lo, acc->qhi > acc->qlo ? acc->qhi - acc->qlo : 0) : NAN;
+    g->pressure.mean_kpa = in->calibrated && any ? acc->msum / nl : NAN;
+    g->pressure.peak_kpa = in->calibrated && any ? acc->peak : NAN;
+    g->pressure.mean_force_n = in->calibrated && any ? acc->fsum / nl : NAN;
+    g->pressure.contact_area_cm2 = any ? acc->asum / nl : NAN;
+    double span = acc->hi - acc->lo;
+    for (size_t i = 0; i < g->npauses; i++)
+        g->pauses[i].relative_position =
+            span > 0 ? (g->pauses[i].position_mm - acc->lo) / span : 0.5;
+    struct rm_rolling *ro = &g->rolling;
+    if (g->tool == RM_TOOL_NONE || !rolled(g)) {
+        /* Standing, walking, a hand pressing: described, not judged. */
+        g->tool = RM_TOOL_NONE;
+        free(g->pauses);
+        free(g->strokes);
+        g->pauses = NULL;
+        g->strokes = NULL;
+        g->npauses = g->nstrokes = 0;
+        ro->time_s = ro->path_mm = 0;
+        ro->speed_median_mm_s = ro->speed_p90_mm_s = NAN;
+        ro->fraction_slow = ro->fraction_fast = ro->cadence_hz = NAN;
+    } else {
+        int64_t n = acc->nspeeds;
+        ro->speed_median_mm_s = n ? speed_rank(acc, n / 2) : NAN;
+        ro->speed_p90_mm_s = n ? speed_rank(acc, (int64_t)floor(0.9 * (double)(n - 1))) : NAN;
+        ro->fraction_slow = n ? acc->slow_s / ro->time_s : NAN;
+        ro->fraction_fast = n ? acc->fast_s / ro->time_s : NAN;
+        int64_t decim = (int64_t)floor(acc->rate_hz / 10.0);
+        if (decim < 1)
+            decim = 1;
+        bool clear;
+        double f_peak = an_dominant_frequency(acc->roll_p, acc->np, acc->rate_hz / (double)decim,
+                                              0.01, AN_LOWPASS_HZ, &clear);
+        ro->cadence_hz = cadence(g, f_peak, clear);
+    }
+    rc = an_session_add(ss, g);
+out:
+    an_segment_acc_free(acc);
+    return rc;
+}
