@@ -33,6 +33,8 @@ packages=(
   python3-matplotlib r-base-core r-cran-hdf5r
   # tests: a one-node Slurm for the batch job array (tests/slurm/)
   slurm-wlm munge
+  # benchmarks (scripts/bench-*.sh): GNU time's peak RSS, JSON queries, sums
+  time jq bc
 )
 if [[ ${1:-} == --browser ]]; then
   packages+=(chromium)
