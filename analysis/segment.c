@@ -58,30 +58,27 @@ static double frame_dt(const struct an_series *s, int64_t i)
     return nominal;
 }
 
-/* The path travelled up to each frame of s (cum, s->n entries): the sum of
- * the filtered position's steps (2-D for a ball) within each run. */
-static void path_along(const struct an_series *s, double *cum)
+/* The distance travelled up to each frame of s along the filtered
+ * position x (cum, s->n entries): the sum of its steps' sizes within each
+ * loaded run. */
+static void travel_along(const struct an_series *s, const double *x, double *cum)
 {
     double acc = 0;
     for (int64_t i = 0; i < s->n; i++) {
-        if (i > 0 && s->loaded[i] && s->loaded[i - 1] && isfinite(s->p[i]) &&
-            isfinite(s->p[i - 1])) {
-            double d = s->p[i] - s->p[i - 1];
-            if (isfinite(s->q[i]) && isfinite(s->q[i - 1]))
-                d = hypot(d, s->q[i] - s->q[i - 1]);
-            acc += fabs(d);
-        }
+        if (i > 0 && s->loaded[i] && s->loaded[i - 1] && isfinite(x[i]) && isfinite(x[i - 1]))
+            acc += fabs(x[i] - x[i - 1]);
         cum[i] = acc;
     }
 }
 
-/* The roll speed at frame i measured over one sensel pitch of path centred
- * on it (at most AN_PITCH_WINDOW_S either side, within the loaded run).
- * The centre of pressure of a contact a few sensels wide errs by a
- * fraction of a millimetre to a millimetre or so, periodically with each
- * pitch rolled (the sensels sample the contact); over exactly one pitch of
- * path that error cancels, so a coarse mat (30 mm sensels) measures speed
- * as well as a fine one. */
+/* The speed at frame i along one coordinate, measured over one sensel
+ * pitch of its travel centred on i (at most AN_PITCH_WINDOW_S either side,
+ * within the loaded run); -1 when no time passes. The centre of pressure
+ * of a contact a few sensels wide errs by a fraction of a millimetre to a
+ * few millimetres, periodically with each pitch travelled (the sensels
+ * sample the contact, and a small contact on a coarse grid moves in a
+ * staircase); over exactly one pitch that error cancels, so a coarse mat
+ * (30 mm sensels) measures speed as well as a fine one. */
 #define AN_PITCH_WINDOW_S 1.0
 static double pitch_speed(const struct an_series *s, int64_t i, const double *cum, double pitch)
 {
@@ -93,7 +90,7 @@ static double pitch_speed(const struct an_series *s, int64_t i, const double *cu
     while (hi + 1 < s->n && s->loaded[hi + 1] && s->t[hi + 1] - s->t[i] <= AN_PITCH_WINDOW_S &&
            cum[hi] - cum[i] < half)
         hi++;
-    /* Keep the window symmetric in path, so a speed changing along it is
+    /* Keep the window symmetric in travel, so a speed changing along it is
      * measured at i. */
     double back = cum[i] - cum[lo], fwd = cum[hi] - cum[i];
     if (back < half || fwd < half) {
@@ -104,7 +101,20 @@ static double pitch_speed(const struct an_series *s, int64_t i, const double *cu
             hi--;
     }
     double dt = s->t[hi] - s->t[lo];
-    return dt > 0 && hi > lo ? (cum[hi] - cum[lo]) / dt : fabs(s->v[i]);
+    return dt > 0 && hi > lo ? (cum[hi] - cum[lo]) / dt : -1;
+}
+
+/* The roll speed at frame i: along the roll axis for a roller; a ball's
+ * path speed from its speeds along the rows and the columns, each over a
+ * pitch of its own travel (over a pitch of path, a diagonal path would
+ * cross the sensels of each axis a fraction of a pitch, and the staircase
+ * of a small contact on a coarse grid would not cancel). */
+static double roll_speed(const struct an_series *s, int64_t i, const double *cum_p,
+                         const double *cum_q, double pitch_p, double pitch_q)
+{
+    double vp = pitch_speed(s, i, cum_p, pitch_p);
+    double vq = cum_q ? pitch_speed(s, i, cum_q, pitch_q) : 0;
+    return vp < 0 || vq < 0 ? fabs(s->v[i]) : hypot(vp, vq);
 }
 
 /* ---- keeping events ----------------------------------------------------------- */
@@ -227,16 +237,18 @@ static int64_t choose_cut(const struct an_series *v, int64_t from, const struct 
 /* Adds frames [from, to) of view v to the sums, the speeds and the other
  * contacts. in_pause marks v's pause frames. */
 static int account(struct an_segment_acc *acc, const struct an_series *s, int64_t from, int64_t to,
-                   const uint8_t *in_pause, const double *cum, const struct an_doc_input *in)
+                   const uint8_t *in_pause, const double *cum_p, const double *cum_q,
+                   const struct an_doc_input *in)
 {
     const struct rm_profile *pf = in->profile;
     struct rm_segment *g = &acc->g;
     int64_t decim = (int64_t)floor(s->rate_hz / 10.0);
     if (decim < 1)
         decim = 1;
-    double pitch = g->axis == RM_AXIS_COLS   ? in->meta->pitch_col_mm
-                   : g->axis == RM_AXIS_ROWS ? in->meta->pitch_row_mm
-                                             : fmax(in->meta->pitch_row_mm, in->meta->pitch_col_mm);
+    /* p is along the rows but for a roller rolling along the columns; a
+     * ball's q is along the columns. */
+    double pitch_p = g->axis == RM_AXIS_COLS ? in->meta->pitch_col_mm : in->meta->pitch_row_mm;
+    double pitch_q = in->meta->pitch_col_mm;
     /* Pressure held above the limit: the contact-mean averaged over a
      * sliding second (within the segment), so a single frame's spike is not
      * judged. The window warms up over the frames before `from`. */
@@ -288,7 +300,7 @@ static int account(struct an_segment_acc *acc, const struct an_series *s, int64_
          * out, join without a jump (a pause starts and ends where the
          * roller stands), and carry the back-and-forth whose rhythm is the
          * cadence. */
-        double sp = pitch_speed(s, i, cum, pitch);
+        double sp = roll_speed(s, i, cum_p, cum_q, pitch_p, pitch_q);
         g->rolling.path_mm += fabs(s->v[i]) * dt;
         g->rolling.time_s += dt;
         if (sp <= pf->speed_slow_max_mm_s)
@@ -358,7 +370,8 @@ int an_segment_acc_step(struct an_segment_acc *acc, struct an_series *w, int64_t
         return rc;
     size_t len = (size_t)v.n;
     uint8_t *in_pause = calloc(len ? len : 1, 1);
-    double *cum = malloc((len ? len : 1) * sizeof(double));
+    bool ball = acc->g.tool == RM_TOOL_BALL;
+    double *cum = malloc((len ? len : 1) * sizeof(double) * (ball ? 2 : 1));
     struct rm_pause *p = NULL;
     struct rm_stroke *k = NULL;
     size_t np = 0, nk = 0;
@@ -375,10 +388,12 @@ int an_segment_acc_step(struct an_segment_acc *acc, struct an_series *w, int64_t
         /* A stroke found again a frame early (the low-pass of a longer run
          * differs in the last bits) is still the one at the cut. */
         int64_t lo = acc->done > acc->start ? from - 2 : 0;
-        path_along(&v, cum);
+        travel_along(&v, v.p, cum);
+        if (ball)
+            travel_along(&v, v.q, cum + len);
         if ((rc = keep_events(acc, &v, lo, cut, p, np, k, nk)) != 0)
             goto out;
-        if ((rc = account(acc, &v, from, cut, in_pause, cum, in)) != 0)
+        if ((rc = account(acc, &v, from, cut, in_pause, cum, ball ? cum + len : NULL, in)) != 0)
             goto out;
         rm_dbg("%s: accounted frames %lld to %lld%s", acc->g.label, (long long)acc->done,
                (long long)(base + va + cut), final ? " (end)" : "");
