@@ -116,8 +116,9 @@ static int try_step(struct state *st, int64_t a, const char *label, bool from_ev
     int64_t before = st->acc.done;
     int rc = an_segment_acc_step(&st->acc, w, st->base, w->n, false, st->ctx->in);
     /* No cut yet (a long hold, someone standing): try again when the
-     * window has grown by a half, so that the steps' work stays linear. */
-    int64_t wait = (w->n - from) / 2 > st->chunk / 4 ? (w->n - from) / 2 : st->chunk / 4;
+     * window has grown by a quarter, so that the steps' work stays
+     * linear. */
+    int64_t wait = (w->n - from) / 4 > st->chunk / 4 ? (w->n - from) / 4 : st->chunk / 4;
     st->next_try = st->acc.done == before ? st->base + w->n + wait : 0;
     return rc;
 }
