@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_log.h"
 
@@ -111,9 +112,9 @@ static int reconnect_once(struct rm_usb_mat *m)
 /* The mat is away: wait for a hotplug arrival or the next poll, then try. */
 static void wait_and_reconnect(struct rm_usb_mat *m)
 {
-    uint64_t next_try = rm_device_now_ms() + RM_USB_RECONNECT_POLL_MS;
+    uint64_t next_try = rm_clock_ms() + RM_USB_RECONNECT_POLL_MS;
     while (!atomic_load(&m->stop_requested) && !atomic_load(&m->arrived) &&
-           rm_device_now_ms() < next_try)
+           rm_clock_ms() < next_try)
         rm_usb_handle_events_ms(m->ctx, RM_USB_EVENT_SLICE_MS);
     if (atomic_load(&m->stop_requested))
         return;
@@ -181,8 +182,8 @@ static void *event_thread(void *arg)
             rm_usb_lose_link(m, "STOP reported no device");
         else if (rc < 0)
             rm_warn("%s", rm_last_error(rc));
-        uint64_t until = rm_device_now_ms() + STOP_DRAIN_MS;
-        while (m->in_flight > 0 && rm_device_now_ms() < until)
+        uint64_t until = rm_clock_ms() + STOP_DRAIN_MS;
+        while (m->in_flight > 0 && rm_clock_ms() < until)
             rm_usb_handle_events_ms(m->ctx, STOP_DRAIN_MS);
     }
     /* The mat left while we stopped, or just before the stop was seen (the

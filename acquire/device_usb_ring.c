@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "device_backend.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_wire.h"
@@ -249,9 +250,9 @@ static void abandon_in_flight(struct rm_usb_mat *m)
 void rm_usb_ring_drain(struct rm_usb_mat *m)
 {
     cancel_ring(m);
-    uint64_t deadline = rm_device_now_ms() + DRAIN_TIMEOUT_MS;
+    uint64_t deadline = rm_clock_ms() + DRAIN_TIMEOUT_MS;
     while (m->in_flight > 0) {
-        if (rm_device_now_ms() > deadline) {
+        if (rm_clock_ms() > deadline) {
             abandon_in_flight(m);
             return;
         }

@@ -34,6 +34,7 @@
 #include "rm_calibration.h"
 #include "rm_control.h"
 #include "rm_device.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_history.h"
 #include "rm_live.h"
@@ -200,7 +201,7 @@ int rm_daemon_begin_session(struct rm_daemon *d, const char *label, bool tentati
     /* Idle time counts from the start of a session; a tentative one keeps
      * the start of the load it was started for. */
     if (!tentative)
-        rm_device_tee_restart_load(d->tee, rm_device_tee_now());
+        rm_device_tee_restart_load(d->tee, rm_clock_s());
     rm_info("session %s started%s%s%s", d->session_name, d->segment[0] ? ", segment " : "",
             d->segment, tentative ? " (kept if the load lasts 1 s)" : "");
     snprintf(reply, reply_size, "ok %s", d->session_name);
@@ -253,7 +254,7 @@ int rm_daemon_end_session(struct rm_daemon *d, const char *why)
 
 static void tick(struct rm_daemon *d)
 {
-    double now = rm_device_tee_now();
+    double now = rm_clock_s();
     if (!d->tee && !d->device_done && now >= d->next_open) {
         if (open_device(d) < 0) {
             d->next_open = now + REOPEN_INTERVAL_S;

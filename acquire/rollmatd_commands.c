@@ -11,6 +11,7 @@
 
 #include "device_tee.h"
 #include "rm_device.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_live.h"
 #include "rm_log.h"
@@ -33,7 +34,7 @@ static void status_json(struct rm_daemon *d, char *reply, size_t reply_size)
     struct rm_device_tee_state ts = {0};
     struct rm_session_status ss = {0};
     if (d->tee)
-        rm_device_tee_state(d->tee, rm_device_tee_now(), &ts);
+        rm_device_tee_state(d->tee, rm_clock_s(), &ts);
     if (d->session)
         rm_session_status(d->session, &ss);
 
@@ -160,7 +161,7 @@ void rm_daemon_handle_command(void *user, const char *raw, char *reply, size_t r
     if (d->tentative &&
         (strcmp(verb, "stop") == 0 || strcmp(verb, "muscle") == 0 || strcmp(verb, "mark") == 0)) {
         d->tentative = false;
-        rm_device_tee_restart_load(d->tee, rm_device_tee_now());
+        rm_device_tee_restart_load(d->tee, rm_clock_s());
     }
 
     if (strcmp(verb, "start") == 0) {
@@ -174,7 +175,7 @@ void rm_daemon_handle_command(void *user, const char *raw, char *reply, size_t r
         if (d->session && d->tentative) {
             /* --auto just began one: that is the session asked for. */
             d->tentative = false;
-            rm_device_tee_restart_load(d->tee, rm_device_tee_now());
+            rm_device_tee_restart_load(d->tee, rm_clock_s());
             if (*arg)
                 cmd_muscle(d, arg, reply, reply_size);
             if (!*arg || strncmp(reply, "ok", 2) == 0)

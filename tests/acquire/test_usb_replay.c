@@ -19,6 +19,7 @@
 #include "device_backend.h"
 #include "device_tee.h"
 #include "device_usb.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_mat.h"
 #include "rm_recording.h"
@@ -685,7 +686,7 @@ static void test_tee_session_over_replug(void **state)
     rm_session_free(s);
     rm_device_close(sdev);
     struct rm_device_tee_state ts;
-    rm_device_tee_state(tee, rm_device_tee_now(), &ts);
+    rm_device_tee_state(tee, rm_clock_s(), &ts);
     rm_device_tee_free(tee);
     rm_device_close(dev);
     assert_int_equal(ts.frames, n1 + n2);
