@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rm_clock.h"
 #include "rm_control.h"
 #include "rm_error.h"
 #include "rm_log.h"
@@ -35,13 +36,6 @@ struct rm_control_server {
     ino_t ino;
     struct client clients[RM_CONTROL_MAX_CLIENTS];
 };
-
-static time_t now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
-}
 
 static int fill_addr(struct sockaddr_un *addr, const char *path)
 {
@@ -176,7 +170,7 @@ static void accept_clients(struct rm_control_server *s)
         }
         slot->fd = fd;
         slot->len = 0;
-        slot->last_active = now_s();
+        slot->last_active = rm_clock_now().tv_sec;
     }
 }
 
@@ -243,7 +237,7 @@ static void read_client(struct client *c, rm_control_handler handler, void *user
         return;
     }
     c->len += (size_t)n;
-    c->last_active = now_s();
+    c->last_active = rm_clock_now().tv_sec;
     if (!serve_lines(c, handler, user, false))
         drop(c);
 }
@@ -262,7 +256,7 @@ void rm_control_server_dispatch(struct rm_control_server *s, const struct pollfd
             if (s->clients[i].fd == fds[k].fd)
                 read_client(&s->clients[i], handler, user);
     }
-    time_t now = now_s();
+    time_t now = rm_clock_now().tv_sec;
     for (int i = 0; i < RM_CONTROL_MAX_CLIENTS; i++)
         if (s->clients[i].fd >= 0 && now - s->clients[i].last_active > RM_CONTROL_CLIENT_IDLE_S)
             drop(&s->clients[i]);

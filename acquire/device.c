@@ -5,7 +5,6 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "device_backend.h"
 #include "rm_error.h"
@@ -149,11 +148,4 @@ void rm_device_close(struct rm_device *dev)
     rm_device_stop(dev);
     dev->ops->close(dev->impl);
     free(dev);
-}
-
-uint64_t rm_device_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }

@@ -79,9 +79,6 @@ struct rm_device {
 int rm_device_new(struct rm_device **out, const struct rm_device_ops *ops, void *impl,
                   const struct rm_mat_info *info, bool paced);
 
-/* CLOCK_MONOTONIC in milliseconds: the backends' deadlines and polls. */
-uint64_t rm_device_now_ms(void);
-
 /* The usb backend with its ids given (tests open a mat under umockdev so). */
 int rm_device_usb_open(struct rm_device **out, uint16_t vid, uint16_t pid, const char *serial,
                        const struct rm_device_opts *opts);

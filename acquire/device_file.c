@@ -11,6 +11,7 @@
 
 #include "device_backend.h"
 #include "rm_capture.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_wire.h"
@@ -52,7 +53,7 @@ static void on_pacer_frame(void *user, const struct rm_frame *f)
          * starts over, so pace from here. */
         fd->have_anchor = true;
         fd->anchor_t_us = f->t_us;
-        clock_gettime(CLOCK_MONOTONIC, &fd->anchor_host);
+        fd->anchor_host = rm_clock_now();
     }
     fd->due_t_us = f->t_us > fd->anchor_t_us ? f->t_us - fd->anchor_t_us : 0;
 }
@@ -60,13 +61,7 @@ static void on_pacer_frame(void *user, const struct rm_frame *f)
 /* Sleeps until the current piece is due; false when stop was requested. */
 static bool wait_until_due(struct file_dev *fd)
 {
-    struct timespec due = fd->anchor_host;
-    due.tv_sec += (time_t)(fd->due_t_us / 1000000u);
-    due.tv_nsec += (long)(fd->due_t_us % 1000000u) * 1000L;
-    if (due.tv_nsec >= 1000000000L) {
-        due.tv_sec++;
-        due.tv_nsec -= 1000000000L;
-    }
+    struct timespec due = rm_clock_add(fd->anchor_host, (double)fd->due_t_us * 1e-6);
     pthread_mutex_lock(&fd->lock);
     while (!fd->stop && pthread_cond_timedwait(&fd->wake, &fd->lock, &due) == 0) {
     }
@@ -171,11 +166,7 @@ static int file_open(struct rm_device **out, const char *spec, const char *path,
     if (!fd)
         return RM_ENOMEM;
     pthread_mutex_init(&fd->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&fd->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    rm_clock_cond_init(&fd->wake);
     fd->realtime = opts->realtime;
     fd->path = strdup(path);
     int rc = fd->path ? rm_capture_reader_open(&fd->reader, path) : RM_ENOMEM;

@@ -39,6 +39,7 @@
 
 #include "device_backend.h"
 #include "rm_bytes.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "serial_proto.h"
@@ -216,7 +217,7 @@ static void close_port(struct serial_mat *m)
 
 static int write_all(struct serial_mat *m, const uint8_t *p, size_t n, const char *what)
 {
-    uint64_t deadline = rm_device_now_ms() + WRITE_TIMEOUT_MS;
+    uint64_t deadline = rm_clock_ms() + WRITE_TIMEOUT_MS;
     while (n > 0) {
         ssize_t w = write(m->fd, p, n);
         if (w > 0) {
@@ -226,7 +227,7 @@ static int write_all(struct serial_mat *m, const uint8_t *p, size_t n, const cha
         }
         if (w < 0 && errno != EAGAIN && errno != EINTR)
             return rm_fail(RM_ENODEV, "%s: sending %s: %s", m->name, what, strerror(errno));
-        if (rm_device_now_ms() > deadline)
+        if (rm_clock_ms() > deadline)
             return rm_fail(RM_ETIMEOUT, "%s: sending %s timed out", m->name, what);
         struct pollfd pfd = {.fd = m->fd, .events = POLLOUT};
         poll(&pfd, 1, 10);
@@ -268,9 +269,9 @@ static long read_some(struct serial_mat *m, uint8_t *buf, size_t size, int ms)
 static int drain_input(struct serial_mat *m)
 {
     uint8_t buf[READ_BUFFER_SIZE];
-    uint64_t until = rm_device_now_ms() + DRAIN_MAX_MS;
+    uint64_t until = rm_clock_ms() + DRAIN_MAX_MS;
     long n;
-    while ((n = read_some(m, buf, sizeof(buf), DRAIN_QUIET_MS)) > 0 && rm_device_now_ms() < until) {
+    while ((n = read_some(m, buf, sizeof(buf), DRAIN_QUIET_MS)) > 0 && rm_clock_ms() < until) {
     }
     if (n < 0)
         return (int)n;
@@ -291,8 +292,8 @@ static int request_info(struct serial_mat *m, struct rm_mat_info *info)
         int rc = send_cmd(m, RM_SERIAL_CMD_INFO);
         if (rc < 0)
             return rc;
-        uint64_t deadline = rm_device_now_ms() + INFO_TIMEOUT_MS;
-        while (rm_device_now_ms() < deadline) {
+        uint64_t deadline = rm_clock_ms() + INFO_TIMEOUT_MS;
+        while (rm_clock_ms() < deadline) {
             long n = read_some(m, buf + have, sizeof(buf) - have, READ_SLICE_MS);
             if (n < 0)
                 return (int)n;
@@ -402,8 +403,8 @@ static void lose_link(struct serial_mat *m, const char *why)
 
 static void wait_and_reconnect(struct serial_mat *m)
 {
-    uint64_t next_try = rm_device_now_ms() + RECONNECT_POLL_MS;
-    while (!atomic_load(&m->stop_requested) && rm_device_now_ms() < next_try) {
+    uint64_t next_try = rm_clock_ms() + RECONNECT_POLL_MS;
+    while (!atomic_load(&m->stop_requested) && rm_clock_ms() < next_try) {
         struct timespec slice = {0, 50 * 1000000L};
         nanosleep(&slice, NULL);
     }
@@ -432,7 +433,7 @@ static void stream_some(struct serial_mat *m, uint8_t *buf, uint64_t *last_data)
         lose_link(m, rm_last_error((int)n));
         return;
     }
-    uint64_t now = rm_device_now_ms();
+    uint64_t now = rm_clock_ms();
     if (n > 0) {
         *last_data = now;
         m->cb.data(m->cb.user, buf, (size_t)n);
@@ -458,7 +459,7 @@ static void *reader_thread(void *arg)
         emit(m, RM_DEVICE_FAILED);
         return NULL;
     }
-    uint64_t last_data = rm_device_now_ms();
+    uint64_t last_data = rm_clock_ms();
     while (!atomic_load(&m->stop_requested)) {
         switch (m->link) {
         case LINK_STREAMING:
@@ -466,7 +467,7 @@ static void *reader_thread(void *arg)
             break;
         case LINK_AWAY:
             wait_and_reconnect(m);
-            last_data = rm_device_now_ms();
+            last_data = rm_clock_ms();
             break;
         case LINK_FAILED:
             close_port(m);

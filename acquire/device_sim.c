@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "device_backend.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_sim.h"
@@ -30,18 +31,6 @@ struct sim_dev {
     bool stop;
 };
 
-static struct timespec add_seconds(struct timespec t, double s)
-{
-    long ns = (long)(s * 1e9);
-    t.tv_sec += ns / 1000000000L;
-    t.tv_nsec += ns % 1000000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 /* Sleeps until due; false when stop was requested. */
 static bool sleep_until(struct sim_dev *sd, const struct timespec *due)
 {
@@ -56,14 +45,13 @@ static bool sleep_until(struct sim_dev *sd, const struct timespec *due)
 static void *sim_thread(void *arg)
 {
     struct sim_dev *sd = arg;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    struct timespec start = rm_clock_now();
     struct rm_sim_frame f;
     int rc;
     while ((rc = rm_sim_next(sd->sim, &f)) == 0) {
         if (sd->duration_s > 0 && f.t >= sd->duration_s)
             break;
-        struct timespec due = add_seconds(start, f.t);
+        struct timespec due = rm_clock_add(start, f.t);
         if (!sleep_until(sd, &due))
             return NULL;
         /* The wire carries 32-bit counters, as a mat's firmware would. */
@@ -140,11 +128,7 @@ static int sim_open(struct rm_device **out, const char *spec, const char *scenar
         return RM_ENOMEM;
     }
     pthread_mutex_init(&sd->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&sd->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    rm_clock_cond_init(&sd->wake);
     sd->duration_s = opts->duration_s;
     rc = rm_sim_new(&sd->sim, plan, 1);
     rm_sim_plan_free(plan);

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "device_backend.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_wire.h"
@@ -33,13 +33,6 @@ struct rm_device_tee {
     bool has_session_device;
 };
 
-double rm_device_tee_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Decoder callback, under the lock on the device thread. */
 static void on_frame(void *user, const struct rm_frame *f)
 {
@@ -48,7 +41,7 @@ static void on_frame(void *user, const struct rm_frame *f)
     for (int i = 0; i < f->rows * f->cols; i++)
         sum += f->sensels[i];
     tee->frames++;
-    rm_load_detector_feed(&tee->load, rm_device_tee_now(), (double)sum);
+    rm_load_detector_feed(&tee->load, rm_clock_s(), (double)sum);
 }
 
 static void on_data(void *user, const uint8_t *bytes, size_t len)
@@ -85,7 +78,7 @@ static void on_event(void *user, enum rm_device_event ev)
         tee->away = true;
         rm_wire_decoder_finish(tee->dec);
         /* No frames while away: the roller counts as unloaded from now. */
-        rm_load_detector_restart(&tee->load, rm_device_tee_now());
+        rm_load_detector_restart(&tee->load, rm_clock_s());
         break;
     case RM_DEVICE_RECONNECT:
         tee->away = false;

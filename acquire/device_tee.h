@@ -43,7 +43,7 @@ struct rm_device_tee_state {
     double idle_for;   /* seconds since the last loaded frame */
 };
 
-/* A snapshot at host time now (CLOCK_MONOTONIC seconds). Thread-safe. */
+/* A snapshot at host time now (rm_clock_s()). Thread-safe. */
 void rm_device_tee_state(struct rm_device_tee *tee, double now, struct rm_device_tee_state *out);
 
 /* Forgets how long the roller was loaded or idle (the baseline stays). */
@@ -51,8 +51,5 @@ void rm_device_tee_restart_load(struct rm_device_tee *tee, double now);
 
 /* Stops the mat (detaching any session) and frees the tee. */
 void rm_device_tee_free(struct rm_device_tee *tee);
-
-/* CLOCK_MONOTONIC in seconds: the clock of the functions above. */
-double rm_device_tee_now(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_pool.h"
@@ -29,13 +30,6 @@ struct slot {
     size_t len;      /* bytes of text kept */
     char text[4 * RM_POOL_MSG_LEN];
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* In the child: run the item with stderr going to the parent, say what
  * went wrong in the one line every command prints, and leave with the
@@ -80,15 +74,15 @@ static int start(struct slot *s, size_t item, const struct rm_pool_opts *o)
         .pid = pid,
         .item = item,
         .fd = p[0],
-        .deadline = limit > 0 ? now_s() + limit : 0,
+        .deadline = limit > 0 ? rm_clock_s() + limit : 0,
     };
     return 0;
 }
 
 static void reap_killed(pid_t pid)
 {
-    double give_up = now_s() + REAP_WAIT_S;
-    while (waitpid(pid, NULL, WNOHANG) == 0 && now_s() < give_up) {
+    double give_up = rm_clock_s() + REAP_WAIT_S;
+    while (waitpid(pid, NULL, WNOHANG) == 0 && rm_clock_s() < give_up) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
@@ -178,7 +172,7 @@ static void wait_some(struct slot *slots, int jobs, const struct rm_pool_opts *o
 {
     struct pollfd pfd[jobs];
     int idx[jobs], n = 0;
-    double now = now_s(), wait = 1.0;
+    double now = rm_clock_s(), wait = 1.0;
     for (int j = 0; j < jobs; j++) {
         if (!slots[j].pid)
             continue;
@@ -211,7 +205,7 @@ static void wait_some(struct slot *slots, int jobs, const struct rm_pool_opts *o
             }
         }
     }
-    now = now_s();
+    now = rm_clock_s();
     for (int j = 0; j < jobs; j++)
         if (slots[j].pid && slots[j].deadline > 0 && now >= slots[j].deadline)
             time_out(&slots[j], o, o->limit_s(slots[j].item, o->arg));

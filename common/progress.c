@@ -1,23 +1,17 @@
 /* A progress line on a terminal (rm_progress.h). */
 #include "rm_progress.h"
 
+#include "rm_clock.h"
+
 #include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #define ERASE_LINE   "\r\033[K"
 #define MIN_PERIOD_S 0.1
 /* Longest line written (then cut to the terminal's width). */
 #define PROGRESS_LINE_MAX 512
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Writes text over the line, cut to the terminal's width: a line that
  * wrapped could not be rewritten in place. */
@@ -46,7 +40,7 @@ void rm_progress_update(struct rm_progress *p, double done, double total, const 
     double frac = done / total;
     frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
     int permil = (int)(frac * 1000);
-    double t = now_s();
+    double t = rm_clock_s();
     if (permil == p->last_permil || (p->shown && t - p->last_s < MIN_PERIOD_S))
         return;
     char text[PROGRESS_LINE_MAX];
@@ -69,7 +63,7 @@ void rm_progress_printf(struct rm_progress *p, const char *fmt, ...)
     va_end(ap);
     show(p, text);
     p->shown = true;
-    p->last_s = now_s();
+    p->last_s = rm_clock_s();
 }
 
 void rm_progress_end(struct rm_progress *p)

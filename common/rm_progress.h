@@ -20,7 +20,7 @@ struct rm_progress {
     const char *what;
     bool on;         /* out is a terminal */
     bool shown;      /* a line is on screen */
-    double last_s;   /* when the line was last written (CLOCK_MONOTONIC) */
+    double last_s;   /* when the line was last written (rm_clock_s()) */
     int last_permil; /* what it said */
 };
 

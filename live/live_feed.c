@@ -8,22 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "live_internal.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_online.h"
 #include "rm_text.h"
 
 #define LOG_PREFIX "live"
-
-double live_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 void rm_live_on_frame(void *user, const struct rm_frame *f, double t)
 {
@@ -45,7 +38,7 @@ void rm_live_on_frame(void *user, const struct rm_frame *f, double t)
     }
     struct live_slot *s = &l->slots[(l->head + l->count) % LIVE_QUEUE_FRAMES];
     s->t = t;
-    s->host_s = live_now();
+    s->host_s = rm_clock_s();
     memcpy(s->sensels, f->sensels, n * sizeof(uint16_t));
     l->count++;
     pthread_cond_signal(&l->qcond);
@@ -326,24 +319,18 @@ static void *feed_main(void *arg)
             continue;
         }
         l->count = 0; /* frames of a session gone */
-        double now = live_now();
+        double now = rm_clock_s();
         if (!l->session_on && now >= fd.next_idle_host) {
             fd.next_idle_host = now + 1.0 / LIVE_IDLE_EVENT_HZ;
             pthread_mutex_unlock(&l->qlock);
             char *ev = event_json(l, NULL, NULL, NULL);
             if (ev)
-                publish_event(l, ev, live_now());
+                publish_event(l, ev, rm_clock_s());
             free(ev);
             pthread_mutex_lock(&l->qlock);
             continue;
         }
-        struct timespec dl;
-        clock_gettime(CLOCK_MONOTONIC, &dl);
-        dl.tv_nsec += 100 * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
+        struct timespec dl = rm_clock_after(0.1);
         pthread_cond_timedwait(&l->qcond, &l->qlock, &dl);
     }
     pthread_mutex_unlock(&l->qlock);
@@ -355,12 +342,8 @@ static void *feed_main(void *arg)
 
 int live_feed_start(struct rm_live *l)
 {
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    int bad = pthread_mutex_init(&l->qlock, NULL) || pthread_cond_init(&l->qcond, &attr) ||
-              pthread_mutex_init(&l->elock, NULL) || pthread_cond_init(&l->econd, &attr);
-    pthread_condattr_destroy(&attr);
+    int bad = pthread_mutex_init(&l->qlock, NULL) || rm_clock_cond_init(&l->qcond) ||
+              pthread_mutex_init(&l->elock, NULL) || rm_clock_cond_init(&l->econd);
     if (bad)
         return RM_ENOMEM;
     if (pthread_create(&l->thread, NULL, feed_main, l) != 0)

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "live_internal.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_log.h"
 
@@ -186,9 +186,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         c->started = true;
         return snprintf(buf, max, "retry: 1000\n\n");
     }
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += (time_t)LIVE_KEEPALIVE_S;
+    struct timespec dl = rm_clock_after(LIVE_KEEPALIVE_S);
     pthread_mutex_lock(&l->elock);
     while (c->next == l->event_seq && !l->stopping) {
         if (pthread_cond_timedwait(&l->econd, &l->elock, &dl) == ETIMEDOUT) {
@@ -209,7 +207,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     size_t len = 0;
-    double now = live_now();
+    double now = rm_clock_s();
     while (c->next < l->event_seq) {
         size_t k = c->next % LIVE_EVENT_RING;
         size_t need = l->event_len[k] + 8;

@@ -87,9 +87,6 @@ struct rm_live {
     int64_t latency_over_50ms;
 };
 
-/* CLOCK_MONOTONIC seconds. */
-double live_now(void);
-
 /* live_feed.c: the analysis thread. */
 int live_feed_start(struct rm_live *l);
 void live_feed_stop(struct rm_live *l);

@@ -5,18 +5,11 @@
  * 5 rows loaded. Prints medians of several runs and their ratio. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "rm_calibration.h"
+#include "rm_clock.h"
 
 enum { ROWS = 64, COLS = 32, N = ROWS * COLS, FRAMES = 2000, RUNS = 7 };
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int cmp(const void *a, const void *b)
 {
@@ -65,11 +58,11 @@ int main(void)
     rm_calibration_prepare(cal);
     double t_formula[RUNS], t_table[RUNS];
     for (int r = 0; r < RUNS; r++) {
-        double t0 = now();
+        double t0 = rm_clock_s();
         apply_formula(cal, raw, kpa, FRAMES);
-        double t1 = now();
+        double t1 = rm_clock_s();
         rm_calibration_apply(cal, raw, kpa, FRAMES);
-        double t2 = now();
+        double t2 = rm_clock_s();
         t_formula[r] = (t1 - t0) / FRAMES * 1e9;
         t_table[r] = (t2 - t1) / FRAMES * 1e9;
     }

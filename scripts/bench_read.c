@@ -20,17 +20,11 @@
 #include <unistd.h>
 
 #include "rm_stats.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_frame_stream.h"
 #include "rm_h5.h"
 #include "rm_recording.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static double median(double *v, int n)
 {
@@ -91,10 +85,10 @@ static int plain_read(const char *path, double *seconds, uint64_t *sum)
         return RM_ENOMEM;
     }
     hid_t d = rm_rec_frames_dataset(r);
-    double t0 = now_s();
+    double t0 = rm_clock_s();
     if (H5Dread(d, H5T_NATIVE_UINT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         rc = RM_EHDF5;
-    *seconds = now_s() - t0;
+    *seconds = rm_clock_s() - t0;
     uint64_t s = 0;
     for (size_t i = 0; i < (size_t)n * (size_t)m->rows * (size_t)m->cols; i++)
         s += buf[i];
@@ -113,7 +107,7 @@ static int stream_read(const char *path, int threads, double *seconds, uint64_t 
     const struct rm_rec_meta *m = rm_rec_meta(r);
     size_t per = (size_t)m->rows * (size_t)m->cols;
     struct rm_frame_stream *s;
-    double t0 = now_s();
+    double t0 = rm_clock_s();
     rc = rm_frame_stream_open(&s, r, threads);
     uint64_t total = 0;
     if (!rc) {
@@ -127,7 +121,7 @@ static int stream_read(const char *path, int threads, double *seconds, uint64_t 
                 total += f[i];
         rm_frame_stream_close(s);
     }
-    *seconds = now_s() - t0;
+    *seconds = rm_clock_s() - t0;
     *sum = total;
     rm_rec_reader_close(r);
     return rc;
