@@ -12,6 +12,7 @@
 #include "an_batch.h"
 #include "an_internal.h"
 #include "an_summary.h"
+#include "rm_clock.h"
 #include "rm_error.h"
 #include "rm_log.h"
 #include "rm_pool.h"
@@ -36,13 +37,6 @@ struct run {
     double t0, drawn_s;
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* "1:05:09", "4:07", "12 s". */
 static void duration(char *out, size_t len, double s)
 {
@@ -59,7 +53,7 @@ static void duration(char *out, size_t len, double s)
 static void progress_draw(struct run *r)
 {
     size_t done = r->ok + r->bad;
-    double now = now_s(), elapsed = now - r->t0;
+    double now = rm_clock_s(), elapsed = now - r->t0;
     if (!r->line.on || (done < r->total && now - r->drawn_s < 0.2))
         return;
     r->drawn_s = now;
@@ -372,7 +366,7 @@ int an_batch_run(const struct an_batch *b)
     rm_progress_start(&r.line, "analyze");
     r.line.on = r.line.on && !b->quiet;
     r.total = selected;
-    r.t0 = now_s();
+    r.t0 = rm_clock_s();
     struct rm_pool_opts po = {
         .jobs = b->jobs,
         .limit_s = limit_s,
