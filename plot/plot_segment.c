@@ -6,6 +6,7 @@
  * (the roll axis, or a ball's 2-D path), whether it was judged at all, and
  * the other contacts (a hand or a knee put down), which are not judged. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,32 +34,52 @@ static const char *axis_name(const struct rm_segment *s)
     return s->axis == RM_AXIS_COLS ? "cols" : "rows";
 }
 
+/* Arrays of one field of n structs for a script (pause_t0, other_row ...),
+ * through one scratch array. */
+struct field_writer {
+    FILE *f;
+    const char *items; /* the first struct, or NULL when n = 0 */
+    size_t n, size;    /* how many structs, and the size of one */
+    double *v;         /* n values, owned */
+};
+
+/* Writes count_name = n and readies the arrays; without memory the count is
+ * 0: the picture is still right without the marks, and says so. */
+static void field_writer_open(struct field_writer *w, FILE *f, const void *items, size_t n,
+                              size_t size, const char *count_name)
+{
+    *w = (struct field_writer){.f = f, .items = items, .n = n, .size = size};
+    w->v = calloc(n ? n : 1, sizeof(double));
+    if (!w->v) {
+        rm_warn("out of memory: %s not marked", count_name);
+        w->n = 0;
+    }
+    rm_gp_int(f, count_name, (long)w->n);
+}
+
+/* NAME = the double at `offset` in each struct. */
+static void write_field(struct field_writer *w, const char *name, size_t offset)
+{
+    for (size_t k = 0; k < w->n; k++)
+        memcpy(&w->v[k], w->items + k * w->size + offset, sizeof(double));
+    rm_gp_num_array(w->f, name, w->v, w->n);
+}
+
 /* The other contacts (a hand, a knee put down): when they were down, and,
  * for the heatmap, where ([row mm, col mm]) and how hard. */
 static void write_other_contacts(FILE *f, const struct rm_segment *s, bool with_place)
 {
-    size_t n = s->nother_contacts;
-    double *v = calloc(n ? n : 1, sizeof(double));
-    if (!v) {
-        rm_warn("out of memory: other contacts not marked");
-        n = 0;
-    }
-    rm_gp_int(f, "n_other", (long)n);
-#define OTHER_ARRAY(name, expr)                                                                    \
-    do {                                                                                           \
-        for (size_t k = 0; k < n; k++)                                                             \
-            v[k] = (expr);                                                                         \
-        rm_gp_num_array(f, name, v, n);                                                            \
-    } while (0)
-    OTHER_ARRAY("other_t0", s->other_contacts[k].t_start);
-    OTHER_ARRAY("other_t1", s->other_contacts[k].t_end);
+    struct field_writer w;
+    field_writer_open(&w, f, s->other_contacts, s->nother_contacts, sizeof(*s->other_contacts),
+                      "n_other");
+    write_field(&w, "other_t0", offsetof(struct rm_other_contact, t_start));
+    write_field(&w, "other_t1", offsetof(struct rm_other_contact, t_end));
     if (with_place) {
-        OTHER_ARRAY("other_row", s->other_contacts[k].position_xy_mm[0]);
-        OTHER_ARRAY("other_col", s->other_contacts[k].position_xy_mm[1]);
-        OTHER_ARRAY("other_peak", s->other_contacts[k].peak_kpa);
+        write_field(&w, "other_row", offsetof(struct rm_other_contact, position_xy_mm[0]));
+        write_field(&w, "other_col", offsetof(struct rm_other_contact, position_xy_mm[1]));
+        write_field(&w, "other_peak", offsetof(struct rm_other_contact, peak_kpa));
     }
-#undef OTHER_ARRAY
-    free(v);
+    free(w.v);
 }
 
 static void segment_titles(const struct rm_plot_run *run, const struct rm_segment *s, char *title,
@@ -89,31 +110,20 @@ static void segment_titles(const struct rm_plot_run *run, const struct rm_segmen
 
 static void write_pauses(FILE *f, const struct rm_segment *s, bool with_times)
 {
-    size_t n = s->npauses;
-    double *v = calloc(n ? n : 1, sizeof(double));
-    if (!v) {
-        /* Without the marks the picture is still right; say so. */
-        rm_warn("out of memory: pauses not marked");
-        n = 0;
-    }
-    rm_gp_int(f, "n_pauses", (long)n);
-#define PAUSE_ARRAY(name, expr)                                                                    \
-    do {                                                                                           \
-        for (size_t k = 0; k < n; k++)                                                             \
-            v[k] = (expr);                                                                         \
-        rm_gp_num_array(f, name, v, n);                                                            \
-    } while (0)
-    PAUSE_ARRAY("pause_pos", s->pauses[k].position_mm);
-    PAUSE_ARRAY("pause_dur", s->pauses[k].duration_s);
-    PAUSE_ARRAY("pause_hold", s->pauses[k].hold ? 1.0 : 0.0);
-    PAUSE_ARRAY("pause_row", s->pauses[k].position_xy_mm[0]);
-    PAUSE_ARRAY("pause_col", s->pauses[k].position_xy_mm[1]);
+    struct field_writer w;
+    field_writer_open(&w, f, s->pauses, s->npauses, sizeof(*s->pauses), "n_pauses");
+    write_field(&w, "pause_pos", offsetof(struct rm_pause, position_mm));
+    write_field(&w, "pause_dur", offsetof(struct rm_pause, duration_s));
+    for (size_t k = 0; k < w.n; k++)
+        w.v[k] = s->pauses[k].hold ? 1.0 : 0.0;
+    rm_gp_num_array(f, "pause_hold", w.v, w.n);
+    write_field(&w, "pause_row", offsetof(struct rm_pause, position_xy_mm[0]));
+    write_field(&w, "pause_col", offsetof(struct rm_pause, position_xy_mm[1]));
     if (with_times) {
-        PAUSE_ARRAY("pause_t0", s->pauses[k].t_start);
-        PAUSE_ARRAY("pause_t1", s->pauses[k].t_end);
+        write_field(&w, "pause_t0", offsetof(struct rm_pause, t_start));
+        write_field(&w, "pause_t1", offsetof(struct rm_pause, t_end));
     }
-#undef PAUSE_ARRAY
-    free(v);
+    free(w.v);
 }
 
 /* The heatmap's layout. The panels' widths are fractions of the canvas
