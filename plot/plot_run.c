@@ -1,6 +1,7 @@
 /* `rollmat plot` for one recording: analyse it, stream each segment's frames
  * into its maps, hand the maps to gnuplot as binary matrices in a private
- * temporary directory, and write report.html last. */
+ * temporary directory (each segment's pictures are drawn by plot_segment.c),
+ * draw the overview, and write report.html last. */
 #include <assert.h>
 #include <errno.h>
 #include <math.h>

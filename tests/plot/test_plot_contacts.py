@@ -112,6 +112,12 @@ class ContactsTest(unittest.TestCase):
             with open(svg, encoding="utf-8") as f:
                 raw = f.read()
             self.assertIn("pattern", raw, kind + ": no hatching")
+        # The report's captions say what the marks are.
+        p, raw = e2e.parse_report(os.path.join(out, "report.html"))
+        text = " ".join(p.text)
+        self.assertIn("the green arrow is the roll axis", text)
+        self.assertIn("Purple rings: other contacts (a hand, a knee), not judged.", text)
+        self.assertEqual(text.count("Hatched purple: another contact was down (not judged)."), 2)
 
     def test_hand_down_data_handed_to_the_scripts(self):
         """Where and when the other contacts were, as the analysis found
