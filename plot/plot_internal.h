@@ -118,9 +118,10 @@ int rm_plot_write_floats(const char *path, const float *v, size_t n, size_t widt
 #define RM_PLOT_SERIES_WIDTH 5
 int rm_plot_write_series(const char *path, const struct rm_trace *tr, int64_t start, int64_t end,
                          size_t max_points, size_t *npoints);
-/* Records (cop_col_mm, cop_row_mm) as float32, one frame in every bin of
- * at most max_points; NaN while unloaded. */
-int rm_plot_write_cop(const char *path, const struct rm_trace *tr, int64_t start, int64_t end,
+/* Records (cop_col_mm, cop_row_mm) as float32 over segment s's frames, one
+ * frame in every bin of at most max_points; NaN while unloaded or while
+ * one of s's other contacts is down. */
+int rm_plot_write_cop(const char *path, const struct rm_trace *tr, const struct rm_segment *s,
                       size_t max_points, size_t *npoints);
 
 /* ---- report ------------------------------------------------------------- */

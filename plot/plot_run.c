@@ -143,8 +143,7 @@ static int prepare_segment(struct rm_plot_run *run, size_t index, struct rm_plot
         (rc = rm_plot_data_path(run, sd->stem, "above", path, sizeof(path))) ||
         (rc = rm_plot_write_floats(path, m->above, cells, 1)) ||
         (rc = rm_plot_data_path(run, sd->stem, "cop", path, sizeof(path))) ||
-        (rc = rm_plot_write_cop(path, tr, s->frame_start, s->frame_end, COP_MAX_POINTS,
-                                &sd->ncop)) ||
+        (rc = rm_plot_write_cop(path, tr, s, COP_MAX_POINTS, &sd->ncop)) ||
         (rc = rm_plot_data_path(run, sd->stem, "series", path, sizeof(path))) ||
         (rc =
              rm_plot_write_series(path, tr, s->frame_start, s->frame_end, SERIES_MAX_POINTS, NULL)))

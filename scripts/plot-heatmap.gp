@@ -27,6 +27,7 @@
 #   limit, limit_note                         the contact-mean limit (kPa; NaN: none) and
 #                                             what the peak panel says of it
 #   cop_file, n_cop                           float32 records (col mm, row mm); NaN breaks
+#                                             (unloaded, or another contact down)
 #   axis                                      'rows', 'cols' (a roller's roll axis),
 #                                             '2d' (a ball) or 'none' (no rolling)
 #   n_pauses; arrays pause_pos (mm along the roll axis; a ball: row mm),

@@ -257,6 +257,44 @@ static void test_maps_kymograph_along_columns(void **state)
     rm_plot_maps_free(m);
 }
 
+/* The centre-of-pressure track breaks while another contact is down: the
+ * centre of all the pressure then lies between the tool and the hand. */
+static void test_cop_breaks_under_other_contacts(void **state)
+{
+    (void)state;
+    enum { N = 10 };
+    double t[N], row[N], col[N];
+    uint8_t loaded[N];
+    for (int i = 0; i < N; i++) {
+        t[i] = 0.1 * i;
+        row[i] = 100 + i;
+        col[i] = 50;
+        loaded[i] = i != 8;
+    }
+    struct rm_trace tr = {.n = N, .t = t, .loaded = loaded, .cop_row_mm = row, .cop_col_mm = col};
+    struct rm_other_contact hand = {.t_start = 0.25, .t_end = 0.55};
+    struct rm_segment seg = {
+        .frame_start = 1, .frame_end = N, .nother_contacts = 1, .other_contacts = &hand};
+    const char *path = rm_test_path("cop.f32");
+    size_t n = 0;
+    assert_int_equal(rm_plot_write_cop(path, &tr, &seg, 100, &n), 0);
+    assert_int_equal(n, N - 1);
+    float v[2 * N];
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(v, 2 * sizeof(float), n, f), n);
+    fclose(f);
+    for (size_t k = 0; k < n; k++) {
+        int i = (int)k + 1;
+        bool broken = (i >= 3 && i <= 5) || i == 8; /* the hand; unloaded */
+        assert_int_equal(isnan(v[2 * k + 1]), broken);
+        if (!broken) {
+            assert_float_equal(v[2 * k], 50.0, 1e-6);
+            assert_float_equal(v[2 * k + 1], row[i], 1e-4);
+        }
+    }
+}
+
 static void test_html_escape(void **state)
 {
     (void)state;
@@ -309,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_maps_calibrated),
         cmocka_unit_test(test_maps_raw_counts_baseline),
         cmocka_unit_test(test_maps_kymograph_along_columns),
+        cmocka_unit_test(test_cop_breaks_under_other_contacts),
         cmocka_unit_test(test_html_escape),
         cmocka_unit_test(test_tmpdir),
     };
