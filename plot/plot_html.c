@@ -118,6 +118,19 @@ static void put_figure(FILE *f, const char *cls, const char *file, const char *a
     fputs("</figcaption></figure>\n", f);
 }
 
+/* A picture over the segment's time; its caption says what the hatching
+ * is when another contact was down. */
+static void put_time_figure(FILE *f, const char *cls, const char *file, const char *what,
+                            const struct rm_segment *s, const char *text)
+{
+    char alt[256], caption[640];
+    snprintf(alt, sizeof(alt), "%s over time for %s", what, s->label);
+    snprintf(caption, sizeof(caption), "%s%s", text,
+             s->nother_contacts > 0 ? " Hatched purple: another contact was down (not judged)."
+                                    : "");
+    put_figure(f, cls, file, alt, caption);
+}
+
 void rm_html_heatmap_figure(FILE *f, const struct rm_plot_report *rep, size_t i,
                             const char *caption)
 {
@@ -304,21 +317,14 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
              others ? " Purple rings: other contacts (a hand, a knee), not judged." : "");
     fputs("<div class=\"pictures\">\n", f);
     rm_html_heatmap_figure(f, rep, i, caption);
-    static const char hatched[] = " Hatched purple: another contact was down (not judged).";
-    snprintf(buf, sizeof(buf), "Force, pressure and contact area over time for %s", s->label);
-    snprintf(caption, sizeof(caption),
-             "How hard. Top: the force on the roller. Middle: the contact-mean pressure "
-             "(judged; the dashed red line is the limit) and, faint, the highest sensel. "
-             "Bottom: the contact area. Holds shaded blue.%s",
-             others ? hatched : "");
-    put_figure(f, "series", files->series, buf, caption);
-    snprintf(buf, sizeof(buf), "Roll position and speed over time for %s", s->label);
-    snprintf(caption, sizeof(caption),
-             "How it was rolled. Top: where the roller was over time (the coloured band), "
-             "holds shaded in blue, shorter pauses in grey. Bottom: the rolling speed; "
-             "green is slow enough, red is too fast.%s",
-             others ? hatched : "");
-    put_figure(f, "timeline", files->timeline, buf, caption);
+    put_time_figure(f, "series", files->series, "Force, pressure and contact area", s,
+                    "How hard. Top: the force on the roller. Middle: the contact-mean pressure "
+                    "(judged; the dashed red line is the limit) and, faint, the highest sensel. "
+                    "Bottom: the contact area. Holds shaded blue.");
+    put_time_figure(f, "timeline", files->timeline, "Roll position and speed", s,
+                    "How it was rolled. Top: where the roller was over time (the coloured "
+                    "band), holds shaded in blue, shorter pauses in grey. Bottom: the rolling "
+                    "speed; green is slow enough, red is too fast.");
     fputs("</div>\n</section>\n", f);
 }
 
