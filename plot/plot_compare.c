@@ -68,7 +68,7 @@ static int seconds_map(const struct session *s, size_t seg, double threshold, fl
     const struct rm_analysis_result *r = s->result;
     const struct rm_segment *sg = &r->segments[seg];
     struct rm_plot_maps *m = NULL;
-    int rc = rm_plot_maps_new(&m, r->mat.rows, r->mat.cols, sg->t_start,
+    int rc = rm_plot_maps_new(&m, r->mat.rows, r->mat.cols, false, sg->t_start,
                               fmax(sg->t_end - sg->t_start, 1e-3), 2, 1, 1.0,
                               r->calibrated ? NULL : r->baseline_counts);
     if (rc)

@@ -118,6 +118,19 @@ static void put_figure(FILE *f, const char *cls, const char *file, const char *a
     fputs("</figcaption></figure>\n", f);
 }
 
+/* A picture over the segment's time; its caption says what the hatching
+ * is when another contact was down. */
+static void put_time_figure(FILE *f, const char *cls, const char *file, const char *what,
+                            const struct rm_segment *s, const char *text)
+{
+    char alt[256], caption[640];
+    snprintf(alt, sizeof(alt), "%s over time for %s", what, s->label);
+    snprintf(caption, sizeof(caption), "%s%s", text,
+             s->nother_contacts > 0 ? " Hatched purple: another contact was down (not judged)."
+                                    : "");
+    put_figure(f, cls, file, alt, caption);
+}
+
 void rm_html_heatmap_figure(FILE *f, const struct rm_plot_report *rep, size_t i,
                             const char *caption)
 {
@@ -290,23 +303,28 @@ static void put_segment(FILE *f, const struct rm_plot_report *rep, size_t i)
     }
 
     const struct rm_plot_segment_files *files = &rep->files[i];
+    /* The pictures mark the roll axis and the other contacts
+     * (plot_segment.c); the captions say what the marks are. */
+    bool others = s->nother_contacts > 0;
+    char caption[640];
+    snprintf(caption, sizeof(caption),
+             "Where %s pressed, the mat seen from above, rows upward%s. Left: how many seconds "
+             "each spot spent at or above the pressure named. Right: the highest pressure each "
+             "spot saw, the limit marked on its colour bar (it judges the contact mean, not "
+             "this peak). Grey line: the centre of pressure's track. Blue: holds.%s",
+             s->tool == RM_TOOL_BALL ? "the ball" : "the roller",
+             s->tool == RM_TOOL_ROLLER ? "; the green arrow is the roll axis" : "",
+             others ? " Purple rings: other contacts (a hand, a knee), not judged." : "");
     fputs("<div class=\"pictures\">\n", f);
-    rm_html_heatmap_figure(
-        f, rep, i,
-        "Where the roller pressed, the mat seen from above, the roll axis upward. Left: how "
-        "many seconds each spot spent at or above the pressure named. Right: the highest "
-        "pressure each spot saw, the limit marked on its colour bar (it judges the contact "
-        "mean, not this peak). Grey line: the centre of pressure's track. Blue: holds.");
-    snprintf(buf, sizeof(buf), "Force, pressure and contact area over time for %s", s->label);
-    put_figure(f, "series", files->series, buf,
-               "How hard. Top: the force on the roller. Middle: the contact-mean pressure "
-               "(judged; the dashed red line is the limit) and, faint, the highest sensel. "
-               "Bottom: the contact area. Holds shaded blue.");
-    snprintf(buf, sizeof(buf), "Roll position and speed over time for %s", s->label);
-    put_figure(f, "timeline", files->timeline, buf,
-               "How it was rolled. Top: where the roller was over time (the coloured band), "
-               "holds shaded in blue, shorter pauses in grey. Bottom: the rolling speed; "
-               "green is slow enough, red is too fast.");
+    rm_html_heatmap_figure(f, rep, i, caption);
+    put_time_figure(f, "series", files->series, "Force, pressure and contact area", s,
+                    "How hard. Top: the force on the roller. Middle: the contact-mean pressure "
+                    "(judged; the dashed red line is the limit) and, faint, the highest sensel. "
+                    "Bottom: the contact area. Holds shaded blue.");
+    put_time_figure(f, "timeline", files->timeline, "Roll position and speed", s,
+                    "How it was rolled. Top: where the roller was over time (the coloured "
+                    "band), holds shaded in blue, shorter pauses in grey. Bottom: the rolling "
+                    "speed; green is slow enough, red is too fast.");
     fputs("</div>\n</section>\n", f);
 }
 
@@ -332,7 +350,7 @@ static void put_movie(FILE *f, const struct rm_plot_report *rep)
                 100.0 * limit / top, limit);
     fprintf(f,
             "<span class=\"zero\">0</span></div><div class=\"note\" style=\"max-width:28em\">The "
-            "pressure on the mat (%s), the roll axis upward. Frames are sampled at most 10 a "
+            "pressure on the mat (%s), rows upward. Frames are sampled at most 10 a "
             "second. Blue marks under the scrubber are holds.</div></div>\n",
             r->calibrated ? "kPa" : "raw counts");
     fputs("<div class=\"scrub\"><div class=\"controls\"><button class=\"play\" "

@@ -9,7 +9,9 @@
  *   plot_names.c    file names from segment labels
  *   plot_html.c     report.html
  *   plot_stage.c    the staging folder moved into place on success
- *   plot_run.c      all of it for one recording */
+ *   plot_segment.c  one segment's pictures: heatmaps, curves, timeline
+ *   plot_run.c      all of it for one recording: reading, the data files,
+ *                   the overview, the report */
 #ifndef RM_PLOT_INTERNAL_H
 #define RM_PLOT_INTERNAL_H
 
@@ -43,26 +45,30 @@ extern const struct rm_plot_embedded_script rm_plot_embedded_scripts[];
 /* ---- per-segment maps --------------------------------------------------- */
 
 /* Accumulates, one frame at a time, what the pictures of one segment need:
- * per sensel the pressure-time integral and the peak; per row and time bin
- * the mean load on the row (the kymograph); per time bin the mean speed.
- * Memory is rows * cols + rows * nbins, whatever the segment's length. */
+ * per sensel the pressure-time integral and the peak; per line across the
+ * roll axis (a row, or a column for a roller along the columns) and time
+ * bin the mean load on the line (the kymograph); per time bin the mean
+ * speed. Memory is rows * cols + lines * nbins, whatever the segment's
+ * length. */
 struct rm_plot_maps {
     int rows, cols, nbins;
+    bool kymo_cols;         /* the kymograph's lines are columns */
+    int lines;              /* the kymograph's lines: rows, or cols */
     double t0, bin_s;       /* bin b covers [t0 + b * bin_s, t0 + (b + 1) * bin_s) */
-    double row_scale;       /* multiplies a row's summed pressure into its load */
+    double row_scale;       /* multiplies a line's summed pressure into its load */
     const float *baseline;  /* raw counts: rows * cols zero-load counts, borrowed; or NULL */
     double above_threshold; /* `above` counts time at or over this (kPa or counts above the
                                baseline); INFINITY (the default) counts none */
     /* results, valid after rm_plot_maps_finish() */
     float *integral; /* rows * cols, pressure * s */
     float *peak;     /* rows * cols */
-    float *kymo;     /* rows * nbins, row-major: row r, bin b at r * nbins + b */
+    float *kymo;     /* lines * nbins, line-major: line l, bin b at l * nbins + b */
     float *speed;    /* nbins pairs (bin centre t, mean speed or NAN) */
     float *above;    /* rows * cols, s at or over above_threshold */
     double integral_max, peak_max, kymo_max, speed_max, above_max;
     /* accumulators */
     double *sum;       /* rows * cols, sum of value * dt */
-    double *kysum;     /* rows * nbins, sum of row sums */
+    double *kysum;     /* lines * nbins, sum of line sums */
     int64_t *kyn;      /* nbins, frames in each bin */
     double *spsum;     /* nbins */
     int64_t *spn;      /* nbins */
@@ -72,11 +78,13 @@ struct rm_plot_maps {
 };
 
 /* A map set for frames with t in [t0, t0 + span) binned into at most
- * max_bins bins (and at most nframes / 2); baseline (rows * cols, borrowed
- * until rm_plot_maps_finish, or NULL) is subtracted from every value. Owned
- * by the caller, freed with rm_plot_maps_free(). */
-int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, double t0, double span,
-                     int64_t nframes, int max_bins, double row_scale, const float *baseline);
+ * max_bins bins (and at most nframes / 2), its kymograph by columns when
+ * kymo_cols, else by rows; baseline (rows * cols, borrowed until
+ * rm_plot_maps_finish, or NULL) is subtracted from every value. Owned by
+ * the caller, freed with rm_plot_maps_free(). */
+int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, bool kymo_cols, double t0,
+                     double span, int64_t nframes, int max_bins, double row_scale,
+                     const float *baseline);
 /* One frame of rows * cols values (kPa, or counts), standing for dt
  * seconds, with the roll speed (NAN when not loaded). */
 void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, double dt,
@@ -110,9 +118,10 @@ int rm_plot_write_floats(const char *path, const float *v, size_t n, size_t widt
 #define RM_PLOT_SERIES_WIDTH 5
 int rm_plot_write_series(const char *path, const struct rm_trace *tr, int64_t start, int64_t end,
                          size_t max_points, size_t *npoints);
-/* Records (cop_col_mm, cop_row_mm) as float32, one frame in every bin of
- * at most max_points; NaN while unloaded. */
-int rm_plot_write_cop(const char *path, const struct rm_trace *tr, int64_t start, int64_t end,
+/* Records (cop_col_mm, cop_row_mm) as float32 over segment s's frames, one
+ * frame in every bin of at most max_points; NaN while unloaded or while
+ * one of s's other contacts is down. */
+int rm_plot_write_cop(const char *path, const struct rm_trace *tr, const struct rm_segment *s,
                       size_t max_points, size_t *npoints);
 
 /* ---- report ------------------------------------------------------------- */
@@ -167,6 +176,53 @@ double rm_plot_symmetry_index(double left, double right);
 
 /* The page's own script (plot/report.js, embedded at build time). */
 extern const char rm_plot_report_js[];
+
+/* ---- one recording's pictures (plot_run.c, plot_segment.c) ------------- */
+
+struct rm_plot_run {
+    const char *path;
+    const struct rm_plot_opts *opts;
+    const char *ext; /* "png" or "svg" */
+    char gnuplot[4096];
+    char tmpdir[4096];
+    struct rm_analysis_result *result;
+    struct rm_rec_reader *reader;
+    const struct rm_calibration *cal;    /* the analysis's (result->calibration), or NULL */
+    struct rm_plot_segment_files *files; /* nsegments */
+    char partial[4096];                  /* an output being written, removed on failure */
+    struct rm_profile profile;           /* the thresholds the speed panel draws */
+};
+
+/* What the pictures of one segment need once its frames are reduced: the
+ * data files in the temporary directory and the maxima of the maps. */
+struct rm_plot_seg_data {
+    char stem[64];
+    double t0, span, bin_s;
+    int nbins;
+    bool kymo_cols; /* the kymograph's lines are the mat's columns (a roller along them) */
+    double integral_max, peak_max, kymo_max, speed_max, above_max;
+    size_t ncop; /* records of the centre-of-pressure track */
+};
+
+/* dir/name into out; RM_EUSAGE when too long. */
+int rm_plot_join(char *out, size_t size, const char *dir, const char *name);
+/* Opens vars_path with the head of every variables file: terminal, size,
+ * output, titles. NULL (with rm_fail's message) when it cannot. */
+FILE *rm_plot_open_vars(struct rm_plot_run *run, const char *vars_path, const char *out_path,
+                        int width, int height, const char *title, const char *subtitle);
+int rm_plot_close_vars(FILE *f, const char *vars_path);
+/* Sets run->partial to the hidden name gnuplot writes out_dir/name as. */
+int rm_plot_set_partial(struct rm_plot_run *run, const char *name);
+/* Runs script with vars_path into run->partial, renamed to final on success. */
+int rm_plot_draw(struct rm_plot_run *run, const char *script, const char *vars_path,
+                 const char *final, const char *what);
+/* The data file tmpdir/STEM-KIND.f32. */
+int rm_plot_data_path(const struct rm_plot_run *run, const char *stem, const char *kind, char *out,
+                      size_t size);
+/* Draws segment index's heatmaps, curves and timeline from its data files
+ * (sd); `scale` holds the session's maxima, shared by every segment. */
+int rm_plot_draw_segment(struct rm_plot_run *run, size_t index, const struct rm_plot_seg_data *sd,
+                         const struct rm_plot_seg_data *scale);
 
 /* ---- two sessions (plot_compare.c) -------------------------------------- */
 

@@ -1,7 +1,8 @@
 /* The per-segment maps, accumulated frame by frame so that a segment of any
- * length costs rows * cols + rows * nbins numbers: the pressure-time
- * integral and peak of each sensel, the kymograph (mean load per row and
- * time bin) and the mean speed per time bin.
+ * length costs rows * cols + lines * nbins numbers: the pressure-time
+ * integral and peak of each sensel, the kymograph (mean load per line
+ * across the roll axis, a row or for a roller along the columns a column,
+ * and time bin) and the mean speed per time bin.
  *
  * Raw counts (no calibration) carry each sensel's zero-load offset, which
  * would add up to a large false "time under pressure". The baseline the
@@ -24,8 +25,9 @@
 /* Colour bars need a range even for an all-zero picture. */
 #define MIN_SCALE 1e-3
 
-int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, double t0, double span,
-                     int64_t nframes, int max_bins, double row_scale, const float *baseline)
+int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, bool kymo_cols, double t0,
+                     double span, int64_t nframes, int max_bins, double row_scale,
+                     const float *baseline)
 {
     assert(rows > 0 && cols > 0 && max_bins > 0);
     *out = NULL;
@@ -34,6 +36,8 @@ int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, double t0, d
         return RM_ENOMEM;
     m->rows = rows;
     m->cols = cols;
+    m->kymo_cols = kymo_cols;
+    m->lines = kymo_cols ? cols : rows;
     /* At least two frames per bin on average: with one, the jitter of the
      * device clock leaves some bins empty and stripes the picture. */
     int64_t want = nframes / 2;
@@ -43,7 +47,7 @@ int rm_plot_maps_new(struct rm_plot_maps **out, int rows, int cols, double t0, d
     m->row_scale = row_scale;
     m->baseline = baseline;
     size_t cells = (size_t)rows * (size_t)cols;
-    size_t kcells = (size_t)rows * (size_t)m->nbins;
+    size_t kcells = (size_t)m->lines * (size_t)m->nbins;
     m->integral = calloc(cells, sizeof(float));
     m->peak = calloc(cells, sizeof(float));
     m->kymo = calloc(kcells, sizeof(float));
@@ -98,7 +102,8 @@ static int bin_of(const struct rm_plot_maps *m, double t)
 void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, double dt, double speed)
 {
     int b = bin_of(m, t);
-    double *krow = m->kysum;
+    double *kline = m->kysum;
+    size_t nbins = (size_t)m->nbins;
     for (int r = 0; r < m->rows; r++) {
         const float *v = frame + (size_t)r * (size_t)m->cols;
         size_t base = (size_t)r * (size_t)m->cols;
@@ -113,8 +118,11 @@ void rm_plot_maps_add(struct rm_plot_maps *m, const float *frame, double t, doub
             if ((double)x - zero >= m->above_threshold)
                 m->above_sum[base + c] += dt;
             row_sum += x;
+            if (m->kymo_cols)
+                kline[(size_t)c * nbins + (size_t)b] += x;
         }
-        krow[(size_t)r * (size_t)m->nbins + (size_t)b] += row_sum;
+        if (!m->kymo_cols)
+            kline[(size_t)r * nbins + (size_t)b] += row_sum;
     }
     m->kyn[b]++;
     if (isfinite(speed)) {
@@ -144,14 +152,17 @@ void rm_plot_maps_finish(struct rm_plot_maps *m)
         if (m->above[i] > m->above_max)
             m->above_max = m->above[i];
     }
-    for (int r = 0; r < m->rows; r++) {
-        double row_base = 0;
+    for (int l = 0; l < m->lines; l++) {
+        /* The zero-load counts of the line's sensels. */
+        double line_base = 0;
+        int across = m->kymo_cols ? m->rows : m->cols;
         if (m->baseline && m->frames)
-            for (int c = 0; c < m->cols; c++)
-                row_base += m->baseline[(size_t)r * (size_t)m->cols + (size_t)c];
+            for (int k = 0; k < across; k++)
+                line_base += m->kymo_cols ? m->baseline[(size_t)k * (size_t)m->cols + (size_t)l]
+                                          : m->baseline[(size_t)l * (size_t)m->cols + (size_t)k];
         for (int b = 0; b < m->nbins; b++) {
-            size_t k = (size_t)r * (size_t)m->nbins + (size_t)b;
-            double v = m->kyn[b] ? (m->kysum[k] / (double)m->kyn[b] - row_base) : 0.0;
+            size_t k = (size_t)l * (size_t)m->nbins + (size_t)b;
+            double v = m->kyn[b] ? (m->kysum[k] / (double)m->kyn[b] - line_base) : 0.0;
             v *= m->row_scale;
             m->kymo[k] = v > 0 ? (float)v : 0.0f;
             if (m->kymo[k] > m->kymo_max)

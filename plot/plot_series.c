@@ -91,9 +91,19 @@ int rm_plot_write_series(const char *path, const struct rm_trace *tr, int64_t st
     return rc;
 }
 
-int rm_plot_write_cop(const char *path, const struct rm_trace *tr, int64_t start, int64_t end,
+/* Whether another contact (a hand, a knee) was down at t. */
+static bool other_contact_down(const struct rm_segment *s, double t)
+{
+    for (size_t k = 0; k < s->nother_contacts; k++)
+        if (t >= s->other_contacts[k].t_start && t <= s->other_contacts[k].t_end)
+            return true;
+    return false;
+}
+
+int rm_plot_write_cop(const char *path, const struct rm_trace *tr, const struct rm_segment *s,
                       size_t max_points, size_t *npoints)
 {
+    int64_t start = s->frame_start, end = s->frame_end;
     int64_t per = bin_frames(start, end, max_points);
     size_t cap = (size_t)((end - start + per - 1) / per) + 1;
     float *v = calloc(cap * 2, sizeof(float)); /* owned here */
@@ -102,8 +112,11 @@ int rm_plot_write_cop(const char *path, const struct rm_trace *tr, int64_t start
     size_t n = 0;
     for (int64_t i = start; i < end; i += per) {
         /* One sample a bin: averaging would draw a track the roller never
-         * took across a reversal. NaN (unloaded) breaks the line. */
-        bool on = tr->loaded[i] && isfinite(tr->cop_row_mm[i]) && isfinite(tr->cop_col_mm[i]);
+         * took across a reversal. NaN (unloaded) breaks the line; so does
+         * another contact: the centre of all the pressure then lies between
+         * the tool and the hand, where neither was. */
+        bool on = tr->loaded[i] && isfinite(tr->cop_row_mm[i]) && isfinite(tr->cop_col_mm[i]) &&
+                  !other_contact_down(s, tr->t[i]);
         v[2 * n] = on ? (float)tr->cop_col_mm[i] : NAN;
         v[2 * n + 1] = on ? (float)tr->cop_row_mm[i] : NAN;
         n++;

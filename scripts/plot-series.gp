@@ -3,8 +3,10 @@
 # Three panels on one time axis: the force on the roller, the contact-mean
 # pressure (what the profile's limit judges, the limit a dashed red line)
 # with the highest sensel's pressure faint behind it, and the contact area.
-# Holds are shaded blue, shorter pauses grey, as in the timeline. Gaps are
-# times the roller carried no weight.
+# Holds are shaded blue, shorter pauses grey, as in the timeline; the times
+# another contact (a hand, a knee) was down are hatched purple: not judged,
+# and the reason a curve may look odd there. Gaps are times the roller
+# carried no weight.
 #
 # `rollmat plot` runs this with a variables file loaded first (see
 # plot/plot_run.c). It defines:
@@ -14,6 +16,7 @@
 #   force_unit, pressure_unit        'N'/'kPa' or 'counts'
 #   limit                            the contact-mean limit (kPa); NaN: none (uncalibrated)
 #   n_pauses; arrays pause_t0, pause_t1, pause_pos (mm), pause_dur (s), pause_hold (1/0)
+#   n_other; arrays other_t0, other_t1 (s): other contacts down (not judged)
 
 if (term eq 'svg') {
     set terminal svg size width,height fixed enhanced font 'DejaVu Sans,13' background rgb 'white'
@@ -26,15 +29,19 @@ set output out
 
 hold_colour = '#2166ac'
 pause_colour = '#9e9e9e'
+other_colour = '#7b3294'
+other_key = n_other > 0 ? ", NaN with boxes fs transparent pattern 4 border lc rgb other_colour " \
+    . "fc rgb other_colour title 'other contact', keyentry with lines lt nodraw " \
+    . "title '(not judged)'" : ''
 rec = "binary format='%float%float%float%float%float'"
 set multiplot title title."\n".subtitle font 'DejaVu Sans,16'
 set lmargin at screen 0.08
-set rmargin at screen 0.84
+set rmargin at screen 0.83
 set xrange [t0:t1] noextend
 set tics out nomirror
 set border lw 1.5
 set grid ytics lc rgb '#dddddd'
-set key at screen 0.85, graph 1 left top vertical Left reverse samplen 2
+set key at screen 0.84, graph 1 left top vertical Left reverse samplen 2 font ',12'
 
 # panel p spans [bottom(p), top(p)] of the screen, from the top down
 top(p) = 0.86 - (p - 1) * 0.27
@@ -57,6 +64,10 @@ do for [p=1:3] {
                 font 'DejaVu Sans Bold,12'
         }
     }
+    do for [i=1:n_other] {
+        set object 300 + i rect from other_t0[i], graph 0 to other_t1[i], graph 1 behind \
+            fc rgb other_colour fs transparent pattern 4 border lc rgb other_colour lw 1
+    }
     if (p < 3) {
         set format x ''
         unset xlabel
@@ -68,7 +79,8 @@ do for [p=1:3] {
         set ylabel sprintf('force (%s)', force_unit)
         plot series_file @rec using 1:2 with lines lw 2 lc rgb '#252525' title 'force', \
             NaN with boxes fs transparent solid 0.35 noborder fc rgb hold_colour title 'hold', \
-            NaN with boxes fs transparent solid 0.35 noborder fc rgb pause_colour title 'pause'
+            NaN with boxes fs transparent solid 0.35 noborder fc rgb pause_colour title 'pause' \
+            @other_key
     }
     if (p == 2) {
         set ylabel sprintf('pressure (%s)', pressure_unit)
@@ -83,7 +95,8 @@ do for [p=1:3] {
         }
         set yrange [0:p_top * 1.05]
         plot series_file @rec using 1:4 with lines lw 1 lc rgb '#fcae91' title 'peak sensel', \
-            '' @rec using 1:3 with lines lw 2.5 lc rgb '#a50f15' title 'contact mean (judged)'
+            '' @rec using 1:3 with lines lw 2.5 lc rgb '#a50f15' title 'contact mean', \
+            keyentry with lines lt nodraw title '(judged)'
     }
     if (p == 3) {
         set ylabel 'contact area (cm²)'

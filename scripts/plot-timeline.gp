@@ -1,19 +1,25 @@
 # rollmat: how one muscle was rolled, over time.
 #
-# Top: a kymograph. Time runs to the right, the roll axis upward (as in the
-# heatmap), and each row is coloured by the load it carried (the pressure
-# summed across the row times the sensel area), so the roller's contact is a
-# band tracing where it was: sloped while rolling, flat while it stood.
-# Pauses and holds are shaded, with their durations. Bottom: the roll speed
-# with the profile's slow and fast thresholds.
+# Top: a kymograph. Time runs to the right, the roll axis upward, and each
+# line of the mat across the roll axis (a row, or a column for a mat laid
+# sideways) is coloured by the load it carried (the pressure summed along
+# the line times the sensel area), so the roller's contact is a band tracing
+# where it was: sloped while rolling, flat while it stood. A ball's picture
+# shows its row position; a segment with no rolling says it was not judged.
+# Pauses and holds are shaded, with their durations; the times another
+# contact (a hand, a knee) was down are hatched purple: the force and the
+# band may look odd there, and the analysis did not count it. Bottom: the
+# roll speed with the profile's slow and fast thresholds.
 #
 # `rollmat plot` runs this with a variables file loaded first (see
 # plot/plot_run.c). It defines:
 #   out, term ('png'|'svg'), width, height, title, subtitle
-#   rows, pitch_row                  grid along the roll axis (mm)
+#   axis                             'rows', 'cols' (a roller), '2d' (a ball), 'none'
+#   lines, pitch_line                the kymograph's lines along the roll axis and their
+#                                    pitch (mm): rows, or columns for axis 'cols'
 #   t0, t1                           the segment (s on the recording clock)
 #   ntime, bin_s                     time bins of the kymograph and their width (s)
-#   kymo_file                        float32 [rows][ntime], native endian
+#   kymo_file                        float32 [lines][ntime], native endian
 #   kymo_unit                        'N' or 'counts'
 #   kymo_max                         colour-bar top (> 0)
 #   speed_file                       float32 records (t, speed mm/s); NaN = not loaded
@@ -21,6 +27,7 @@
 #   speed_max                        top of the speed axis (mm/s)
 #   n_pauses; arrays pause_t0, pause_t1, pause_pos (mm), pause_dur (s), pause_hold (1/0)
 #   n_marks; arrays mark_t (s), mark_text: the user's `mark` events in the segment
+#   n_other; arrays other_t0, other_t1 (s): other contacts down (not judged)
 
 if (term eq 'svg') {
     set terminal svg size width,height fixed enhanced font 'DejaVu Sans,13' background rgb 'white'
@@ -38,12 +45,19 @@ set palette maxcolors 0
 
 hold_colour = '#2166ac'
 pause_colour = '#9e9e9e'
-y_lo = -pitch_row / 2.0
-y_hi = (rows - 0.5) * pitch_row
+other_colour = '#7b3294'
+y_lo = -pitch_line / 2.0
+y_hi = (lines - 0.5) * pitch_line
+# The other contacts' times: hatched, bordered in purple, over the kymograph
+# and behind the speed.
+other_key = n_other > 0 ? ", NaN with boxes fs transparent pattern 4 border lc rgb other_colour " \
+    . "fc rgb other_colour title 'other contact', keyentry with lines lt nodraw " \
+    . "title '(not judged)'" : ''
+
 
 # Both panels share the same left and right edges so that time lines up.
 l_margin = 0.08
-r_margin = 0.88
+r_margin = 0.87
 
 set multiplot title title."\n".subtitle font 'DejaVu Sans,16'
 
@@ -56,14 +70,33 @@ set xrange [t0:t1] noextend
 set yrange [y_lo:y_hi] noextend
 set format x ''
 unset xlabel
-set ylabel 'roll position (mm)'
+set ylabel axis eq 'cols' ? 'roll position along the columns (mm)' : \
+    (axis eq 'rows' ? 'roll position (mm)' : 'row position (mm)')
 set tics out nomirror
 set mytics 2
 set border lw 1.5
 set cbrange [0:kymo_max]
-set cblabel sprintf('load on the row (%s)', kymo_unit)
+set cblabel sprintf('load on the %s (%s)', axis eq 'cols' ? 'column' : 'row', kymo_unit)
 set colorbox vertical user origin screen r_margin + 0.015, screen 0.40 size screen 0.02, screen 0.48
-set title 'where the roller was (colour: load on each row of the mat)'
+if (axis eq 'cols') {
+    set title 'where the roller was, rolling along the columns (colour: load on each column)'
+} else {
+    if (axis eq 'rows') {
+        set title 'where the roller was (colour: load on each row of the mat)'
+    } else {
+        if (axis eq '2d') {
+            set title 'where the ball was along the rows (it rolls in 2-D; colour: load on each row)'
+        } else {
+            set title 'load on each row of the mat: no rolling, not judged'
+        }
+    }
+}
+do for [i=1:n_other] {
+    set object 300 + i rect from other_t0[i], y_lo to other_t1[i], y_hi front \
+        fc rgb other_colour fs transparent pattern 4 border lc rgb other_colour lw 1
+    set label 300 + i 'other contact' at (other_t0[i] + other_t1[i]) / 2, y_lo center \
+        offset 0, 2.2 front textcolor rgb other_colour font 'DejaVu Sans Bold,11'
+}
 do for [i=1:n_pauses] {
     c = pause_hold[i] ? hold_colour : pause_colour
     set object i rect from pause_t0[i], y_lo to pause_t1[i], y_hi front \
@@ -83,8 +116,8 @@ do for [i=1:n_marks] {
     set label 200 + i '✎ '.mark_text[i] at mark_t[i], y_lo left offset 0.4, 0.8 front \
         textcolor rgb '#6a3d9a' font 'DejaVu Sans,11'
 }
-plot kymo_file binary array=(ntime,rows) format='%float' \
-    dx=bin_s dy=pitch_row origin=(t0 + bin_s / 2.0, 0) with image notitle
+plot kymo_file binary array=(ntime,lines) format='%float' \
+    dx=bin_s dy=pitch_line origin=(t0 + bin_s / 2.0, 0) with image notitle
 
 # ---- speed ------------------------------------------------------------
 unset object
@@ -98,12 +131,17 @@ set xlabel 'time (s)'
 set ylabel 'roll speed (mm/s)'
 set yrange [0:speed_max]
 set grid ytics lc rgb '#dddddd'
-set key at screen r_margin + 0.01, screen 0.36 left top vertical Left reverse samplen 2
+set key at screen r_margin + 0.005, screen 0.36 left top vertical Left reverse samplen 2 \
+    font ',12'
 unset colorbox
 # The line is green where rolling is slow enough, amber in between, red when
 # too fast; the thresholds are drawn as dashed lines.
 zone(v) = v <= speed_slow ? 0x238b45 : (v <= speed_fast ? 0xe08214 : 0xcb181d)
 set object 1 rect from t0, 0 to t1, speed_slow behind fc rgb '#f0f9ec' fs solid 1 noborder
+do for [i=1:n_other] {
+    set object 300 + i rect from other_t0[i], 0 to other_t1[i], speed_max behind \
+        fc rgb other_colour fs transparent pattern 4 border lc rgb other_colour lw 1
+}
 do for [i=1:n_pauses] {
     c = pause_hold[i] ? hold_colour : pause_colour
     set object 10 + i rect from pause_t0[i], 0 to pause_t1[i], speed_max behind \
@@ -121,5 +159,6 @@ plot speed_file binary format='%float%float' using 1:2:(zone($2)) with lines lw 
     NaN with lines lw 2.5 lc rgb '#e08214' title 'brisk', \
     NaN with lines lw 2.5 lc rgb '#cb181d' title 'too fast', \
     NaN with boxes fs transparent solid 0.35 noborder fc rgb hold_colour title 'hold', \
-    NaN with boxes fs transparent solid 0.35 noborder fc rgb pause_colour title 'pause'
+    NaN with boxes fs transparent solid 0.35 noborder fc rgb pause_colour title 'pause' \
+    @other_key
 unset multiplot

@@ -180,7 +180,7 @@ static void test_maps_calibrated(void **state)
 {
     (void)state;
     struct rm_plot_maps *m = NULL;
-    assert_int_equal(rm_plot_maps_new(&m, 2, 3, 0.0, 1.0, 10, 4, 0.1, NULL), 0);
+    assert_int_equal(rm_plot_maps_new(&m, 2, 3, false, 0.0, 1.0, 10, 4, 0.1, NULL), 0);
     assert_int_equal(m->nbins, 4);
     float frame[6] = {0, 0, 0, 0, 5, 0};
     for (int i = 0; i < 10; i++)
@@ -210,7 +210,7 @@ static void test_maps_raw_counts_baseline(void **state)
     (void)state;
     struct rm_plot_maps *m = NULL;
     const float baseline[2] = {40.0f, 30.0f};
-    assert_int_equal(rm_plot_maps_new(&m, 1, 2, 0.0, 2.0, 20, 2000, 1.0, baseline), 0);
+    assert_int_equal(rm_plot_maps_new(&m, 1, 2, false, 0.0, 2.0, 20, 2000, 1.0, baseline), 0);
     assert_int_equal(m->nbins, 10); /* two frames per bin */
     for (int i = 0; i < 20; i++) {
         float frame[2] = {40.0f, i < 10 ? 100.0f : 30.0f};
@@ -224,6 +224,75 @@ static void test_maps_raw_counts_baseline(void **state)
     assert_float_equal(m->kymo[9], 0.0, 1e-4);  /* bin 9: at baseline */
     assert_float_equal(m->speed_max, 0.0, 0);
     rm_plot_maps_free(m);
+}
+
+/* A roller along the columns (a mat laid sideways): the kymograph's lines
+ * are the columns, each with its own sensels' baseline removed. */
+static void test_maps_kymograph_along_columns(void **state)
+{
+    (void)state;
+    struct rm_plot_maps *m = NULL;
+    /* 2 rows x 3 columns; baseline 10 everywhere but 13 in row 1, col 2. */
+    const float baseline[6] = {10, 10, 10, 10, 10, 13};
+    assert_int_equal(rm_plot_maps_new(&m, 2, 3, true, 0.0, 1.0, 10, 2, 1.0, baseline), 0);
+    assert_int_equal(m->lines, 3);
+    /* Column 2 loaded 5 counts in both rows for the first half, then column
+     * 0 by 7 counts. */
+    for (int i = 0; i < 10; i++) {
+        float frame[6] = {10, 10, 15, 10, 10, 18};
+        if (i >= 5) {
+            float later[6] = {17, 10, 10, 17, 10, 13};
+            memcpy(frame, later, sizeof(frame));
+        }
+        rm_plot_maps_add(m, frame, i * 0.1, 0.1, NAN);
+    }
+    rm_plot_maps_finish(m);
+    assert_int_equal(m->nbins, 2);
+    assert_float_equal(m->kymo[2 * 2 + 0], 10.0, 1e-4); /* column 2, bin 0: 5 + 5 */
+    assert_float_equal(m->kymo[2 * 2 + 1], 0.0, 1e-4);
+    assert_float_equal(m->kymo[0 * 2 + 0], 0.0, 1e-4);
+    assert_float_equal(m->kymo[0 * 2 + 1], 14.0, 1e-4); /* column 0, bin 1: 7 + 7 */
+    assert_float_equal(m->kymo[1 * 2 + 0], 0.0, 1e-4);
+    assert_float_equal(m->kymo_max, 14.0, 1e-4);
+    rm_plot_maps_free(m);
+}
+
+/* The centre-of-pressure track breaks while another contact is down: the
+ * centre of all the pressure then lies between the tool and the hand. */
+static void test_cop_breaks_under_other_contacts(void **state)
+{
+    (void)state;
+    enum { N = 10 };
+    double t[N], row[N], col[N];
+    uint8_t loaded[N];
+    for (int i = 0; i < N; i++) {
+        t[i] = 0.1 * i;
+        row[i] = 100 + i;
+        col[i] = 50;
+        loaded[i] = i != 8;
+    }
+    struct rm_trace tr = {.n = N, .t = t, .loaded = loaded, .cop_row_mm = row, .cop_col_mm = col};
+    struct rm_other_contact hand = {.t_start = 0.25, .t_end = 0.55};
+    struct rm_segment seg = {
+        .frame_start = 1, .frame_end = N, .nother_contacts = 1, .other_contacts = &hand};
+    const char *path = rm_test_path("cop.f32");
+    size_t n = 0;
+    assert_int_equal(rm_plot_write_cop(path, &tr, &seg, 100, &n), 0);
+    assert_int_equal(n, N - 1);
+    float v[2 * N];
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(v, 2 * sizeof(float), n, f), n);
+    fclose(f);
+    for (size_t k = 0; k < n; k++) {
+        int i = (int)k + 1;
+        bool broken = (i >= 3 && i <= 5) || i == 8; /* the hand; unloaded */
+        assert_int_equal(isnan(v[2 * k + 1]), broken);
+        if (!broken) {
+            assert_float_equal(v[2 * k], 50.0, 1e-6);
+            assert_float_equal(v[2 * k + 1], row[i], 1e-4);
+        }
+    }
 }
 
 static void test_html_escape(void **state)
@@ -277,6 +346,8 @@ int main(void)
         cmocka_unit_test(test_gnuplot_missing),
         cmocka_unit_test(test_maps_calibrated),
         cmocka_unit_test(test_maps_raw_counts_baseline),
+        cmocka_unit_test(test_maps_kymograph_along_columns),
+        cmocka_unit_test(test_cop_breaks_under_other_contacts),
         cmocka_unit_test(test_html_escape),
         cmocka_unit_test(test_tmpdir),
     };
