@@ -155,6 +155,12 @@ static void keep_trace(struct rm_analysis_result *res, struct an_series *s)
     tr->mean = s->all_mean;
     tr->cop_row_mm = s->all_row;
     tr->cop_col_mm = s->all_col;
+    tr->tool_force = s->force;
+    tr->tool_area_cm2 = s->area_cm2;
+    tr->tool_peak = s->peak;
+    tr->tool_mean = s->mean;
+    tr->tool_row_mm = s->cop_row;
+    tr->tool_col_mm = s->cop_col;
     tr->p_raw_mm = s->p_raw;
     tr->p_mm = s->p;
     tr->velocity_mm_s = s->v;
@@ -166,6 +172,7 @@ static void keep_trace(struct rm_analysis_result *res, struct an_series *s)
     /* The arrays the trace took are its own now; the rest are freed. */
     s->t = s->all_force = s->all_area_cm2 = s->all_peak = s->all_mean = s->all_row = s->all_col =
         NULL;
+    s->force = s->area_cm2 = s->peak = s->mean = s->cop_row = s->cop_col = NULL;
     s->p_raw = s->p = s->v = NULL;
     s->loaded = NULL;
     an_series_free(s);
@@ -348,6 +355,12 @@ void rm_analysis_result_free(struct rm_analysis_result *r)
     free(r->trace.mean);
     free(r->trace.cop_row_mm);
     free(r->trace.cop_col_mm);
+    free(r->trace.tool_force);
+    free(r->trace.tool_area_cm2);
+    free(r->trace.tool_peak);
+    free(r->trace.tool_mean);
+    free(r->trace.tool_row_mm);
+    free(r->trace.tool_col_mm);
     free(r->trace.p_raw_mm);
     free(r->trace.p_mm);
     free(r->trace.velocity_mm_s);

@@ -87,10 +87,15 @@ struct rm_trace {
     double *mean;             /* contact-mean pressure, kPa or counts */
     double *cop_row_mm;       /* centre of pressure along the roll axis */
     double *cop_col_mm;       /* ... and across it */
-    double *p_raw_mm;         /* roll position p(t): NAN while unloaded */
-    double *p_mm;             /* zero-phase low-passed p(t): NAN while unloaded */
-    double *velocity_mm_s;    /* d p_mm / dt, signed (+: toward higher rows); NAN unloaded */
-    double *speed_mm_s;       /* |velocity_mm_s| */
+    /* The same of the tool's contact alone, what the analysis judges: a
+     * hand or a knee put down beside it left out (the figures above are
+     * the whole frame's, as --frames-csv has them). */
+    double *tool_force, *tool_area_cm2, *tool_peak, *tool_mean;
+    double *tool_row_mm, *tool_col_mm;
+    double *p_raw_mm;      /* roll position p(t): NAN while unloaded */
+    double *p_mm;          /* zero-phase low-passed p(t): NAN while unloaded */
+    double *velocity_mm_s; /* d p_mm / dt, signed (+: toward higher rows); NAN unloaded */
+    double *speed_mm_s;    /* |velocity_mm_s| */
 };
 
 /* The result below is the analysis: every figure of the JSON document

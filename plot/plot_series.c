@@ -1,7 +1,10 @@
 /* What the report draws from the analysis's per-frame trace rather than
  * from the frames: the force / contact-mean pressure / contact area curves,
  * the centre-of-pressure track over the heatmap, the contact-mean pressure
- * of a hold, and the pressure the "seconds above" map counts from. */
+ * of a hold, and the pressure the "seconds above" map counts from. All of
+ * them are the tool's contact's, what the analysis judges: a hand put
+ * down beside the roller neither lifts the force curve nor pulls the
+ * track toward it. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,8 +22,8 @@ double rm_plot_above_threshold(const struct rm_analysis_result *r)
      * (so the map still picks out where the roller pressed longest). */
     double top = 0;
     for (int64_t i = 0; i < r->trace.n; i++)
-        if (r->trace.loaded[i] && isfinite(r->trace.mean[i]) && r->trace.mean[i] > top)
-            top = r->trace.mean[i];
+        if (r->trace.loaded[i] && isfinite(r->trace.tool_mean[i]) && r->trace.tool_mean[i] > top)
+            top = r->trace.tool_mean[i];
     return top > 0 ? 0.5 * top : INFINITY;
 }
 
@@ -30,9 +33,9 @@ double rm_plot_hold_mean_pressure(const struct rm_trace *tr, const struct rm_pau
     int64_t n = 0;
     for (int64_t i = 0; i < tr->n; i++) {
         if (tr->t[i] < p->t_start || tr->t[i] >= p->t_end || !tr->loaded[i] ||
-            !isfinite(tr->mean[i]))
+            !isfinite(tr->tool_mean[i]))
             continue;
-        sum += tr->mean[i];
+        sum += tr->tool_mean[i];
         n++;
     }
     return n ? sum / (double)n : NAN;
@@ -72,10 +75,10 @@ int rm_plot_write_series(const char *path, const struct rm_trace *tr, int64_t st
         for (int64_t i = b; i < last; i++) {
             if (!tr->loaded[i])
                 continue;
-            acc[1] += isfinite(tr->force[i]) ? tr->force[i] : 0;
-            acc[2] += isfinite(tr->mean[i]) ? tr->mean[i] : 0;
-            acc[3] += isfinite(tr->peak[i]) ? tr->peak[i] : 0;
-            acc[4] += isfinite(tr->contact_area_cm2[i]) ? tr->contact_area_cm2[i] : 0;
+            acc[1] += isfinite(tr->tool_force[i]) ? tr->tool_force[i] : 0;
+            acc[2] += isfinite(tr->tool_mean[i]) ? tr->tool_mean[i] : 0;
+            acc[3] += isfinite(tr->tool_peak[i]) ? tr->tool_peak[i] : 0;
+            acc[4] += isfinite(tr->tool_area_cm2[i]) ? tr->tool_area_cm2[i] : 0;
             used++;
         }
         float *rec = v + n * RM_PLOT_SERIES_WIDTH;
@@ -91,15 +94,6 @@ int rm_plot_write_series(const char *path, const struct rm_trace *tr, int64_t st
     return rc;
 }
 
-/* Whether another contact (a hand, a knee) was down at t. */
-static bool other_contact_down(const struct rm_segment *s, double t)
-{
-    for (size_t k = 0; k < s->nother_contacts; k++)
-        if (t >= s->other_contacts[k].t_start && t <= s->other_contacts[k].t_end)
-            return true;
-    return false;
-}
-
 int rm_plot_write_cop(const char *path, const struct rm_trace *tr, const struct rm_segment *s,
                       size_t max_points, size_t *npoints)
 {
@@ -112,13 +106,12 @@ int rm_plot_write_cop(const char *path, const struct rm_trace *tr, const struct 
     size_t n = 0;
     for (int64_t i = start; i < end; i += per) {
         /* One sample a bin: averaging would draw a track the roller never
-         * took across a reversal. NaN (unloaded) breaks the line; so does
-         * another contact: the centre of all the pressure then lies between
-         * the tool and the hand, where neither was. */
-        bool on = tr->loaded[i] && isfinite(tr->cop_row_mm[i]) && isfinite(tr->cop_col_mm[i]) &&
-                  !other_contact_down(s, tr->t[i]);
-        v[2 * n] = on ? (float)tr->cop_col_mm[i] : NAN;
-        v[2 * n + 1] = on ? (float)tr->cop_row_mm[i] : NAN;
+         * took across a reversal. NaN (unloaded) breaks the line. The
+         * tool's centre: the centre of all the pressure would lie between
+         * the tool and a hand put down, where neither was. */
+        bool on = tr->loaded[i] && isfinite(tr->tool_row_mm[i]) && isfinite(tr->tool_col_mm[i]);
+        v[2 * n] = on ? (float)tr->tool_col_mm[i] : NAN;
+        v[2 * n + 1] = on ? (float)tr->tool_row_mm[i] : NAN;
         n++;
     }
     int rc = rm_plot_write_floats(path, v, n, 2);

@@ -257,21 +257,30 @@ static void test_maps_kymograph_along_columns(void **state)
     rm_plot_maps_free(m);
 }
 
-/* The centre-of-pressure track breaks while another contact is down: the
- * centre of all the pressure then lies between the tool and the hand. */
-static void test_cop_breaks_under_other_contacts(void **state)
+/* The centre-of-pressure track is the tool's: a hand put down pulls the
+ * centre of all the pressure toward it, not the track. */
+static void test_cop_track_is_the_tools(void **state)
 {
     (void)state;
     enum { N = 10 };
-    double t[N], row[N], col[N];
+    double t[N], row[N], col[N], all_row[N], all_col[N];
     uint8_t loaded[N];
     for (int i = 0; i < N; i++) {
         t[i] = 0.1 * i;
         row[i] = 100 + i;
         col[i] = 50;
+        bool hand = i >= 3 && i <= 5;
+        all_row[i] = hand ? 300 : row[i];
+        all_col[i] = hand ? 200 : col[i];
         loaded[i] = i != 8;
     }
-    struct rm_trace tr = {.n = N, .t = t, .loaded = loaded, .cop_row_mm = row, .cop_col_mm = col};
+    struct rm_trace tr = {.n = N,
+                          .t = t,
+                          .loaded = loaded,
+                          .cop_row_mm = all_row,
+                          .cop_col_mm = all_col,
+                          .tool_row_mm = row,
+                          .tool_col_mm = col};
     struct rm_other_contact hand = {.t_start = 0.25, .t_end = 0.55};
     struct rm_segment seg = {
         .frame_start = 1, .frame_end = N, .nother_contacts = 1, .other_contacts = &hand};
@@ -286,9 +295,8 @@ static void test_cop_breaks_under_other_contacts(void **state)
     fclose(f);
     for (size_t k = 0; k < n; k++) {
         int i = (int)k + 1;
-        bool broken = (i >= 3 && i <= 5) || i == 8; /* the hand; unloaded */
-        assert_int_equal(isnan(v[2 * k + 1]), broken);
-        if (!broken) {
+        assert_int_equal(isnan(v[2 * k + 1]), i == 8); /* unloaded */
+        if (i != 8) {
             assert_float_equal(v[2 * k], 50.0, 1e-6);
             assert_float_equal(v[2 * k + 1], row[i], 1e-4);
         }
@@ -347,7 +355,7 @@ int main(void)
         cmocka_unit_test(test_maps_calibrated),
         cmocka_unit_test(test_maps_raw_counts_baseline),
         cmocka_unit_test(test_maps_kymograph_along_columns),
-        cmocka_unit_test(test_cop_breaks_under_other_contacts),
+        cmocka_unit_test(test_cop_track_is_the_tools),
         cmocka_unit_test(test_html_escape),
         cmocka_unit_test(test_tmpdir),
     };
