@@ -22,6 +22,9 @@
 /* An unloaded gap at least this long ends a labelled segment when the next
  * label comes late, while the next muscle is already rolled (stream.c). */
 #define AN_LABEL_GAP_S 3.0
+/* ... as long as the label comes within this of getting on (a segment
+ * analysed in steps keeps that long unaccounted after a return, segment.c). */
+#define AN_LATE_LABEL_S 60.0
 
 /* The time a frame at t adds to an unloaded gap after the frame at t_prev
  * (NAN: none): the interval, or one nominal frame across frames lost

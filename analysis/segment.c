@@ -211,7 +211,27 @@ static int keep_events(struct an_segment_acc *acc, const struct an_series *v, in
  * the start of the latest stroke that lies before the window's last
  * AN_CHUNK_MARGIN_S, that moved more than twice the pause tolerance (no
  * pause can merge across it), and before which every pause and stroke
- * has ended in that reach. 0: nowhere yet. */
+ * has ended in that reach, and not just after a return to the mat
+ * (maybe_next_muscle). 0: nowhere yet. */
+/* Whether frame `at` of v comes less than AN_LATE_LABEL_S after the person
+ * got back on from AN_LABEL_GAP_S or more off the mat: the next muscle's
+ * label may still come (typed late), and the frames since then must stay
+ * unaccounted for stream.c to move the boundary back to the gap. */
+static bool maybe_next_muscle(const struct an_series *v, int64_t at)
+{
+    double off = 0;
+    for (int64_t i = at; i > 0 && v->t[at] - v->t[i - 1] < AN_LATE_LABEL_S; i--) {
+        if (v->loaded[i - 1]) {
+            if (off >= AN_LABEL_GAP_S)
+                return true;
+            off = 0;
+            continue;
+        }
+        off += an_gap_step(v->t[i - 1], v->t[i], v->rate_hz);
+    }
+    return off >= AN_LABEL_GAP_S;
+}
+
 static int64_t choose_cut(const struct an_series *v, int64_t from, const struct rm_pause *p,
                           size_t np, const struct rm_stroke *k, size_t nk, double tol)
 {
@@ -225,7 +245,7 @@ static int64_t choose_cut(const struct an_series *v, int64_t from, const struct 
             end_before = fmax(end_before, p[ip++].t_end);
         double disp = k[i].mean_speed_mm_s * (k[i].t_end - k[i].t_start);
         int64_t at = an_series_frame_at(v, k[i].t_start, false);
-        if (at > from && end_before < t_lim && disp > 2 * tol)
+        if (at > from && end_before < t_lim && disp > 2 * tol && !maybe_next_muscle(v, at))
             cut = at;
         end_before = fmax(end_before, k[i].t_end);
     }

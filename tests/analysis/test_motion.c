@@ -381,8 +381,10 @@ static void test_auto_segments_drop_while_loaded(void **state)
  * between 40 and 380 mm, a brief hesitation now and then, a hold every few
  * minutes (one of them `long_hold_s` long), and 1 s steps off the roller
  * (too short to split a segment). Deterministic. */
-static void long_session(struct an_series *s, double fs, double minutes, double long_hold_s)
+static double long_session2(struct an_series *s, double fs, double minutes, double long_hold_s,
+                            double then_minutes)
 {
+    double t_on = NAN;
     size_t cap = 4096, n = 0;
     struct leg *legs = calloc(cap, sizeof(*legs));
     assert_non_null(legs);
@@ -390,7 +392,13 @@ static void long_session(struct an_series *s, double fs, double minutes, double 
     double t = 0, pos = 50;
     legs[n++] = (struct leg){2, 0, 0, 1};
     int k = 0;
-    while (t < minutes * 60 && n + 4 < cap) {
+    while (t < (minutes + then_minutes) * 60 && n + 5 < cap) {
+        if (then_minutes > 0 && isnan(t_on) && t >= minutes * 60) {
+            /* Off the mat for 4 s, then the next muscle. */
+            legs[n++] = (struct leg){4, 0, 0, 1};
+            t += 4;
+            t_on = 2 + t;
+        }
         seed = seed * 1103515245u + 12345u;
         double u = (double)(seed >> 8) / (double)(1u << 24);
         double to = pos < 200 ? 300 + 80 * u : 40 + 80 * u;
@@ -422,6 +430,12 @@ static void long_session(struct an_series *s, double fs, double minutes, double 
         }
     }
     free(legs);
+    return t_on;
+}
+
+static void long_session(struct an_series *s, double fs, double minutes, double long_hold_s)
+{
+    long_session2(s, fs, minutes, long_hold_s, 0);
 }
 
 /* The same session analysed whole and in chunks gives the same segment. */
@@ -496,6 +510,38 @@ static void test_long_segment_in_chunks(void **state)
     }
 }
 
+/* The next muscle labelled late (up to AN_LATE_LABEL_S after getting on,
+ * after 4 s off the mat) after a long one still starts when the person got
+ * on, analysed in chunks as whole: steps leave the frames after a return
+ * unaccounted. */
+static void test_long_segment_late_label(void **state)
+{
+    (void)state;
+    struct rm_profile pf = default_profile();
+    struct an_series s;
+    double t_on = long_session2(&s, 50, 12, 24, 4);
+    assert_true(isfinite(t_on));
+    const double late_s[] = {12, 23, 31, 44, 57};
+    for (size_t l = 0; l < sizeof(late_s) / sizeof(late_s[0]); l++) {
+        struct rm_event ev[2] = {{.t = 0.5}, {.t = t_on + late_s[l]}};
+        for (int k = 0; k < 2; k++)
+            snprintf(ev[k].kind, sizeof(ev[k].kind), "segment_start");
+        snprintf(ev[0].label, sizeof(ev[0].label), "quad-left");
+        snprintf(ev[1].label, sizeof(ev[1].label), "quad-right");
+        struct rm_analysis_result *whole = build_chunked(&s, ev, 2, &pf, s.n + 1, NULL);
+        struct rm_analysis_result *chunked = build_chunked(&s, ev, 2, &pf, 1, NULL);
+        assert_int_equal(whole->nsegments, 2);
+        /* The right quad starts where the person got on, not at the label. */
+        assert_true(fabs(whole->segments[1].t_start - t_on) < 0.5);
+        same_segments(whole, chunked);
+        assert_true(fabs(whole->segments[0].t_end - chunked->segments[0].t_end) < 1e-9);
+        assert_true(fabs(whole->segments[1].t_start - chunked->segments[1].t_start) < 1e-9);
+        rm_analysis_result_free(whole);
+        rm_analysis_result_free(chunked);
+    }
+    an_series_free(&s);
+}
+
 static void test_muscle_words(void **state)
 {
     (void)state;
@@ -526,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_auto_segments_drop_while_loaded),
         cmocka_unit_test(test_muscle_words),
         cmocka_unit_test(test_long_segment_in_chunks),
+        cmocka_unit_test(test_long_segment_late_label),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     an_fft_cleanup();
