@@ -180,6 +180,25 @@ void an_classify_tool(const struct an_series *s, enum rm_tool *tool, enum rm_axi
 int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct rm_profile *pf,
                    bool calibrated, struct rm_pause **out, size_t *nout, uint8_t *in_pause);
 
+/* A pause's figures as sums over its frames, so that a pause longer than
+ * a step's window (segment.c) is summed piece by piece. */
+struct an_pause_sums {
+    int64_t n, nmean;
+    double force, mean, peak, row, col, p, q;
+    double p_lo, p_hi, q_lo, q_hi; /* q: a ball's; empty (lo > hi) else */
+};
+void an_pause_sums_init(struct an_pause_sums *ps);
+/* Adds frames [a, b) of s (loaded, with their motion). */
+void an_pause_sums_add(struct an_pause_sums *ps, const struct an_series *s, int64_t a, int64_t b);
+void an_pause_sums_merge(struct an_pause_sums *into, const struct an_pause_sums *from);
+/* Whether the positions stay within tol of their mean (a ball's: its box's
+ * farthest corner, never nearer than the farthest position). */
+bool an_pause_sums_within(const struct an_pause_sums *ps, double tol);
+/* p's figures from its t_start and t_end and the sums (relative_position
+ * NAN: the segment's range is not known yet). */
+void an_pause_fill(struct rm_pause *p, const struct an_pause_sums *ps, const struct rm_profile *pf,
+                   bool calibrated);
+
 /* Strokes in frames [a, b), skipping frames with in_pause set. */
 int an_find_strokes(const struct an_series *s, int64_t a, int64_t b, const struct rm_profile *pf,
                     const uint8_t *in_pause, struct rm_stroke **out, size_t *nout);

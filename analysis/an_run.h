@@ -55,6 +55,7 @@ struct an_segment_acc {
     int64_t start;       /* the segment's first frame in the recording */
     int64_t done;        /* frames before this one (recording index) are accounted */
     bool classified;     /* g.tool and g.axis are decided */
+    bool calibrated;
     double rate_hz;
     size_t cap_pauses, cap_strokes, cap_other;
     double last_pause_t, last_stroke_t; /* t_start of the last kept (dedup at cuts) */
@@ -67,6 +68,11 @@ struct an_segment_acc {
     int64_t nspeeds, seen;
     double *roll_p; /* positions at about 10 Hz, for the cadence */
     size_t np, cap_p;
+    /* A pause longer than a step reaches (a long hold, someone standing):
+     * cut inside and summed piece by piece until it ends. */
+    bool hold_on;
+    struct rm_pause hold; /* its t_start */
+    struct an_pause_sums hold_sums;
     /* the other contact under way */
     bool oth_open;
     double oth_t0, oth_t1, oth_r, oth_c, oth_w, oth_peak;
@@ -93,6 +99,11 @@ int64_t an_segment_acc_keep_from(const struct an_segment_acc *acc, double rate_h
 int an_segment_acc_end(struct an_segment_acc *acc, double t_end, int64_t frame_end,
                        const struct an_doc_input *in, struct an_session *ss);
 void an_segment_acc_free(struct an_segment_acc *acc);
+
+/* The segment's own figures from what was accounted (figures.c): ranges,
+ * pressures, speeds from the histogram, cadence; not judged without
+ * rolling. */
+void an_segment_acc_figures(struct an_segment_acc *acc, double t_end, int64_t frame_end);
 
 /* Coverage, scores, advice and the session figures of res; moves the
  * segments into res. */

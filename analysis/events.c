@@ -102,6 +102,80 @@ static void trim_settling(const struct an_series *s, int64_t a, int64_t b, int64
             (*rb)--;
 }
 
+void an_pause_sums_init(struct an_pause_sums *ps)
+{
+    memset(ps, 0, sizeof(*ps));
+    ps->p_lo = ps->q_lo = INFINITY;
+    ps->p_hi = ps->q_hi = -INFINITY;
+}
+
+void an_pause_sums_add(struct an_pause_sums *ps, const struct an_series *s, int64_t a, int64_t b)
+{
+    for (int64_t i = a; i < b; i++) {
+        ps->force += s->force[i];
+        ps->row += s->cop_row[i];
+        ps->col += s->cop_col[i];
+        if (isfinite(s->mean[i])) { /* contact-mean: frames with contact */
+            ps->mean += s->mean[i];
+            ps->nmean++;
+        }
+        ps->peak = fmax(ps->peak, s->peak[i]);
+        ps->p += s->p[i];
+        ps->p_lo = fmin(ps->p_lo, s->p[i]);
+        ps->p_hi = fmax(ps->p_hi, s->p[i]);
+        if (isfinite(s->q[i])) {
+            ps->q += s->q[i];
+            ps->q_lo = fmin(ps->q_lo, s->q[i]);
+            ps->q_hi = fmax(ps->q_hi, s->q[i]);
+        }
+        ps->n++;
+    }
+}
+
+void an_pause_sums_merge(struct an_pause_sums *into, const struct an_pause_sums *from)
+{
+    into->n += from->n;
+    into->nmean += from->nmean;
+    into->force += from->force;
+    into->mean += from->mean;
+    into->peak = fmax(into->peak, from->peak);
+    into->row += from->row;
+    into->col += from->col;
+    into->p += from->p;
+    into->q += from->q;
+    into->p_lo = fmin(into->p_lo, from->p_lo);
+    into->p_hi = fmax(into->p_hi, from->p_hi);
+    into->q_lo = fmin(into->q_lo, from->q_lo);
+    into->q_hi = fmax(into->q_hi, from->q_hi);
+}
+
+bool an_pause_sums_within(const struct an_pause_sums *ps, double tol)
+{
+    if (ps->n == 0)
+        return false;
+    double n = (double)ps->n, mp = ps->p / n, mq = ps->q / n;
+    double dp = fmax(ps->p_hi - mp, mp - ps->p_lo);
+    /* A ball's: the farthest corner of the box, at least as far as any
+     * position. */
+    double dq = ps->q_hi >= ps->q_lo ? fmax(ps->q_hi - mq, mq - ps->q_lo) : 0;
+    return hypot(dp, dq) <= tol;
+}
+
+void an_pause_fill(struct rm_pause *p, const struct an_pause_sums *ps, const struct rm_profile *pf,
+                   bool calibrated)
+{
+    double n = (double)ps->n;
+    p->duration_s = p->t_end - p->t_start;
+    p->position_mm = ps->n ? ps->p / n : NAN;
+    p->relative_position = NAN;
+    p->hold = p->duration_s >= pf->hold_min_s;
+    p->position_xy_mm[0] = ps->n ? ps->row / n : NAN;
+    p->position_xy_mm[1] = ps->n ? ps->col / n : NAN;
+    p->mean_force_n = calibrated && ps->n ? ps->force / n : NAN;
+    p->peak_pressure_kpa = calibrated ? ps->peak : NAN;
+    p->mean_pressure_kpa = calibrated && ps->nmean ? ps->mean / (double)ps->nmean : NAN;
+}
+
 int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct rm_profile *pf,
                    bool calibrated, struct rm_pause **out, size_t *nout, uint8_t *in_pause)
 {
@@ -175,29 +249,11 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
         struct rm_pause *p = &pauses[np++];
         p->t_start = t_start;
         p->t_end = t_end;
-        p->duration_s = t_end - t_start;
+        struct an_pause_sums sums;
+        an_pause_sums_init(&sums);
+        an_pause_sums_add(&sums, s, ra, rb);
+        an_pause_fill(p, &sums, pf, calibrated);
         p->position_mm = mean;
-        p->relative_position = NAN;
-        p->hold = p->duration_s >= pf->hold_min_s;
-        double fsum = 0, msum = 0, peak = 0, rsum = 0, csum = 0;
-        int64_t cnt = 0, mcnt = 0;
-        for (int64_t i = ra; i < rb; i++) {
-            fsum += s->force[i];
-            rsum += s->cop_row[i];
-            csum += s->cop_col[i];
-            if (isfinite(s->mean[i])) { /* contact-mean: frames with contact */
-                msum += s->mean[i];
-                mcnt++;
-            }
-            if (s->peak[i] > peak)
-                peak = s->peak[i];
-            cnt++;
-        }
-        p->position_xy_mm[0] = cnt ? rsum / (double)cnt : NAN;
-        p->position_xy_mm[1] = cnt ? csum / (double)cnt : NAN;
-        p->mean_force_n = calibrated && cnt ? fsum / (double)cnt : NAN;
-        p->peak_pressure_kpa = calibrated ? peak : NAN;
-        p->mean_pressure_kpa = calibrated && mcnt ? msum / (double)mcnt : NAN;
     }
     free(buf);
     free(runs);

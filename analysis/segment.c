@@ -25,24 +25,6 @@ static size_t speed_bin(double v)
     return k >= AN_SPEED_BINS - 1 ? AN_SPEED_BINS - 1 : (size_t)k;
 }
 
-/* The value a bin stands for: its geometric centre (0 below the first). */
-static double speed_of_bin(size_t k)
-{
-    return k == 0 ? 0 : AN_SPEED_MIN_MM_S * pow(AN_SPEED_RATIO, (double)k - 0.5);
-}
-
-/* The speed of 0-based rank r among the acc->nspeeds counted. */
-static double speed_rank(const struct an_segment_acc *acc, int64_t r)
-{
-    int64_t cum = 0;
-    for (size_t k = 0; k < AN_SPEED_BINS; k++) {
-        cum += acc->speed_bins[k];
-        if (cum > r)
-            return speed_of_bin(k);
-    }
-    return speed_of_bin(AN_SPEED_BINS - 1);
-}
-
 /* ---- per-frame helpers ------------------------------------------------------ */
 
 /* How long frame i stands for: until the next frame, unless that is a gap
@@ -252,6 +234,80 @@ static int64_t choose_cut(const struct an_series *v, int64_t from, const struct 
     return cut;
 }
 
+/* ---- a pause longer than a step reaches ---------------------------------- */
+
+/* The pause of p[0..np) under way at time t, or NULL. */
+static const struct rm_pause *pause_at(const struct rm_pause *p, size_t np, double t)
+{
+    for (size_t i = 0; i < np; i++)
+        if (p[i].t_start <= t && t <= p[i].t_end)
+            return &p[i];
+    return NULL;
+}
+
+static int keep_pause(struct an_segment_acc *acc, struct rm_pause *q,
+                      const struct an_pause_sums *ps, const struct rm_profile *pf)
+{
+    struct rm_segment *g = &acc->g;
+    an_pause_fill(q, ps, pf, acc->calibrated);
+    if (grow((void **)&g->pauses, &acc->cap_pauses, g->npauses, sizeof(*q)) != 0)
+        return RM_ENOMEM;
+    g->pauses[g->npauses++] = *q;
+    return 0;
+}
+
+/* The hold under way at view frame `from` (v's frames before it are
+ * accounted): it goes on into the view's last AN_CHUNK_MARGIN_S (wait), or
+ * it ended: keep it, its pieces summed, as one pause (two, should the
+ * whole have strayed beyond the tolerance that each piece kept). */
+static int hold_resume(struct an_segment_acc *acc, const struct an_series *v, int64_t from,
+                       const struct rm_pause *p, size_t np, bool final, const struct rm_profile *pf)
+{
+    const struct rm_pause *q = from < v->n ? pause_at(p, np, v->t[from]) : NULL;
+    if (q && !final && q->t_end > v->t[v->n - 1] - AN_CHUNK_MARGIN_S)
+        return 0;
+    acc->hold_on = false;
+    struct rm_pause whole = acc->hold;
+    whole.t_end = q ? q->t_end : v->t[from > 0 ? from - 1 : 0];
+    if (!q) /* it ended at the cut */
+        return keep_pause(acc, &whole, &acc->hold_sums, pf);
+    struct an_pause_sums rest, all = acc->hold_sums;
+    an_pause_sums_init(&rest);
+    int64_t end = an_series_frame_at(v, q->t_end, true);
+    an_pause_sums_add(&rest, v, from, end);
+    an_pause_sums_merge(&all, &rest);
+    acc->last_pause_t = q->t_start; /* found again in this view: kept here */
+    if (an_pause_sums_within(&all, pf->pause_tolerance_mm))
+        return keep_pause(acc, &whole, &all, pf);
+    whole.t_end = v->t[from];
+    struct rm_pause after = {.t_start = v->t[from], .t_end = q->t_end};
+    int rc = keep_pause(acc, &whole, &acc->hold_sums, pf);
+    return rc ? rc : keep_pause(acc, &after, &rest, pf);
+}
+
+/* No stroke to cut at, and a pause reaches into the view's last
+ * AN_CHUNK_MARGIN_S: cut inside it, summing its frames so far. Returns the
+ * cut (0: none) and, in *keep_to, the frame before which events are kept. */
+static int64_t hold_cut(struct an_segment_acc *acc, const struct an_series *v, int64_t from,
+                        const struct rm_pause *p, size_t np, int64_t *keep_to)
+{
+    int64_t cut = an_series_frame_at(v, v->t[v->n - 1] - AN_CHUNK_MARGIN_S, false);
+    const struct rm_pause *q = cut < v->n ? pause_at(p, np, v->t[cut]) : NULL;
+    if (!q || cut <= from)
+        return 0;
+    int64_t first = acc->hold_on ? from : an_series_frame_at(v, q->t_start, false);
+    if (first < from)
+        return 0; /* begun in frames accounted already: not the same finding */
+    if (!acc->hold_on) {
+        acc->hold_on = true;
+        acc->hold = *q;
+        an_pause_sums_init(&acc->hold_sums);
+    }
+    an_pause_sums_add(&acc->hold_sums, v, first, cut);
+    *keep_to = first;
+    return cut;
+}
+
 /* ---- accounting frames ------------------------------------------------------- */
 
 /* Adds frames [from, to) of view v to the sums, the speeds and the other
@@ -403,7 +459,13 @@ int an_segment_acc_step(struct an_segment_acc *acc, struct an_series *w, int64_t
         goto out;
     if ((rc = an_find_strokes(&v, 0, v.n, pf, in_pause, &k, &nk)) != 0)
         goto out;
+    acc->calibrated = in->calibrated;
+    if (acc->hold_on && (rc = hold_resume(acc, &v, from, p, np, final, pf)) != 0)
+        goto out;
     int64_t cut = final ? v.n : choose_cut(&v, from, p, np, k, nk, pf->pause_tolerance_mm);
+    int64_t keep_to = cut;
+    if (!final && (cut == 0 || acc->hold_on))
+        cut = hold_cut(acc, &v, from, p, np, &keep_to);
     if (cut > from) {
         /* A stroke found again a frame early (the low-pass of a longer run
          * differs in the last bits) is still the one at the cut. */
@@ -411,7 +473,7 @@ int an_segment_acc_step(struct an_segment_acc *acc, struct an_series *w, int64_t
         travel_along(&v, v.p, cum);
         if (ball)
             travel_along(&v, v.q, cum + len);
-        if ((rc = keep_events(acc, &v, lo, cut, p, np, k, nk)) != 0)
+        if ((rc = keep_events(acc, &v, lo, keep_to, p, np, k, nk)) != 0)
             goto out;
         if ((rc = account(acc, &v, from, cut, in_pause, cum, ball ? cum + len : NULL, in)) != 0)
             goto out;
@@ -436,127 +498,15 @@ void an_segment_acc_free(struct an_segment_acc *acc)
     memset(acc, 0, sizeof(*acc));
 }
 
-/* ---- the segment's figures ----------------------------------------------------- */
-
-/* The spectrum says whether the rolling has a rhythm and roughly at what
- * frequency; but a muscle often gets only one or two cycles of it, mixed
- * with single passes to and from the tender spots, and the peak of so short
- * a spectrum is coarse and pulled by those passes. The strokes of the
- * rhythm itself then give the cycle precisely, as twice their median
- * duration: a rhythm stroke is one that, without a stop in between,
- * reverses or is reversed by a stroke of about the same length (within
- * AN_RHYTHM_LENGTH_RATIO), i.e. the back-and-forth between two ends. They
- * count when they agree with the peak within a factor of two. A rhythm is
- * reported when the spectrum shows it clearly on its own, or when such
- * strokes confirm its peak; otherwise, and always with fewer than two
- * strokes, the cadence is null. */
-#define AN_RHYTHM_LENGTH_RATIO 0.75
-#define AN_RHYTHM_MAX_GAP_S    0.5
-static double cadence(const struct rm_segment *g, double f_peak, bool clear)
-{
-    /* A back-and-forth takes two strokes at least: without them the peak
-     * can only be the sensor noise's (a runner who got on and off). */
-    if (!isfinite(f_peak) || g->nstrokes < 2)
-        return NAN;
-    double f = clear ? f_peak : NAN;
-    double *d = malloc(g->nstrokes * sizeof(*d));
-    uint8_t *rhythm = calloc(g->nstrokes, 1);
-    if (!d || !rhythm) {
-        free(d);
-        free(rhythm);
-        return f;
-    }
-    for (size_t i = 0; i + 1 < g->nstrokes; i++) {
-        const struct rm_stroke *a = &g->strokes[i], *b = &g->strokes[i + 1];
-        double la = a->p_end_mm - a->p_start_mm, lb = b->p_end_mm - b->p_start_mm;
-        double ratio = fabs(la) < fabs(lb) ? fabs(la) / fabs(lb) : fabs(lb) / fabs(la);
-        if (b->t_start - a->t_end <= AN_RHYTHM_MAX_GAP_S && la * lb < 0 &&
-            ratio >= AN_RHYTHM_LENGTH_RATIO)
-            rhythm[i] = rhythm[i + 1] = 1;
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < g->nstrokes; i++)
-        if (rhythm[i])
-            d[n++] = g->strokes[i].t_end - g->strokes[i].t_start;
-    if (n >= 2) {
-        qsort(d, n, sizeof(*d), rm_cmp_double);
-        double med = rm_median_sorted(d, n);
-        double fr = 1.0 / (2 * med);
-        if (fr > f_peak / 2 && fr < f_peak * 2)
-            f = fr;
-    }
-    rm_dbg("%s: spectral peak %.4f Hz (%s), %zu rhythm strokes, cadence %.4f Hz", g->label, f_peak,
-           clear ? "clear" : "weak", n, f);
-    free(d);
-    free(rhythm);
-    return f;
-}
-
-/* Rolling at all: strokes covering AN_MIN_ROLL_MM of path together. A
- * person standing or a hand pressing has none; a foot put down and lifted
- * is no stroke either (each contact a track of its own). */
-#define AN_MIN_ROLL_MM 80.0
-static bool rolled(const struct rm_segment *g)
-{
-    double path = 0;
-    for (size_t i = 0; i < g->nstrokes; i++)
-        path += fabs(g->strokes[i].p_end_mm - g->strokes[i].p_start_mm);
-    return path >= AN_MIN_ROLL_MM;
-}
-
 int an_segment_acc_end(struct an_segment_acc *acc, double t_end, int64_t frame_end,
                        const struct an_doc_input *in, struct an_session *ss)
 {
-    struct rm_segment *g = &acc->g;
     int rc = other_close(acc, in->calibrated);
-    if (rc != 0)
-        goto out;
-    g->t_end = t_end;
-    g->frame_start = acc->start;
-    g->frame_end = frame_end;
-    bool any = acc->nl > 0;
-    double nl = (double)acc->nl;
-    g->range_mm[0] = any ? acc->lo : NAN;
-    g->range_mm[1] = any ? acc->hi : NAN;
-    /* A ball works a patch: its longer extent is what it rolled. */
-    g->coverage.rolled_mm =
-        any ? fmax(acc->hi - acc->lo, acc->qhi > acc->qlo ? acc->qhi - acc->qlo : 0) : NAN;
-    g->pressure.mean_kpa = in->calibrated && any ? acc->msum / nl : NAN;
-    g->pressure.peak_kpa = in->calibrated && any ? acc->peak : NAN;
-    g->pressure.mean_force_n = in->calibrated && any ? acc->fsum / nl : NAN;
-    g->pressure.contact_area_cm2 = any ? acc->asum / nl : NAN;
-    double span = acc->hi - acc->lo;
-    for (size_t i = 0; i < g->npauses; i++)
-        g->pauses[i].relative_position =
-            span > 0 ? (g->pauses[i].position_mm - acc->lo) / span : 0.5;
-    struct rm_rolling *ro = &g->rolling;
-    if (g->tool == RM_TOOL_NONE || !rolled(g)) {
-        /* Standing, walking, a hand pressing: described, not judged. */
-        g->tool = RM_TOOL_NONE;
-        free(g->pauses);
-        free(g->strokes);
-        g->pauses = NULL;
-        g->strokes = NULL;
-        g->npauses = g->nstrokes = 0;
-        ro->time_s = ro->path_mm = 0;
-        ro->speed_median_mm_s = ro->speed_p90_mm_s = NAN;
-        ro->fraction_slow = ro->fraction_fast = ro->cadence_hz = NAN;
-    } else {
-        int64_t n = acc->nspeeds;
-        ro->speed_median_mm_s = n ? speed_rank(acc, n / 2) : NAN;
-        ro->speed_p90_mm_s = n ? speed_rank(acc, (int64_t)floor(0.9 * (double)(n - 1))) : NAN;
-        ro->fraction_slow = n ? acc->slow_s / ro->time_s : NAN;
-        ro->fraction_fast = n ? acc->fast_s / ro->time_s : NAN;
-        int64_t decim = (int64_t)floor(acc->rate_hz / 10.0);
-        if (decim < 1)
-            decim = 1;
-        bool clear;
-        double f_peak = an_dominant_frequency(acc->roll_p, acc->np, acc->rate_hz / (double)decim,
-                                              0.01, AN_LOWPASS_HZ, &clear);
-        ro->cadence_hz = cadence(g, f_peak, clear);
+    if (rc == 0) {
+        acc->calibrated = in->calibrated;
+        an_segment_acc_figures(acc, t_end, frame_end);
+        rc = an_session_add(ss, &acc->g);
     }
-    rc = an_session_add(ss, g);
-out:
     an_segment_acc_free(acc);
     return rc;
 }
