@@ -18,6 +18,20 @@
 
 #define LOG_PREFIX "live"
 
+size_t live_queue_thin(struct live_slot *slots, size_t head, size_t count, size_t elems)
+{
+    /* Keep the 2nd, 4th, ... frames from the oldest, so the newest stays. */
+    size_t keep = count / 2;
+    for (size_t i = 0; i < keep; i++) {
+        struct live_slot *to = &slots[(head + i) % LIVE_QUEUE_FRAMES];
+        const struct live_slot *from = &slots[(head + 2 * i + 1) % LIVE_QUEUE_FRAMES];
+        to->t = from->t;
+        to->host_s = from->host_s;
+        memcpy(to->sensels, from->sensels, elems * sizeof(uint16_t));
+    }
+    return count - keep;
+}
+
 void rm_live_on_frame(void *user, const struct rm_frame *f, double t)
 {
     struct rm_live *l = user;
@@ -28,13 +42,14 @@ void rm_live_on_frame(void *user, const struct rm_frame *f, double t)
         return;
     }
     if (l->count == LIVE_QUEUE_FRAMES) {
-        /* The analysis is behind: the page loses this frame, the file
-         * does not. */
-        if (l->queue_drops++ % 1000 == 0)
+        /* The analysis is behind: the page loses every other frame queued
+         * (the file loses none). */
+        size_t lost = live_queue_thin(l->slots, l->head, l->count, n);
+        if (l->queue_drops / 1000 != (l->queue_drops + (int64_t)lost) / 1000 || l->queue_drops == 0)
             rm_warn("the live analysis is behind: %lld frames skipped for the page so far",
-                    (long long)l->queue_drops);
-        pthread_mutex_unlock(&l->qlock);
-        return;
+                    (long long)(l->queue_drops + (int64_t)lost));
+        l->queue_drops += (int64_t)lost;
+        l->count -= lost;
     }
     struct live_slot *s = &l->slots[(l->head + l->count) % LIVE_QUEUE_FRAMES];
     s->t = t;

@@ -88,6 +88,13 @@ struct rm_live {
 };
 
 /* live_feed.c: the analysis thread. */
+/* A full queue of count frames from slot head (of elems sensels each)
+ * thinned to every other frame, the newest kept: the analysis then sees a
+ * frame every 20 ms instead of missing a stretch of 2.5 s (which would
+ * end a hold on the page; the analysis bridges gaps up to 0.5 s). Returns
+ * the frames dropped (the queue keeps its head, count less them). */
+size_t live_queue_thin(struct live_slot *slots, size_t head, size_t count, size_t elems);
+
 int live_feed_start(struct rm_live *l);
 void live_feed_stop(struct rm_live *l);
 
