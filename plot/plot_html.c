@@ -85,8 +85,9 @@ static const char CSS[] =
     ".movie .controls{display:flex;gap:.6em;align-items:center;margin:.6em 0 .2em}"
     ".movie input[type=range]{width:100%;margin:0}"
     ".scrub{position:relative;max-width:900px}"
-    ".scrub-marks{position:relative;height:8px;background:#eee}"
+    ".scrub-marks{position:relative;height:13px;background:linear-gradient(#eee 8px,#fff 8px)}"
     ".hold-mark{position:absolute;top:0;height:8px;background:#2166ac}"
+    ".other-mark{position:absolute;top:9px;height:4px;background:#762a83}"
     ".movie-info{font-variant-numeric:tabular-nums;margin:.3em 0}"
     ".scale{position:relative;width:18px;margin-right:11em;border:1px solid #ccc;background:"
     "linear-gradient(to top,#fff 0%,#ffffcc 3%,#ffeda0 15%,#fed976 28%,#feb24c 41%,#fd8d3c 54%,"
@@ -351,7 +352,8 @@ static void put_movie(FILE *f, const struct rm_plot_report *rep)
     fprintf(f,
             "<span class=\"zero\">0</span></div><div class=\"note\" style=\"max-width:28em\">The "
             "pressure on the mat (%s), rows upward. Frames are sampled at most 10 a "
-            "second. Blue marks under the scrubber are holds.</div></div>\n",
+            "second. Blue marks under the scrubber are holds; purple ones, and purple rings on "
+            "the mat, another contact (a hand, a knee), not judged.</div></div>\n",
             r->calibrated ? "kPa" : "raw counts");
     fputs("<div class=\"scrub\"><div class=\"controls\"><button class=\"play\" "
           "type=\"button\">▶ play</button><label>speed <select class=\"speed\"><option "

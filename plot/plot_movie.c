@@ -184,6 +184,17 @@ int rm_plot_write_movie(const char *path, struct rm_rec_reader *reader,
             fprintf(f, "%s[%.3f, %.3f]", sep, ps->t_start, ps->t_end);
             sep = ", ";
         }
+    /* Other contacts (a hand, a knee): when and where, ringed in the
+     * movie while they are down. */
+    fputs("],\n\"others\": [", f);
+    sep = "";
+    for (size_t k = 0; k < r->nsegments; k++)
+        for (size_t o = 0; o < r->segments[k].nother_contacts; o++) {
+            const struct rm_other_contact *oc = &r->segments[k].other_contacts[o];
+            fprintf(f, "%s[%.3f, %.3f, %.1f, %.1f]", sep, oc->t_start, oc->t_end,
+                    oc->position_xy_mm[0], oc->position_xy_mm[1]);
+            sep = ", ";
+        }
 #define SERIES(key, expr, decimals)                                                                \
     do {                                                                                           \
         fputs(",\n\"" key "\": [", f);                                                             \
@@ -197,7 +208,8 @@ int rm_plot_write_movie(const char *path, struct rm_rec_reader *reader,
     fputc(']', f);
     SERIES("t", tr->t[i], 3);
     SERIES("pos", tr->loaded[i] ? tr->p_mm[i] : NAN, 1);
-    SERIES("mean", tr->loaded[i] ? tr->mean[i] : NAN, 1);
+    /* The contact-mean judged: the tool's, a hand beside it left out. */
+    SERIES("mean", tr->loaded[i] ? tr->tool_mean[i] : NAN, 1);
     SERIES("seg", (double)segment_of(r, i), 0);
 #undef SERIES
     fputs(",\n\"state\": \"", f);

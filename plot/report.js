@@ -92,6 +92,15 @@
       d.title = 'hold ' + Math.round(m.holds[i][1] - m.holds[i][0]) + ' s';
       box.appendChild(d);
     }
+    for (var j = 0; j < (m.others || []).length; j++) {
+      var e = document.createElement('span');
+      var oa = this.fraction(m.others[j][0]), ob = this.fraction(m.others[j][1]);
+      e.className = 'other-mark';
+      e.style.left = (100 * oa) + '%';
+      e.style.width = Math.max(0.4, 100 * (ob - oa)) + '%';
+      e.title = 'other contact (not judged)';
+      box.appendChild(e);
+    }
   };
   Movie.prototype.show = function (k) {
     var m = this.m, px = this.image.data, lut = this.lut;
@@ -109,11 +118,26 @@
     var ctx = this.canvas.getContext('2d', { willReadFrequently: true });
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.small, 0, 0, this.canvas.width, this.canvas.height);
+    /* Other contacts down now: a purple ring where each is (row 0 at the
+     * bottom; a sensel's centre is (n + 1/2) pitches in). */
+    var others = 0, W = this.canvas.width, H = this.canvas.height;
+    for (var i = 0; i < (m.others || []).length; i++) {
+      var o = m.others[i];
+      if (m.t[k] < o[0] || m.t[k] > o[1]) continue;
+      var x = o[3] / m.pitch_col_mm / m.cols * W, y = H - o[2] / m.pitch_row_mm / m.rows * H;
+      ctx.beginPath();
+      ctx.arc(x, y, Math.max(10, 1.5 * W / m.cols), 0, 2 * Math.PI);
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = '#762a83';
+      ctx.stroke();
+      others++;
+    }
     var seg = m.seg[k] >= 0 ? m.labels[m.seg[k]] : 'between muscles';
     var pos = m.pos[k] === null ? '–' : Math.round(m.pos[k]) + ' mm';
     var mean = m.mean[k] === null ? '–' : m.mean[k].toFixed(0) + ' ' + m.unit;
     this.info.textContent = 't = ' + m.t[k].toFixed(1) + ' s · ' + seg + ' · ' +
-      STATE[m.state.charAt(k)] + ' · roll position ' + pos + ' · contact-mean ' + mean;
+      STATE[m.state.charAt(k)] + ' · roll position ' + pos + ' · contact-mean ' + mean +
+      (others ? ' · other contact down (ringed, not judged)' : '');
   };
   Movie.prototype.toggle = function () {
     var self = this;

@@ -119,6 +119,29 @@ class ContactsTest(unittest.TestCase):
         self.assertIn("Purple rings: other contacts (a hand, a knee), not judged.", text)
         self.assertEqual(text.count("Hatched purple: another contact was down (not judged)."), 2)
 
+    def test_hand_down_in_the_movie(self):
+        """The report's movie rings each other contact while it is down, and
+        its contact-mean is the tool's (the judged one), not the frame's."""
+        out = self.plot("hand-down")
+        seg = segments(out)[0]
+        with open(os.path.join(out, "movie.js"), encoding="utf-8") as f:
+            text = f.read()
+        movie = json.loads(text[text.index("{"):text.rindex("}") + 1])
+        want = [[c["t_start"], c["t_end"]] + c["position_xy_mm"] for c in seg["other_contacts"]]
+        self.assertEqual(len(movie["others"]), len(want))
+        for got, w in zip(movie["others"], want):
+            for g, x in zip(got, w):
+                self.assertAlmostEqual(g, x, delta=0.06)
+        # While the hand is down the frame's contact mean would fall (the
+        # hand's light pressure averaged in); the tool's stays near 30 kPa.
+        hand = movie["others"][0]
+        means = [m for t, m in zip(movie["t"], movie["mean"])
+                 if hand[0] + 0.5 <= t <= hand[1] - 0.5 and m is not None]
+        self.assertTrue(means and min(means) > 24, means)
+        with open(os.path.join(HERE, "..", "..", "plot", "report.js"), encoding="utf-8") as f:
+            js = f.read()
+        self.assertIn("m.others", js, "report.js draws the other contacts")
+
     def test_hand_down_data_handed_to_the_scripts(self):
         """Where and when the other contacts were, as the analysis found
         them, is what the heatmap and the timeline get."""
