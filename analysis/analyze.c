@@ -178,6 +178,18 @@ static void keep_trace(struct rm_analysis_result *res, struct an_series *s)
     an_series_free(s);
 }
 
+/* ROLLMAT_ANALYSIS_CHUNK=N: segments in steps of N frames (never fewer
+ * than an_stream.h allows) rather than AN_CHUNK_FRAMES, so that tests
+ * (allocation failures) reach the steps with a short recording. 0: unset
+ * or not a positive whole number. */
+static int64_t chunk_override(void)
+{
+    const char *v = getenv("ROLLMAT_ANALYSIS_CHUNK");
+    char *end;
+    long long n = v ? strtoll(v, &end, 10) : 0;
+    return v && *v && !*end && n > 0 ? (int64_t)n : 0;
+}
+
 int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
                     struct rm_analysis_result **out)
 {
@@ -255,6 +267,7 @@ int rm_analysis_run(const char *path, const struct rm_analysis_opts *opts,
         .rate_hz = rate,
         .keep_all = opts->keep_trace,
         .csv = csv,
+        .chunk_frames = chunk_override(),
     };
     int64_t frames = 0;
     double duration = 0;

@@ -80,6 +80,17 @@ def main():
         open(tek, "w").write("\n".join(lines))
         campaign("info", ["info", rec], tmp)
         campaign("analyze", ["analyze", "--json", rec], tmp)
+        # A segment analysed in steps (segment.c), with a step before its end.
+        steps = os.path.join(tmp, "steps.h5")
+        subprocess.run([ROLLMAT, "sim", "--plan", os.path.join(HERE, "steps.plan"), "-o", steps],
+                       check=True, stdout=subprocess.DEVNULL)
+        os.environ["ROLLMAT_ANALYSIS_CHUNK"] = "1"
+        log = subprocess.run([ROLLMAT, "analyze", "--json", steps], capture_output=True, text=True,
+                             env=dict(os.environ, ROLLMAT_LOG="debug"))
+        check(log.stderr.count("accounted frames") >= 2 and "(end)" in log.stderr,
+              f"analyze in steps: no step before the segment's end: {log.stderr[-300:]}")
+        campaign("analyze in steps", ["analyze", "--json", steps], tmp)
+        del os.environ["ROLLMAT_ANALYSIS_CHUNK"]
         campaign("import", ["import", "-o", os.path.join(tmp, "imp.h5"), tek], tmp,
                  os.path.join(tmp, "imp.h5"))
         campaign("calib zero", ["calib", "zero", "-o", os.path.join(tmp, "cal.h5"), zero], tmp,
