@@ -256,6 +256,8 @@ static int keep_pause(struct an_segment_acc *acc, struct rm_pause *q,
     return 0;
 }
 
+#define AN_HOLD_RESUME_S 2.0
+
 /* The hold under way at view frame `from` (v's frames before it are
  * accounted): it goes on into the view's last AN_CHUNK_MARGIN_S (wait), or
  * it ended: keep it, its pieces summed, as one pause (two, should the
@@ -263,7 +265,13 @@ static int keep_pause(struct an_segment_acc *acc, struct rm_pause *q,
 static int hold_resume(struct an_segment_acc *acc, const struct an_series *v, int64_t from,
                        const struct rm_pause *p, size_t np, bool final, const struct rm_profile *pf)
 {
-    const struct rm_pause *q = from < v->n ? pause_at(p, np, v->t[from]) : NULL;
+    /* The view starts inside the hold, and the pause finder may trim its
+     * first frames as a settling (a sensor creeping): the continuation may
+     * begin a little after the cut. */
+    const struct rm_pause *q = NULL;
+    for (size_t i = 0; from < v->n && i < np && !q; i++)
+        if (p[i].t_end >= v->t[from] && p[i].t_start <= v->t[from] + AN_HOLD_RESUME_S)
+            q = &p[i];
     if (q && !final && q->t_end > v->t[v->n - 1] - AN_CHUNK_MARGIN_S)
         return 0;
     acc->hold_on = false;
