@@ -56,17 +56,22 @@ struct an_tracker {
     double rival_since; /* since when another contact has outweighed it (NAN: none) */
 };
 
-/* A frame's contacts merged: the tool's, and the largest other one. */
+/* Other contacts kept per frame, the largest first: both hands put down
+ * (the usual way to hold oneself up over the calves) are two. */
+#define AN_MAX_OTHERS 2
+
+/* A frame's contacts merged: the tool's, and the largest other ones. */
 struct an_picked {
-    struct an_contact tool; /* sum 0: none */
-    struct an_contact main; /* the followed region alone: where the tool is */
-    struct an_contact other;
-    int nother;    /* how many other regions */
+    struct an_contact tool;                 /* sum 0: none */
+    struct an_contact main;                 /* the followed region alone: where the tool is */
+    struct an_contact other[AN_MAX_OTHERS]; /* the first min(nother, AN_MAX_OTHERS) */
+    int nother;                             /* how many other regions in all */
     bool newtrack; /* the tool's region is not the one followed until now */
 };
 
 /* Picks the tool's regions among fc at time t (see contacts.c for the
- * rules) and merges them into out->tool; the others into out->other. */
+ * rules) and merges them into out->tool; the largest others into
+ * out->other. */
 void an_tracker_pick(struct an_tracker *tr, double t, const struct an_frame_contacts *fc,
                      struct an_picked *out);
 

@@ -93,8 +93,9 @@ struct an_series {
     double *sd_col;
     double *trk_row; /* the followed region's centre (the tool's position: a second */
     double *trk_col; /*   leg or a ghost beside it does not move it); NAN without */
-    /* The largest other contact (a hand, a knee): force 0 without one. */
-    double *oth_force, *oth_row, *oth_col, *oth_peak;
+    /* The largest other contacts (a hand, a knee; AN_MAX_OTHERS, the
+     * largest first): force 0 without one. */
+    double *oth_force[2], *oth_row[2], *oth_col[2], *oth_peak[2];
     /* The whole frame's contact, every sensel carrying pressure (cli.md's
      * --frames-csv): force, area, peak, contact-mean, centre. */
     double *all_force, *all_area_cm2, *all_peak, *all_mean, *all_row, *all_col;
@@ -110,8 +111,8 @@ struct an_series {
  * windows): AN_SERIES_NDOUBLE of doubles and AN_SERIES_NBYTE of bytes, the
  * figures computed per frame first (AN_SERIES_NINPUT doubles, then the
  * bytes' first, `loaded`, is derived; `newtrack` is per frame too). */
-#define AN_SERIES_NDOUBLE 25
-#define AN_SERIES_NINPUT  21
+#define AN_SERIES_NDOUBLE 29
+#define AN_SERIES_NINPUT  25
 #define AN_SERIES_NBYTE   2
 void an_series_arrays(struct an_series *s, double **d[AN_SERIES_NDOUBLE],
                       uint8_t **b[AN_SERIES_NBYTE]);

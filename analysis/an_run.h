@@ -73,9 +73,11 @@ struct an_segment_acc {
     bool hold_on;
     struct rm_pause hold; /* its t_start */
     struct an_pause_sums hold_sums;
-    /* the other contact under way */
-    bool oth_open;
-    double oth_t0, oth_t1, oth_r, oth_c, oth_w, oth_peak;
+    /* the other contacts under way (two hands at once) */
+    struct an_other_run {
+        bool open;
+        double t0, t1, r, c, w, peak;
+    } oth[2];
 };
 
 /* Starts a segment whose first frame is recording frame `start`. 0 or

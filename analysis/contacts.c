@@ -275,8 +275,8 @@ void an_tracker_pick(struct an_tracker *tr, double t, const struct an_frame_cont
     for (int k = 0; k < fc->n; k++) {
         if (k == main || same_band(m, &fc->c[k]))
             merge(&out->tool, &fc->c[k]);
-        else if (out->nother++ == 0)
-            out->other = fc->c[k];
+        else if (out->nother++ < AN_MAX_OTHERS)
+            out->other[out->nother - 1] = fc->c[k];
     }
     if (main == 0)
         tr->rival_since = NAN;

@@ -117,6 +117,10 @@ void an_segment_acc_figures(struct an_segment_acc *acc, double t_end, int64_t fr
     g->pressure.peak_kpa = calibrated && any ? acc->peak : NAN;
     g->pressure.mean_force_n = calibrated && any ? acc->fsum / nl : NAN;
     g->pressure.contact_area_cm2 = any ? acc->asum / nl : NAN;
+    /* Two hands' runs close in the order they end: by start, as the
+     * document lists them. */
+    if (g->nother_contacts > 1)
+        qsort(g->other_contacts, g->nother_contacts, sizeof(*g->other_contacts), rm_cmp_double);
     double span = acc->hi - acc->lo;
     for (size_t i = 0; i < g->npauses; i++)
         g->pauses[i].relative_position =

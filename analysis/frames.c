@@ -196,6 +196,8 @@ void an_frames_free(struct an_frames *c)
 #define AN_SPECK_FLOORS 3.0
 /* The least share of the tool's load another contact carries to be one. */
 #define AN_OTHER_MIN_SHARE 0.05
+_Static_assert(AN_MAX_OTHERS == sizeof(((struct an_series *)0)->oth_force) / sizeof(double *),
+               "a series array for every other contact a frame keeps");
 
 int an_frames_scratch_new(const struct an_frames *c, struct an_scratch *w)
 {
@@ -252,7 +254,10 @@ static void follow_zero(const struct an_frames *c, struct an_scratch *w, const u
         /* Under the tool or another contact (their edges carry light
          * loads, which are no zero): left alone. */
         int row = (int)(i / (size_t)c->cols), col = (int)(i % (size_t)c->cols);
-        if (inside(&pk->tool, row, col) || (pk->nother && inside(&pk->other, row, col)))
+        bool under = inside(&pk->tool, row, col);
+        for (int j = 0; j < pk->nother && j < AN_MAX_OTHERS && !under; j++)
+            under = inside(&pk->other[j], row, col);
+        if (under)
             continue;
         float zero = c->cal ? c->cal->offset[i] : c->base[i];
         /* The floor in this sensel's counts: its threshold above its zero. */
@@ -284,7 +289,7 @@ static void put(struct an_series *s, int64_t k, const struct an_frames *c,
     /* Force and pressures are the whole tool's (both legs), its position
      * the followed region's: a companion region that comes and goes (a leg
      * lifting, a ghost) does not move it. */
-    const struct an_contact *t = &pk->tool, *o = &pk->other, *m = &pk->main;
+    const struct an_contact *t = &pk->tool, *m = &pk->main;
     double to_force = c->cal ? c->sensel_mm2 * 1e-3 : 1.0;
     bool any = t->sum > 0;
     s->force[k] = any ? t->sum * to_force : 0;
@@ -300,11 +305,14 @@ static void put(struct an_series *s, int64_t k, const struct an_frames *c,
     /* Another contact worth the name carries a share of the tool's load (a
      * hand steadying a person: a third of it or so); specks of noise and a
      * ghost's faint trace do not. */
-    bool other = pk->nother > 0 && o->sum > AN_OTHER_MIN_SHARE * t->sum;
-    s->oth_force[k] = other ? o->sum * to_force : 0;
-    s->oth_row[k] = other ? o->row_mm : NAN;
-    s->oth_col[k] = other ? o->col_mm : NAN;
-    s->oth_peak[k] = other ? o->peak : 0;
+    for (int j = 0; j < AN_MAX_OTHERS; j++) {
+        const struct an_contact *o = &pk->other[j];
+        bool other = j < pk->nother && o->sum > AN_OTHER_MIN_SHARE * t->sum;
+        s->oth_force[j][k] = other ? o->sum * to_force : 0;
+        s->oth_row[j][k] = other ? o->row_mm : NAN;
+        s->oth_col[j][k] = other ? o->col_mm : NAN;
+        s->oth_peak[j][k] = other ? o->peak : 0;
+    }
     s->newtrack[k] = any && pk->newtrack;
 }
 

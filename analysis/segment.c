@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "an_contacts.h"
 #include "an_run.h"
 #include "rm_error.h"
 #include "rm_log.h"
@@ -114,50 +115,97 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
     return 0;
 }
 
-/* Other contacts (a hand, a knee): runs of frames with one, bridged across
+/* Other contacts (a hand, a knee): runs of frames with one at about the
+ * same place (within AN_OTHER_SAME_MM of the run's mean), bridged across
  * AN_OTHER_BRIDGE_S, kept from AN_OTHER_MIN_S on: their time, mean
- * position and peak. */
+ * position and peak. Up to two at once (both hands down). */
 #define AN_OTHER_BRIDGE_S 0.3
 #define AN_OTHER_MIN_S    0.3
-static int other_close(struct an_segment_acc *acc, bool calibrated)
+#define AN_OTHER_SAME_MM  150.0
+_Static_assert(AN_MAX_OTHERS ==
+                   sizeof(((struct an_segment_acc *)0)->oth) / sizeof(struct an_other_run),
+               "a run for every other contact a frame keeps");
+static int other_close(struct an_segment_acc *acc, struct an_other_run *run, bool calibrated)
 {
-    if (!acc->oth_open)
+    if (!run->open)
         return 0;
-    acc->oth_open = false;
-    if (acc->oth_t1 - acc->oth_t0 < AN_OTHER_MIN_S || !(acc->oth_w > 0))
+    run->open = false;
+    if (run->t1 - run->t0 < AN_OTHER_MIN_S || !(run->w > 0))
         return 0;
     struct rm_segment *g = &acc->g;
     if (grow((void **)&g->other_contacts, &acc->cap_other, g->nother_contacts,
              sizeof(*g->other_contacts)) != 0)
         return RM_ENOMEM;
     struct rm_other_contact *o = &g->other_contacts[g->nother_contacts++];
-    o->t_start = acc->oth_t0;
-    o->t_end = acc->oth_t1;
-    o->position_xy_mm[0] = acc->oth_r / acc->oth_w;
-    o->position_xy_mm[1] = acc->oth_c / acc->oth_w;
-    o->peak_kpa = calibrated ? acc->oth_peak : NAN;
+    o->t_start = run->t0;
+    o->t_end = run->t1;
+    o->position_xy_mm[0] = run->r / run->w;
+    o->position_xy_mm[1] = run->c / run->w;
+    o->peak_kpa = calibrated ? run->peak : NAN;
     return 0;
+}
+
+static int other_close_all(struct an_segment_acc *acc, bool calibrated)
+{
+    int rc = 0;
+    for (size_t j = 0; j < AN_MAX_OTHERS && rc == 0; j++)
+        rc = other_close(acc, &acc->oth[j], calibrated);
+    return rc;
 }
 
 static int other_frame(struct an_segment_acc *acc, const struct an_series *s, int64_t i,
                        bool calibrated)
 {
-    if (!(s->oth_force[i] > 0))
-        return 0;
-    if (!acc->oth_open || s->t[i] - acc->oth_t1 > AN_OTHER_BRIDGE_S) {
-        int rc = other_close(acc, calibrated);
-        if (rc != 0)
-            return rc;
-        acc->oth_open = true;
-        acc->oth_t0 = s->t[i];
-        acc->oth_r = acc->oth_c = acc->oth_w = acc->oth_peak = 0;
+    /* Runs not seen for longer than the bridge are over. */
+    for (size_t j = 0; j < AN_MAX_OTHERS; j++)
+        if (acc->oth[j].open && s->t[i] - acc->oth[j].t1 > AN_OTHER_BRIDGE_S) {
+            int rc = other_close(acc, &acc->oth[j], calibrated);
+            if (rc != 0)
+                return rc;
+        }
+    bool taken[AN_MAX_OTHERS] = {false};
+    for (size_t k = 0; k < AN_MAX_OTHERS; k++) {
+        double w = s->oth_force[k][i], row = s->oth_row[k][i], col = s->oth_col[k][i];
+        if (!(w > 0))
+            continue;
+        /* The run under way nearest this contact, else a free one. */
+        struct an_other_run *run = NULL;
+        double best = AN_OTHER_SAME_MM;
+        for (size_t j = 0; j < AN_MAX_OTHERS; j++) {
+            struct an_other_run *r = &acc->oth[j];
+            if (!r->open || taken[j])
+                continue;
+            double d = hypot(r->r / r->w - row, r->c / r->w - col);
+            if (d <= best) {
+                best = d;
+                run = r;
+            }
+        }
+        for (size_t j = 0; j < AN_MAX_OTHERS && !run; j++)
+            if (!acc->oth[j].open) {
+                run = &acc->oth[j];
+                *run = (struct an_other_run){.open = true, .t0 = s->t[i]};
+            }
+        /* Both under way, neither near: the contact moved; the nearer. */
+        best = INFINITY;
+        for (size_t j = 0; j < AN_MAX_OTHERS && best == INFINITY && !run; j++)
+            for (size_t m = 0; m < AN_MAX_OTHERS; m++) {
+                struct an_other_run *r = &acc->oth[m];
+                double d = taken[m] ? INFINITY : hypot(r->r / r->w - row, r->c / r->w - col);
+                if (d < best) {
+                    best = d;
+                    run = r;
+                }
+            }
+        if (!run)
+            continue;
+        taken[run - acc->oth] = true;
+        run->r += w * row;
+        run->c += w * col;
+        run->w += w;
+        run->peak = fmax(run->peak, s->oth_peak[k][i]);
+        run->t1 = s->t[i];
     }
-    double w = s->oth_force[i];
-    acc->oth_r += w * s->oth_row[i];
-    acc->oth_c += w * s->oth_col[i];
-    acc->oth_w += w;
-    acc->oth_peak = fmax(acc->oth_peak, s->oth_peak[i]);
-    acc->oth_t1 = s->t[i];
     return 0;
 }
 
@@ -509,7 +557,7 @@ void an_segment_acc_free(struct an_segment_acc *acc)
 int an_segment_acc_end(struct an_segment_acc *acc, double t_end, int64_t frame_end,
                        const struct an_doc_input *in, struct an_session *ss)
 {
-    int rc = other_close(acc, in->calibrated);
+    int rc = other_close_all(acc, in->calibrated);
     if (rc == 0) {
         acc->calibrated = in->calibrated;
         an_segment_acc_figures(acc, t_end, frame_end);

@@ -13,11 +13,35 @@
 void an_series_arrays(struct an_series *s, double **d[AN_SERIES_NDOUBLE],
                       uint8_t **b[AN_SERIES_NBYTE])
 {
-    double **all[] = {&s->t,         &s->force,        &s->area_cm2, &s->peak,     &s->mean,
-                      &s->cop_row,   &s->cop_col,      &s->sd_row,   &s->sd_col,   &s->trk_row,
-                      &s->trk_col,   &s->oth_force,    &s->oth_row,  &s->oth_col,  &s->oth_peak,
-                      &s->all_force, &s->all_area_cm2, &s->all_peak, &s->all_mean, &s->all_row,
-                      &s->all_col,   &s->p_raw,        &s->p,        &s->q,        &s->v};
+    double **all[] = {&s->t,
+                      &s->force,
+                      &s->area_cm2,
+                      &s->peak,
+                      &s->mean,
+                      &s->cop_row,
+                      &s->cop_col,
+                      &s->sd_row,
+                      &s->sd_col,
+                      &s->trk_row,
+                      &s->trk_col,
+                      &s->oth_force[0],
+                      &s->oth_row[0],
+                      &s->oth_col[0],
+                      &s->oth_peak[0],
+                      &s->oth_force[1],
+                      &s->oth_row[1],
+                      &s->oth_col[1],
+                      &s->oth_peak[1],
+                      &s->all_force,
+                      &s->all_area_cm2,
+                      &s->all_peak,
+                      &s->all_mean,
+                      &s->all_row,
+                      &s->all_col,
+                      &s->p_raw,
+                      &s->p,
+                      &s->q,
+                      &s->v};
     _Static_assert(sizeof(all) / sizeof(all[0]) == AN_SERIES_NDOUBLE, "every array listed");
     memcpy(d, all, sizeof(all));
     b[0] = &s->loaded;
@@ -43,11 +67,14 @@ int an_series_alloc(struct an_series *s, int64_t n, double rate_hz)
      * cop_col); the rest says: no other contact, no spread known, the
      * followed region where the centre of pressure is (an_motion). */
     for (size_t i = 0; i < cnt; i++) {
-        s->sd_row[i] = s->sd_col[i] = s->oth_row[i] = s->oth_col[i] = NAN;
+        s->sd_row[i] = s->sd_col[i] = NAN;
+        for (int j = 0; j < 2; j++) {
+            s->oth_row[j][i] = s->oth_col[j][i] = NAN;
+            s->oth_force[j][i] = s->oth_peak[j][i] = 0;
+        }
         s->trk_row[i] = s->trk_col[i] = NAN;
         s->all_force[i] = s->all_area_cm2[i] = s->all_peak[i] = 0;
         s->all_mean[i] = s->all_row[i] = s->all_col[i] = NAN;
-        s->oth_force[i] = s->oth_peak[i] = 0;
     }
     return 0;
 fail:

@@ -72,7 +72,8 @@ def xy_dist(a, b):
 # contacts to account; their cadence (rhythms of two strokes among uneven
 # ones) is not part of that accuracy.
 REAL_FLOORS = {"sideways", "ball", "hand-down", "two-legs-shift", "uneven-hesitant",
-               "creep-drift", "diy16-ghost", "not-rolling", "late-label", "long-hold-creep"}
+               "creep-drift", "diy16-ghost", "not-rolling", "late-label", "long-hold-creep",
+               "two-hands"}
 
 
 def real_floor(name):

@@ -86,7 +86,7 @@ static void hand_is_not_the_tool(void **state)
     play(&r, 1.5, 5.0, 0.01, &fc, &p);
     assert_int_equal(fc.n, 2);
     assert_int_equal(p.nother, 1);
-    assert_true(fabs(p.other.row_mm - 450) < 1 && fabs(p.other.col_mm - 250) < 1);
+    assert_true(fabs(p.other[0].row_mm - 450) < 1 && fabs(p.other[0].col_mm - 250) < 1);
     /* The roller at 100 + 40 mm/s * (5 - 2 - ramp) or so, across at 100. */
     assert_true(fabs(p.tool.col_mm - 100) < 1);
     assert_true(p.tool.row_mm > 180 && p.tool.row_mm < 230);
@@ -128,7 +128,7 @@ static void followed_contact_stays_the_tool(void **state)
     assert_true(fabs(p.tool.col_mm - 100) < 1); /* the roller took over */
     play(&r, 4.5, 7.0, 0.01, &fc, &p);
     assert_int_equal(p.nother, 1);
-    assert_true(fabs(p.other.row_mm - 550) < 1);
+    assert_true(fabs(p.other[0].row_mm - 550) < 1);
     assert_true(fabs(p.tool.col_mm - 100) < 1);
     run_close(&r);
 }
