@@ -149,6 +149,13 @@ static int draw_muscle(const struct picture_job *job, size_t ia, size_t ib, cons
     rm_gp_str(f, "diff_file", pd);
     rm_gp_str(f, "a_title", "A");
     rm_gp_str(f, "b_title", "B");
+    /* Each session's own roll axis (the mat may have lain the other way)
+     * and other contacts, on its own panel. */
+    const struct rm_segment *sb = &job->b->result->segments[ib];
+    rm_gp_str(f, "a_axis", rm_plot_axis_name(sa));
+    rm_gp_str(f, "b_axis", rm_plot_axis_name(sb));
+    rm_plot_write_other_contacts(f, sa, true, "a_");
+    rm_plot_write_other_contacts(f, sb, true, "b_");
     snprintf(text, sizeof(text), "seconds at %.0f %s or more", job->threshold, job->unit);
     rm_gp_str(f, "value_title", text);
     rm_gp_num(f, "value_max", rm_plot_nice_top(vmax));

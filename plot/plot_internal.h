@@ -163,6 +163,16 @@ void rm_html_heatmap_figure(FILE *f, const struct rm_plot_report *rep, size_t i,
 bool rm_plot_pair_label(const char *label, char *out, size_t size);
 /* The seconds of s's holds, their number in *count. */
 double rm_plot_hold_seconds(const struct rm_segment *s, size_t *count);
+
+/* The segment's roll axis as the scripts name it: "rows", "cols", "2d" (a
+ * ball) or "none" (no rolling: not judged). */
+const char *rm_plot_axis_name(const struct rm_segment *s);
+
+/* The other contacts (a hand, a knee put down) for a script: PREFIXn_other
+ * and the arrays PREFIXother_t0, PREFIXother_t1 (s) and, with_place, where
+ * (PREFIXother_row, PREFIXother_col, mm) and how hard (PREFIXother_peak). */
+void rm_plot_write_other_contacts(FILE *f, const struct rm_segment *s, bool with_place,
+                                  const char *prefix);
 /* <td>v</td> with `decimals` decimals and a suffix, or a dash for NAN. */
 void rm_html_num_cell(FILE *f, int decimals, const char *suffix, double v);
 /* A table row: what, a and b, then the symmetry index of a and b, or with

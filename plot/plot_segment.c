@@ -23,9 +23,7 @@
 #define TIMELINE_W 1400
 #define TIMELINE_H 900
 
-/* The segment's roll axis as the scripts name it: "rows", "cols", "2d" (a
- * ball) or "none" (no rolling: not judged). */
-static const char *axis_name(const struct rm_segment *s)
+const char *rm_plot_axis_name(const struct rm_segment *s)
 {
     if (s->tool == RM_TOOL_NONE)
         return "none";
@@ -65,20 +63,22 @@ static void write_field(struct field_writer *w, const char *name, size_t offset)
     rm_gp_num_array(w->f, name, w->v, w->n);
 }
 
-/* The other contacts (a hand, a knee put down): when they were down, and,
- * for the heatmap, where ([row mm, col mm]) and how hard. */
-static void write_other_contacts(FILE *f, const struct rm_segment *s, bool with_place)
+void rm_plot_write_other_contacts(FILE *f, const struct rm_segment *s, bool with_place,
+                                  const char *prefix)
 {
     struct field_writer w;
+    char name[64];
+#define NAME(n) (snprintf(name, sizeof(name), "%s%s", prefix, n), name)
     field_writer_open(&w, f, s->other_contacts, s->nother_contacts, sizeof(*s->other_contacts),
-                      "n_other");
-    write_field(&w, "other_t0", offsetof(struct rm_other_contact, t_start));
-    write_field(&w, "other_t1", offsetof(struct rm_other_contact, t_end));
+                      NAME("n_other"));
+    write_field(&w, NAME("other_t0"), offsetof(struct rm_other_contact, t_start));
+    write_field(&w, NAME("other_t1"), offsetof(struct rm_other_contact, t_end));
     if (with_place) {
-        write_field(&w, "other_row", offsetof(struct rm_other_contact, position_xy_mm[0]));
-        write_field(&w, "other_col", offsetof(struct rm_other_contact, position_xy_mm[1]));
-        write_field(&w, "other_peak", offsetof(struct rm_other_contact, peak_kpa));
+        write_field(&w, NAME("other_row"), offsetof(struct rm_other_contact, position_xy_mm[0]));
+        write_field(&w, NAME("other_col"), offsetof(struct rm_other_contact, position_xy_mm[1]));
+        write_field(&w, NAME("other_peak"), offsetof(struct rm_other_contact, peak_kpa));
     }
+#undef NAME
     free(w.v);
 }
 
@@ -287,9 +287,9 @@ static int draw_heatmap(struct rm_plot_run *run, size_t index, const struct rm_p
     rm_gp_str(f, "limit_note", limit_note);
     rm_gp_str(f, "cop_file", cop_path);
     rm_gp_int(f, "n_cop", (long)sd->ncop);
-    rm_gp_str(f, "axis", axis_name(s));
+    rm_gp_str(f, "axis", rm_plot_axis_name(s));
     write_pauses(f, s, false);
-    write_other_contacts(f, s, true);
+    rm_plot_write_other_contacts(f, s, true, "");
     write_dead(f, run, technical);
     if ((rc = rm_plot_close_vars(f, vars_path)))
         return rc;
@@ -322,7 +322,7 @@ static int draw_series(struct rm_plot_run *run, size_t index, const struct rm_pl
     rm_gp_str(f, "pressure_unit", calibrated ? "kPa" : "counts");
     rm_gp_num(f, "limit", calibrated ? r->profile.pressure_max_kpa : NAN);
     write_pauses(f, s, true);
-    write_other_contacts(f, s, false);
+    rm_plot_write_other_contacts(f, s, false, "");
     if ((rc = rm_plot_close_vars(f, vars_path)))
         return rc;
     snprintf(what, sizeof(what), "force and pressure of %s", s->label);
@@ -371,7 +371,7 @@ int rm_plot_draw_segment(struct rm_plot_run *run, size_t index, const struct rm_
     const struct rm_profile *prof = &run->profile;
     /* The kymograph's lines run across the roll axis: the mat's rows, or
      * its columns for a roller along the columns (plot_run.c). */
-    rm_gp_str(f, "axis", axis_name(s));
+    rm_gp_str(f, "axis", rm_plot_axis_name(s));
     rm_gp_int(f, "lines", sd->kymo_cols ? r->mat.cols : r->mat.rows);
     rm_gp_num(f, "pitch_line", sd->kymo_cols ? r->mat.pitch_col_mm : r->mat.pitch_row_mm);
     rm_gp_num(f, "t0", sd->t0);
@@ -388,7 +388,7 @@ int rm_plot_draw_segment(struct rm_plot_run *run, size_t index, const struct rm_
     double top = fmax(1.5 * prof->speed_fast_mm_s, 1.1 * scale->speed_max);
     rm_gp_num(f, "speed_max", rm_plot_nice_top(fmin(top, 4.0 * prof->speed_fast_mm_s)));
     write_pauses(f, s, true);
-    write_other_contacts(f, s, false);
+    rm_plot_write_other_contacts(f, s, false, "");
     write_marks(f, run, sd->t0, sd->t0 + sd->span);
     if ((rc = rm_plot_close_vars(f, vars_path)))
         return rc;

@@ -142,6 +142,30 @@ class ContactsTest(unittest.TestCase):
             js = f.read()
         self.assertIn("m.others", js, "report.js draws the other contacts")
 
+    def test_compare_marks_each_sessions_axis_and_contacts(self):
+        """plot --compare rings each session's other contacts on its own panel
+        and shows its roll axis: the hand-down session against itself, and a
+        sideways mat (rolled along the columns) against itself."""
+        out = os.path.join(self.dir, "compare-hand")
+        run(["plot", "--compare", "--format", "svg", "--out", out, self.h5["hand-down"],
+             self.h5["hand-down"]], env=self.env)
+        svg = os.path.join(out, "hamstring-left-compare.svg")
+        n = len(segments(self.plot("hand-down"))[0]["other_contacts"])
+        self.assertEqual(texts(svg).count("other contact"), 2 * n)  # panels A and B
+        self.assertEqual(texts(svg, rotated=True).count("roll axis"), 2)
+        self.assertEqual(texts(svg, rotated=True).count("along the roll axis (mm)"), 2)
+        out = os.path.join(self.dir, "compare-side")
+        run(["plot", "--compare", "--format", "svg", "--out", out, self.h5["sideways"],
+             self.h5["sideways"]], env=self.env)
+        svgs = [f for f in os.listdir(out) if f.endswith("-compare.svg")]
+        self.assertEqual(len(svgs), 1, os.listdir(out))
+        svg = os.path.join(out, svgs[0])
+        # Rolled along the columns: the roll axis is level, along x.
+        self.assertEqual(texts(svg).count("roll axis"), 2)
+        self.assertNotIn("roll axis", texts(svg, rotated=True))
+        self.assertGreaterEqual(texts(svg).count("along the roll axis (mm)"), 2)
+        self.assertNotIn("along the roll axis (mm)", texts(svg, rotated=True))
+
     def test_hand_down_data_handed_to_the_scripts(self):
         """Where and when the other contacts were, as the analysis found
         them, is what the heatmap and the timeline get."""
