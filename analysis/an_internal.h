@@ -74,6 +74,11 @@ void an_fft_cleanup(void);
 
 /* ---- series.c: per-frame figures and the motion derived from them -------- */
 
+/* Room for entry n of *arr (entries of size bytes, *cap of them, NULL and 0
+ * at first): doubles the array when full. 0, or RM_ENOMEM with *arr as it
+ * was. */
+int an_grow(void **arr, size_t *cap, size_t n, size_t size);
+
 /* Per-frame scalar series (a few doubles per frame; the frames themselves
  * are streamed): the window of the segment under way (stream.c), a whole
  * recording for a trace, or a view into either. All arrays have n entries,

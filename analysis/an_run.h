@@ -55,7 +55,7 @@ struct an_segment_acc {
     int64_t start;       /* the segment's first frame in the recording */
     int64_t done;        /* frames before this one (recording index) are accounted */
     bool classified;     /* g.tool and g.axis are decided */
-    bool calibrated;
+    bool calibrated;     /* the recording's, set by every step (the end follows one) */
     double rate_hz;
     size_t cap_pauses, cap_strokes, cap_other;
     double last_pause_t, last_stroke_t; /* t_start of the last kept (dedup at cuts) */

@@ -183,10 +183,8 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
     *nout = 0;
     if (in_pause)
         memset(in_pause, 0, (size_t)(b - a));
-    size_t cap = 16, n = 0;
-    struct run *runs = malloc(cap * sizeof(*runs));
-    if (!runs)
-        return RM_ENOMEM;
+    size_t cap = 0, n = 0;
+    struct run *runs = NULL;
     const double thr = pf->pause_speed_mm_s, tol = pf->pause_tolerance_mm;
     /* Stops: maximal runs of loaded frames slower than the threshold, each
      * merged into the previous one across a brief wobble when the union still
@@ -204,14 +202,9 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
             all_loaded(s, runs[n - 1].b, i) && within_tolerance(s, runs[n - 1].a, j, tol, &mean)) {
             runs[n - 1].b = j;
         } else {
-            if (n == cap) {
-                struct run *bigger = realloc(runs, 2 * cap * sizeof(*runs));
-                if (!bigger) {
-                    free(runs);
-                    return RM_ENOMEM;
-                }
-                runs = bigger;
-                cap *= 2;
+            if (an_grow((void **)&runs, &cap, n, sizeof(*runs)) != 0) {
+                free(runs);
+                return RM_ENOMEM;
             }
             runs[n].a = i;
             runs[n].b = j;
@@ -253,7 +246,6 @@ int an_find_pauses(const struct an_series *s, int64_t a, int64_t b, const struct
         an_pause_sums_init(&sums);
         an_pause_sums_add(&sums, s, ra, rb);
         an_pause_fill(p, &sums, pf, calibrated);
-        p->position_mm = mean;
     }
     free(buf);
     free(runs);
@@ -267,10 +259,8 @@ int an_find_strokes(const struct an_series *s, int64_t a, int64_t b, const struc
 {
     *out = NULL;
     *nout = 0;
-    size_t cap = 16, n = 0;
-    struct rm_stroke *st = malloc(cap * sizeof(*st));
-    if (!st)
-        return RM_ENOMEM;
+    size_t cap = 0, n = 0;
+    struct rm_stroke *st = NULL;
     const double thr = pf->pause_speed_mm_s;
     int dir = 0; /* direction of the stroke under way, 0: none */
     int64_t start = -1, last = -1;
@@ -289,14 +279,9 @@ int an_find_strokes(const struct an_series *s, int64_t a, int64_t b, const struc
                 disp = (dir > 0 ? 1 : -1) * hypot(disp, s->q[last] - s->q[start]);
             /* A displacement within the pause tolerance is a wobble. */
             if (fabs(disp) > pf->pause_tolerance_mm && s->t[last] > s->t[start]) {
-                if (n == cap) {
-                    struct rm_stroke *bigger = realloc(st, 2 * cap * sizeof(*st));
-                    if (!bigger) {
-                        free(st);
-                        return RM_ENOMEM;
-                    }
-                    st = bigger;
-                    cap *= 2;
+                if (an_grow((void **)&st, &cap, n, sizeof(*st)) != 0) {
+                    free(st);
+                    return RM_ENOMEM;
                 }
                 struct rm_stroke *k = &st[n++];
                 k->t_start = s->t[start];

@@ -216,14 +216,8 @@ static int session_score(const struct rm_segment *segs, size_t n)
 
 int an_session_add(struct an_session *ss, struct rm_segment *finished)
 {
-    if (ss->n == ss->cap) {
-        size_t nc = ss->cap ? 2 * ss->cap : 8;
-        struct rm_segment *segs = realloc(ss->segs, nc * sizeof(*segs));
-        if (!segs)
-            return RM_ENOMEM;
-        ss->segs = segs;
-        ss->cap = nc;
-    }
+    if (an_grow((void **)&ss->segs, &ss->cap, ss->n, sizeof(*ss->segs)) != 0)
+        return RM_ENOMEM;
     ss->segs[ss->n++] = *finished;
     /* The arrays moved with it. */
     finished->pauses = NULL;

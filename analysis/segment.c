@@ -102,19 +102,6 @@ static double roll_speed(const struct an_series *s, int64_t i, const double *cum
 
 /* ---- keeping events ----------------------------------------------------------- */
 
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return 0;
-    size_t nc = *cap ? 2 * *cap : 8;
-    void *bigger = realloc(*arr, nc * size);
-    if (!bigger)
-        return RM_ENOMEM;
-    *arr = bigger;
-    *cap = nc;
-    return 0;
-}
-
 /* Other contacts (a hand, a knee): runs of frames with one at about the
  * same place (within AN_OTHER_SAME_MM of the run's mean), bridged across
  * AN_OTHER_BRIDGE_S, kept from AN_OTHER_MIN_S on: their time, mean
@@ -133,8 +120,8 @@ static int other_close(struct an_segment_acc *acc, struct an_other_run *run, boo
     if (run->t1 - run->t0 < AN_OTHER_MIN_S || !(run->w > 0))
         return 0;
     struct rm_segment *g = &acc->g;
-    if (grow((void **)&g->other_contacts, &acc->cap_other, g->nother_contacts,
-             sizeof(*g->other_contacts)) != 0)
+    if (an_grow((void **)&g->other_contacts, &acc->cap_other, g->nother_contacts,
+                sizeof(*g->other_contacts)) != 0)
         return RM_ENOMEM;
     struct rm_other_contact *o = &g->other_contacts[g->nother_contacts++];
     o->t_start = run->t0;
@@ -220,7 +207,7 @@ static int keep_events(struct an_segment_acc *acc, const struct an_series *v, in
         int64_t at = an_series_frame_at(v, p[i].t_start, false);
         if (at < lo || at >= cut || !(p[i].t_start > acc->last_pause_t))
             continue;
-        if (grow((void **)&g->pauses, &acc->cap_pauses, g->npauses, sizeof(*p)) != 0)
+        if (an_grow((void **)&g->pauses, &acc->cap_pauses, g->npauses, sizeof(*p)) != 0)
             return RM_ENOMEM;
         g->pauses[g->npauses++] = p[i];
         acc->last_pause_t = p[i].t_start;
@@ -229,7 +216,7 @@ static int keep_events(struct an_segment_acc *acc, const struct an_series *v, in
         int64_t at = an_series_frame_at(v, k[i].t_start, false);
         if (at < lo || at >= cut || !(k[i].t_start > acc->last_stroke_t))
             continue;
-        if (grow((void **)&g->strokes, &acc->cap_strokes, g->nstrokes, sizeof(*k)) != 0)
+        if (an_grow((void **)&g->strokes, &acc->cap_strokes, g->nstrokes, sizeof(*k)) != 0)
             return RM_ENOMEM;
         g->strokes[g->nstrokes++] = k[i];
         acc->last_stroke_t = k[i].t_start;
@@ -298,7 +285,7 @@ static int keep_pause(struct an_segment_acc *acc, struct rm_pause *q,
 {
     struct rm_segment *g = &acc->g;
     an_pause_fill(q, ps, pf, acc->calibrated);
-    if (grow((void **)&g->pauses, &acc->cap_pauses, g->npauses, sizeof(*q)) != 0)
+    if (an_grow((void **)&g->pauses, &acc->cap_pauses, g->npauses, sizeof(*q)) != 0)
         return RM_ENOMEM;
     g->pauses[g->npauses++] = *q;
     return 0;
@@ -442,7 +429,7 @@ static int account(struct an_segment_acc *acc, const struct an_series *s, int64_
         acc->speed_bins[speed_bin(sp)]++;
         acc->nspeeds++;
         if (acc->seen++ % decim == 0) {
-            if (grow((void **)&acc->roll_p, &acc->cap_p, acc->np, sizeof(double)) != 0)
+            if (an_grow((void **)&acc->roll_p, &acc->cap_p, acc->np, sizeof(double)) != 0)
                 return RM_ENOMEM;
             acc->roll_p[acc->np++] = s->p[i];
         }
@@ -559,7 +546,6 @@ int an_segment_acc_end(struct an_segment_acc *acc, double t_end, int64_t frame_e
 {
     int rc = other_close_all(acc, in->calibrated);
     if (rc == 0) {
-        acc->calibrated = in->calibrated;
         an_segment_acc_figures(acc, t_end, frame_end);
         rc = an_session_add(ss, &acc->g);
     }

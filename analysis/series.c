@@ -10,6 +10,19 @@
 #include "an_internal.h"
 #include "rm_error.h"
 
+int an_grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? 2 * *cap : 8;
+    void *bigger = realloc(*arr, nc * size);
+    if (!bigger)
+        return RM_ENOMEM;
+    *arr = bigger;
+    *cap = nc;
+    return 0;
+}
+
 void an_series_arrays(struct an_series *s, double **d[AN_SERIES_NDOUBLE],
                       uint8_t **b[AN_SERIES_NBYTE])
 {
