@@ -89,6 +89,7 @@ static int end_segment(struct state *st, int64_t a, int64_t b, const char *label
     if (!st->acc_on)
         rc = an_segment_acc_begin(&st->acc, label, from_events, t_start, st->base + a);
     st->acc_on = false;
+    st->next_try = 0; /* a wait for a cut was this segment's */
     if (rc == 0)
         rc = an_segment_acc_step(&st->acc, &st->w, st->base, b, true, st->ctx->in);
     if (rc != 0) {
